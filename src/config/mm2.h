@@ -51,11 +51,12 @@ typedef struct mm2_flow {
     int sync_topic_configs_interval_s; /* sync.topic.configs.interval.seconds, default 600 */
     char *config_properties_exclude;   /* config.properties.exclude, MM2 default list */
     /* kmig's own keys (docs/CONFIG.md), also settable per flow: */
-    char *compression;             /* kmig.compression.type (producer), default from producer settings or "lz4" */
+    char *compression;             /* kmig.compression.type (default: <tgt>.producer's, else lz4) */
     int offset_map_flush_ms;       /* kmig.offset.map.flush.interval.ms, default 1000 */
-    bool read_committed;           /* kmig.isolation.level=read_committed (default) */
+    /* kmig.isolation.level; default: <src>.consumer.isolation.level, else read_committed */
+    bool read_committed;
     bool continue_on_data_loss;    /* kmig.on.data.loss=continue (default fail) */
-    int admin_timeout_ms;          /* kmig.admin.timeout.ms, default 10000 */
+    int admin_timeout_ms;          /* kmig.admin.timeout.ms, else admin.timeout.ms, else 10000 */
 } mm2_flow_t;
 
 typedef enum { MM2_CLIENT_CONSUMER, MM2_CLIENT_PRODUCER, MM2_CLIENT_ADMIN } mm2_client_t;
@@ -82,10 +83,12 @@ const mm2_flow_t *mm2_flow(mm2_t *m, const char *src, const char *tgt, char *err
 /* librdkafka settings for one client of cluster `alias`: bootstrap.servers,
  * cluster-wide client keys (`<alias>.security.protocol`, `<alias>.ssl.*`,
  * `<alias>.sasl.*` with sasl.jaas.config parsed into sasl.username and
- * sasl.password), then `<alias>.<consumer|producer|admin>.*`. Java client keys
- * with a librdkafka equivalent are translated; Java-only keys that have no
- * meaning for librdkafka are dropped with a note in the warnings. Returns 0 or
- * -1 with "origin: key: reason" in err (e.g. a JKS truststore). */
+ * sasl.password, each also inherited from the top level as in MM2), then
+ * `<alias>.<consumer|producer|admin>.*`. Java client keys with a librdkafka
+ * equivalent are translated; Java-only keys that have no meaning for librdkafka
+ * are dropped with a note in the warnings. Appends to `out` and returns 0, or
+ * returns -1 with "origin: key: reason" in err (e.g. a JKS truststore) and
+ * leaves `out` as it was. Error messages never contain secret values. */
 int mm2_client_settings(mm2_t *m, const char *alias, mm2_client_t role, kv_list_t *out,
                         char *err, size_t errsz);
 
@@ -94,7 +97,8 @@ int mm2_client_settings(mm2_t *m, const char *alias, mm2_client_t role, kv_list_
  * consumer of keys has run. Returned string owned by m. */
 const char *mm2_unused_keys_warning(mm2_t *m);
 
-/* True when a key's value must never be printed (password, secret, jaas, token). */
+/* True when a key's value must never be printed (its name contains password,
+ * secret, jaas, token or credentials, or it holds a PEM private key). */
 bool mm2_key_is_secret(const char *key);
 
 #endif

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static log_level_t log_level = LOG_INFO;
+static log_level_t log_level = LL_INFO;
 static const char *const log_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
 
 void log_set_level(log_level_t level) { log_level = level; }

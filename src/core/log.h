@@ -5,7 +5,7 @@
  * redacted by the config layer before they get here. */
 #include <stdarg.h>
 
-typedef enum { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG } log_level_t;
+typedef enum { LL_ERROR = 0, LL_WARN, LL_INFO, LL_DEBUG } log_level_t;
 
 void log_set_level(log_level_t level);
 log_level_t log_get_level(void);
@@ -14,9 +14,9 @@ int log_level_parse(const char *name);
 void log_msg(log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(log_level_t level, const char *fmt, va_list ap);
 
-#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
-#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
-#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
-#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_error(...) log_msg(LL_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LL_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LL_DEBUG, __VA_ARGS__)
 
 #endif

@@ -1,0 +1,34 @@
+#ifndef KMIG_CMD_CMD_COMMON_H
+#define KMIG_CMD_CMD_COMMON_H
+/* What several commands share: loading an MM2 properties file with
+ * command-line overrides and picking the flow to work on. */
+#include <stddef.h>
+
+#include "config/mm2.h"
+#include "config/props.h"
+
+typedef struct cmd_flow {
+    props_t *props;
+    mm2_t *mm2;
+    const mm2_flow_t *flow;
+} cmd_flow_t;
+
+/* A command-line override. With `scoped`, `key` is a flow key and is set as
+ * "<src>-><tgt>.key" so that it beats the file; otherwise the key is set as
+ * written (--set), replacing the file's entry for that exact key. */
+typedef struct cmd_override {
+    const char *key, *value, *origin;
+    int scoped;
+} cmd_override_t;
+
+/* Loads `path`, picks the flow (src/tgt if given, else the one enabled flow),
+ * applies overrides scoped to that flow (they beat the file), and resolves it.
+ * Returns 0, or -1 with an actionable message in err. */
+int cmd_flow_load(cmd_flow_t *cf, const char *path, const char *src, const char *tgt,
+                  const cmd_override_t *ov, size_t nov, char *err, size_t errsz);
+void cmd_flow_clear(cmd_flow_t *cf);
+
+/* Parses "key=value" from --set into a new override (pointers into arg). */
+int cmd_parse_set(char *arg, cmd_override_t *out);
+
+#endif

@@ -1,0 +1,258 @@
+/* Metadata and admin calls (topics, partitions, topic configs, end offsets),
+ * made synchronous with a timeout. Each call uses its own result queue, so a
+ * handle can serve several callers one after another. */
+#include "kafka/kadmin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sbuf.h"
+
+int kadmin_list_topics(rd_kafka_t *rk, int timeout_ms, ktopics_t *out, char *err, size_t errsz) {
+    const rd_kafka_metadata_t *md;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
+    memset(out, 0, sizeof *out);
+    if (e) {
+        snprintf(err, errsz, "metadata request failed: %s", rd_kafka_err2str(e));
+        return -1;
+    }
+    out->brokers = md->broker_cnt;
+    out->v = xcalloc((size_t)md->topic_cnt, sizeof *out->v);
+    for (int i = 0; i < md->topic_cnt; i++) {
+        const rd_kafka_metadata_topic_t *t = &md->topics[i];
+        ktopic_t *k = &out->v[out->n++];
+        k->name = xstrdup(t->topic);
+        k->partitions = t->partition_cnt;
+        k->replication_factor = t->partition_cnt > 0 ? t->partitions[0].replica_cnt : 0;
+        if (t->err) k->error = xstrdup(rd_kafka_err2str(t->err));
+    }
+    rd_kafka_metadata_destroy(md);
+    return 0;
+}
+
+const ktopic_t *ktopics_find(const ktopics_t *t, const char *name) {
+    for (size_t i = 0; i < t->n; i++)
+        if (!strcmp(t->v[i].name, name)) return &t->v[i];
+    return NULL;
+}
+
+void ktopics_clear(ktopics_t *t) {
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->v[i].name);
+        free(t->v[i].error);
+    }
+    free(t->v);
+    memset(t, 0, sizeof *t);
+}
+
+void kitems_clear(kitem_t *items, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        free(items[i].topic);
+        free(items[i].error);
+        kv_list_clear(&items[i].configs);
+        memset(&items[i], 0, sizeof items[i]);
+    }
+}
+
+/* Runs one admin call: `start` issues it on queue q; waits for its result event. */
+static rd_kafka_event_t *kadmin_wait(rd_kafka_queue_t *q, int timeout_ms, char *err, size_t errsz,
+                                     const char *what) {
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 2000);
+    if (!ev) {
+        snprintf(err, errsz, "%s: no answer within %d ms (the broker may not support the admin API)",
+                 what, timeout_ms);
+        return NULL;
+    }
+    if (rd_kafka_event_error(ev)) {
+        rd_kafka_resp_err_t e = rd_kafka_event_error(ev);
+        snprintf(err, errsz, "%s: %s%s", what, rd_kafka_event_error_string(ev),
+                 e == RD_KAFKA_RESP_ERR__TIMED_OUT
+                     ? " (the broker may not support the admin API)"
+                     : "");
+        rd_kafka_event_destroy(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+static rd_kafka_AdminOptions_t *kadmin_options(rd_kafka_t *rk, rd_kafka_admin_op_t op,
+                                               int timeout_ms) {
+    rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, op);
+    char why[128];
+    rd_kafka_AdminOptions_set_request_timeout(o, timeout_ms, why, sizeof why);
+    if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_CREATEPARTITIONS)
+        rd_kafka_AdminOptions_set_operation_timeout(o, timeout_ms, why, sizeof why);
+    return o;
+}
+
+static kitem_t *kadmin_item(kitem_t *items, size_t n, const char *topic) {
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(items[i].topic, topic)) return &items[i];
+    return NULL;
+}
+
+/* Copies per-topic results (CreateTopics, CreatePartitions) into items. */
+static void kadmin_topic_results(kitem_t *items, size_t n, const rd_kafka_topic_result_t **res,
+                                 size_t cnt) {
+    for (size_t i = 0; i < cnt; i++) {
+        kitem_t *it = kadmin_item(items, n, rd_kafka_topic_result_name(res[i]));
+        rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[i]);
+        if (!it || !e || e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) continue;
+        const char *s = rd_kafka_topic_result_error_string(res[i]);
+        sbuf_t b = {0};
+        sbuf_printf(&b, "%s: %s", rd_kafka_err2name(e), s && *s ? s : rd_kafka_err2str(e));
+        it->error = b.s;
+    }
+}
+
+int kadmin_create_topics(rd_kafka_t *rk, kitem_t *items, size_t n, int timeout_ms, char *err,
+                         size_t errsz) {
+    if (!n) return 0;
+    rd_kafka_NewTopic_t **nt = xcalloc(n, sizeof *nt);
+    char why[256];
+    for (size_t i = 0; i < n; i++) {
+        nt[i] = rd_kafka_NewTopic_new(items[i].topic, items[i].partitions,
+                                      items[i].replication_factor, why, sizeof why);
+        if (!nt[i]) {
+            snprintf(err, errsz, "create topic %s: %s", items[i].topic, why);
+            rd_kafka_NewTopic_destroy_array(nt, i);
+            free(nt);
+            return -1;
+        }
+        for (size_t c = 0; c < items[i].configs.n; c++)
+            rd_kafka_NewTopic_set_config(nt[i], items[i].configs.items[c].key,
+                                         items[i].configs.items[c].value);
+    }
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *o = kadmin_options(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms);
+    rd_kafka_CreateTopics(rk, nt, n, o, q);
+    rd_kafka_event_t *ev = kadmin_wait(q, timeout_ms, err, errsz, "CreateTopics");
+    int rc = -1;
+    if (ev) {
+        size_t cnt;
+        const rd_kafka_topic_result_t **res =
+            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt);
+        kadmin_topic_results(items, n, res, cnt);
+        rd_kafka_event_destroy(ev);
+        rc = 0;
+    }
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy_array(nt, n);
+    free(nt);
+    return rc;
+}
+
+int kadmin_create_partitions(rd_kafka_t *rk, kitem_t *items, size_t n, int timeout_ms, char *err,
+                             size_t errsz) {
+    if (!n) return 0;
+    rd_kafka_NewPartitions_t **np = xcalloc(n, sizeof *np);
+    char why[256];
+    for (size_t i = 0; i < n; i++)
+        np[i] = rd_kafka_NewPartitions_new(items[i].topic, (size_t)items[i].partitions, why,
+                                           sizeof why);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *o =
+        kadmin_options(rk, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout_ms);
+    rd_kafka_CreatePartitions(rk, np, n, o, q);
+    rd_kafka_event_t *ev = kadmin_wait(q, timeout_ms, err, errsz, "CreatePartitions");
+    int rc = -1;
+    if (ev) {
+        size_t cnt;
+        const rd_kafka_topic_result_t **res = rd_kafka_CreatePartitions_result_topics(
+            rd_kafka_event_CreatePartitions_result(ev), &cnt);
+        kadmin_topic_results(items, n, res, cnt);
+        rd_kafka_event_destroy(ev);
+        rc = 0;
+    }
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewPartitions_destroy_array(np, n);
+    free(np);
+    return rc;
+}
+
+/* Runs DescribeConfigs or AlterConfigs on topic resources built from items. */
+static int kadmin_configs(rd_kafka_t *rk, kitem_t *items, size_t n, bool alter,
+                          bool non_default_only, int timeout_ms, char *err, size_t errsz) {
+    if (!n) return 0;
+    rd_kafka_ConfigResource_t **cr = xcalloc(n, sizeof *cr);
+    for (size_t i = 0; i < n; i++) {
+        cr[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, items[i].topic);
+        if (alter)
+            for (size_t c = 0; c < items[i].configs.n; c++)
+                rd_kafka_ConfigResource_set_config(cr[i], items[i].configs.items[c].key,
+                                                   items[i].configs.items[c].value);
+    }
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *o = kadmin_options(
+        rk, alter ? RD_KAFKA_ADMIN_OP_ALTERCONFIGS : RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
+        timeout_ms);
+    if (alter)
+        rd_kafka_AlterConfigs(rk, cr, n, o, q);
+    else
+        rd_kafka_DescribeConfigs(rk, cr, n, o, q);
+    rd_kafka_event_t *ev =
+        kadmin_wait(q, timeout_ms, err, errsz, alter ? "AlterConfigs" : "DescribeConfigs");
+    int rc = -1;
+    if (ev) {
+        size_t cnt;
+        const rd_kafka_ConfigResource_t **res =
+            alter ? rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev),
+                                                            &cnt)
+                  : rd_kafka_DescribeConfigs_result_resources(
+                        rd_kafka_event_DescribeConfigs_result(ev), &cnt);
+        for (size_t i = 0; i < cnt; i++) {
+            kitem_t *it = kadmin_item(items, n, rd_kafka_ConfigResource_name(res[i]));
+            if (!it) continue;
+            rd_kafka_resp_err_t e = rd_kafka_ConfigResource_error(res[i]);
+            if (e) {
+                const char *s = rd_kafka_ConfigResource_error_string(res[i]);
+                sbuf_t b = {0};
+                sbuf_printf(&b, "%s: %s", rd_kafka_err2name(e), s && *s ? s : rd_kafka_err2str(e));
+                it->error = b.s;
+                continue;
+            }
+            if (alter) continue;
+            size_t ccnt;
+            const rd_kafka_ConfigEntry_t **ce = rd_kafka_ConfigResource_configs(res[i], &ccnt);
+            for (size_t c = 0; c < ccnt; c++) {
+                if (non_default_only && rd_kafka_ConfigEntry_source(ce[c]) !=
+                                            RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG)
+                    continue;
+                const char *v = rd_kafka_ConfigEntry_value(ce[c]);
+                kv_list_add(&it->configs, rd_kafka_ConfigEntry_name(ce[c]), v ? v : "", "broker",
+                            rd_kafka_ConfigEntry_is_sensitive(ce[c]));
+            }
+        }
+        rd_kafka_event_destroy(ev);
+        rc = 0;
+    }
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_ConfigResource_destroy_array(cr, n);
+    free(cr);
+    return rc;
+}
+
+int kadmin_describe_topic_configs(rd_kafka_t *rk, kitem_t *items, size_t n, bool non_default_only,
+                                  int timeout_ms, char *err, size_t errsz) {
+    return kadmin_configs(rk, items, n, false, non_default_only, timeout_ms, err, errsz);
+}
+
+int kadmin_alter_topic_configs(rd_kafka_t *rk, kitem_t *items, size_t n, int timeout_ms,
+                               char *err, size_t errsz) {
+    return kadmin_configs(rk, items, n, true, false, timeout_ms, err, errsz);
+}
+
+int kadmin_end_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int timeout_ms,
+                       char *err, size_t errsz) {
+    for (int i = 0; i < parts->cnt; i++) parts->elems[i].offset = RD_KAFKA_OFFSET_END;
+    rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk, parts, timeout_ms);
+    if (e) {
+        snprintf(err, errsz, "list end offsets: %s", rd_kafka_err2str(e));
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,74 @@
+#ifndef KMIG_KAFKA_KADMIN_H
+#define KMIG_KAFKA_KADMIN_H
+/* Synchronous wrappers around librdkafka's metadata and admin calls, each with
+ * a timeout, returning kmig's own plain structs so callers need not walk
+ * librdkafka result objects. Per-item failures come back per item, with the
+ * broker's reason.
+ *
+ * Ownership: the caller owns every struct filled here and frees it with the
+ * matching _clear function. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "config/mm2.h"
+
+typedef struct ktopic {
+    char *name;
+    int32_t partitions;
+    int replication_factor; /* of partition 0 */
+    char *error;            /* per-topic metadata error, or NULL */
+} ktopic_t;
+
+typedef struct ktopics {
+    ktopic_t *v;
+    size_t n;
+    int brokers;
+} ktopics_t;
+
+/* All topics of the cluster (no auto-creation). */
+int kadmin_list_topics(rd_kafka_t *rk, int timeout_ms, ktopics_t *out, char *err, size_t errsz);
+const ktopic_t *ktopics_find(const ktopics_t *t, const char *name);
+void ktopics_clear(ktopics_t *t);
+
+/* One item of a batch admin call: the input name, and the outcome. */
+typedef struct kitem {
+    char *topic;
+    int32_t partitions; /* create: count; add partitions: new total */
+    int replication_factor;
+    kv_list_t configs; /* create: configs to set; describe: result */
+    char *error;       /* NULL on success, else the broker's or librdkafka's reason */
+} kitem_t;
+
+/* CreateTopics for items[0..n) (name, partitions, replication factor, configs).
+ * A topic that already exists counts as success. Returns -1 (err filled) only
+ * when the call as a whole failed, e.g. timed out (a broker without the admin
+ * API, such as the librdkafka mock cluster, never answers). */
+int kadmin_create_topics(rd_kafka_t *rk, kitem_t *items, size_t n, int timeout_ms, char *err,
+                         size_t errsz);
+
+/* CreatePartitions: grows each topic to items[i].partitions. */
+int kadmin_create_partitions(rd_kafka_t *rk, kitem_t *items, size_t n, int timeout_ms, char *err,
+                             size_t errsz);
+
+/* DescribeConfigs for topics; fills items[i].configs with the entries whose
+ * source is a dynamic topic config (i.e. not a default) when `non_default_only`,
+ * else every entry. Secret/sensitive values are marked secret. */
+int kadmin_describe_topic_configs(rd_kafka_t *rk, kitem_t *items, size_t n, bool non_default_only,
+                                  int timeout_ms, char *err, size_t errsz);
+
+/* Sets each topic's dynamic configs to exactly items[i].configs (AlterConfigs
+ * replaces the whole set on librdkafka < 2.2, so callers pass the full set). */
+int kadmin_alter_topic_configs(rd_kafka_t *rk, kitem_t *items, size_t n, int timeout_ms,
+                               char *err, size_t errsz);
+
+void kitems_clear(kitem_t *items, size_t n); /* frees contents, not the array */
+
+/* End (next) offsets of many partitions in one ListOffsets round, grouped by
+ * leader. `parts` offsets are overwritten; per-partition errors set .err. */
+int kadmin_end_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int timeout_ms,
+                       char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,74 @@
+/* Partition reader for checks: start at an offset, stop at the end offset
+ * seen when the read began, digest every record. */
+#include "kafka/kread.h"
+
+#include <stdio.h>
+#include <string.h>
+
+ssize_t kread_batch(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **msgs, size_t size) {
+    ssize_t n = rd_kafka_consume_batch_queue(q, 0, msgs, size);
+    if (n != 0 || size == 0) return n;
+    rd_kafka_message_t *first = rd_kafka_consume_queue(q, timeout_ms);
+    if (!first) return 0;
+    msgs[0] = first;
+    n = rd_kafka_consume_batch_queue(q, 0, msgs + 1, size - 1);
+    return n < 0 ? 1 : n + 1;
+}
+
+int kread_partition(rd_kafka_t *rk, const char *topic, int32_t partition, int64_t from,
+                    int timeout_ms, kread_fn fn, void *opaque, char *err, size_t errsz) {
+    int64_t lo, hi;
+    rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(rk, topic, partition, &lo, &hi, timeout_ms);
+    if (e) {
+        snprintf(err, errsz, "%s [%d]: end offset: %s", topic, partition, rd_kafka_err2str(e));
+        return -1;
+    }
+    if (from < lo) from = lo;
+    if (from >= hi) return 0;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_consume_start_queue(rkt, partition, from, q);
+    record_digest_t *d = record_digest_new();
+    rd_kafka_message_t *msgs[1024];
+    int rc = 0;
+    int64_t pos = from;
+    while (rc == 0 && pos < hi) {
+        ssize_t n = kread_batch(q, timeout_ms, msgs, 1024);
+        if (n <= 0) {
+            snprintf(err, errsz, "%s [%d]: no records within %d ms at offset %lld (end %lld)",
+                     topic, partition, timeout_ms, (long long)pos, (long long)hi);
+            rc = -1;
+        }
+        for (ssize_t i = 0; i < n; i++) {
+            rd_kafka_message_t *m = msgs[i];
+            if (rc == 0 && m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                if (m->offset > pos) pos = m->offset;
+            } else if (rc == 0 && m->err) {
+                snprintf(err, errsz, "%s [%d]: %s", topic, partition, rd_kafka_message_errstr(m));
+                rc = -1;
+            } else if (rc == 0 && m->offset < hi) {
+                krecord_t r = {.offset = m->offset};
+                r.timestamp = rd_kafka_message_timestamp(m, NULL);
+                record_digest_begin(d, m->key, m->key_len, m->payload, m->len, r.timestamp);
+                rd_kafka_headers_t *h;
+                if (!rd_kafka_message_headers(m, &h)) {
+                    const char *name;
+                    const void *val;
+                    size_t vlen;
+                    for (size_t k = 0; !rd_kafka_header_get_all(h, k, &name, &val, &vlen); k++)
+                        record_digest_header(d, name, val, vlen);
+                }
+                record_digest_end(d, r.digest);
+                pos = m->offset + 1;
+                rc = fn(opaque, &r);
+            }
+            rd_kafka_message_destroy(m);
+        }
+    }
+    rd_kafka_consume_stop(rkt, partition);
+    record_digest_destroy(d);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_topic_destroy(rkt);
+    return rc;
+}

@@ -1,0 +1,34 @@
+#ifndef KMIG_KAFKA_KREAD_H
+#define KMIG_KAFKA_KREAD_H
+/* Reads a partition's records from an offset up to its end offset at the time
+ * of the call, through the legacy per-partition consumer API (no group), and
+ * hands each record to a callback with a content digest. Used to check copies
+ * (demo, tests' helpers) record by record. */
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "offsets/record_digest.h"
+
+typedef struct krecord {
+    int64_t offset;
+    int64_t timestamp;
+    uint8_t digest[RECORD_DIGEST_LEN]; /* key, value, headers, timestamp; NULL != empty */
+} krecord_t;
+
+typedef int (*kread_fn)(void *opaque, const krecord_t *rec);
+
+/* Like rd_kafka_consume_batch_queue(), but returns as soon as at least one
+ * message is available (that call waits for a full batch or the whole
+ * timeout). Returns the number of messages, 0 on timeout. */
+ssize_t kread_batch(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **msgs, size_t size);
+
+/* Calls fn for every record of topic/partition with offset >= from, up to the
+ * end offset read at the start. fn returning non-zero stops the read (the
+ * value is returned). Returns 0, or -1 with err filled. */
+int kread_partition(rd_kafka_t *consumer, const char *topic, int32_t partition, int64_t from,
+                    int timeout_ms, kread_fn fn, void *opaque, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,1154 @@
+/* The replicator. Three threads share the work:
+ *
+ *  - the copy loop (mirror_run's thread) takes batches from the source
+ *    consumer's queue and hands each record to the idempotent target producer
+ *    without copying it: the consumed message itself is the produce opaque and
+ *    is released in the delivery report. Delivery reports arrive in order per
+ *    partition; each one extends that partition's offset map (source offset ->
+ *    acknowledged target offset). Every flush interval the changed map segments
+ *    are produced to the map topic on the target. Memory is bounded by the
+ *    consumer's prefetch limit plus the producer's queue limit: when the
+ *    producer queue is full the loop serves delivery reports until it drains.
+ *  - the topic manager (topic_manager_main) lists source topics every refresh
+ *    interval, applies the filters, creates missing target topics with the
+ *    source's partitions and non-default configs, grows partitions, syncs
+ *    configs, and publishes the list of topics that are ready to copy.
+ *  - the metrics endpoint's thread renders counters under m->mu.
+ */
+#include "mirror/mirror.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "core/exitcode.h"
+#include "core/log.h"
+#include "core/sbuf.h"
+#include "core/strmap.h"
+#include "kafka/kadmin.h"
+#include "kafka/kclient.h"
+#include "kafka/kread.h"
+#include "kafka/map_store.h"
+#include "metrics/http.h"
+#include "metrics/prom.h"
+#include "mirror/name_filter.h"
+#include "mirror/naming.h"
+#include "mirror/recover.h"
+#include "offsets/map_set.h"
+#include "offsets/offset_map.h"
+
+#define MIRROR_BATCH 4096
+
+typedef struct mpart {
+    offset_map_t *map;
+    int64_t next_fetch;  /* one past the last consumed record, -1 before any */
+    int64_t inflight;    /* produced, delivery report pending */
+    int64_t eof_offset;  /* end offset when the consumer reported EOF, else -1 */
+    int64_t loss_cover;  /* after a reported loss: cover the map up to here */
+    int64_t records, bytes, lost;
+    int64_t latency_max_ms, latency_sum_ms, latency_n; /* since the last scrape */
+    bool failed;         /* a record could not be delivered: nothing more is mapped */
+} mpart_t;
+
+typedef struct mtopic {
+    char *name, *target;
+    int32_t nparts;
+    mpart_t *parts;
+    rd_kafka_topic_t *src_rkt, *tgt_rkt;
+    int64_t progress_records; /* at the last progress line */
+} mtopic_t;
+
+/* One topic the topic manager found ready on the target. */
+typedef struct ready_topic {
+    char *name, *target;
+    int32_t partitions;
+} ready_topic_t;
+
+struct mirror {
+    mirror_opts_t o;
+    const mm2_flow_t *flow;
+    kv_list_t src_consumer, tgt_producer, src_admin, tgt_admin, tgt_consumer;
+    name_filter_t *topics, *config_exclude;
+    char map_topic[300];
+
+    rd_kafka_t *consumer, *producer, *sadmin, *tadmin;
+    rd_kafka_t *src_reader, *tgt_reader; /* recovery reads, created on demand */
+    rd_kafka_queue_t *cq;
+    rd_kafka_topic_t *map_rkt;
+
+    pthread_mutex_t mu; /* topics and their counters (copy loop vs. metrics) */
+    mtopic_t **topics_v;
+    size_t ntopics;
+    strmap_t *topic_by_name;
+    map_set_t *loaded; /* maps read at start-up, until their partition starts */
+
+    /* Topic manager -> copy loop. */
+    pthread_t tm_thread;
+    bool tm_started;
+    pthread_mutex_t tm_mu;
+    pthread_cond_t tm_cond;
+    ready_topic_t *ready;
+    size_t nready;
+    int missing;
+    atomic_int tm_gen;
+    int seen_gen;
+
+    volatile sig_atomic_t stop;
+    bool fail, data_loss, shutting_down;
+    int64_t resend_estimate, lost_total, map_errors, produce_errors;
+    int64_t now_ms; /* wall clock, refreshed per loop iteration */
+    http_server_t *http;
+};
+
+static int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void kv_copy(kv_list_t *dst, const kv_list_t *src) {
+    for (size_t i = 0; i < src->n; i++)
+        kv_list_add(dst, src->items[i].key, src->items[i].value, src->items[i].origin,
+                    src->items[i].secret);
+}
+
+/* ---------------------------------------------------------------- setup */
+
+mirror_t *mirror_new(const mirror_opts_t *opts, char *err, size_t errsz) {
+    mirror_t *m = xcalloc(1, sizeof *m);
+    m->o = *opts;
+    m->flow = opts->flow;
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_mutex_init(&m->tm_mu, NULL);
+    pthread_cond_init(&m->tm_cond, NULL);
+    m->topic_by_name = strmap_new();
+    m->loaded = map_set_new();
+    const mm2_flow_t *f = m->flow;
+    map_store_topic_name(m->map_topic, sizeof m->map_topic, f->source);
+
+    if (!(m->topics = name_filter_new(f->topics, f->topics_exclude, err, errsz)) ||
+        !(m->config_exclude = name_filter_new(f->config_properties_exclude, "", err, errsz)))
+        goto fail;
+    if (mm2_client_settings(opts->mm2, f->source, MM2_CLIENT_CONSUMER, &m->src_consumer, err,
+                            errsz) ||
+        mm2_client_settings(opts->mm2, f->target, MM2_CLIENT_PRODUCER, &m->tgt_producer, err,
+                            errsz) ||
+        mm2_client_settings(opts->mm2, f->source, MM2_CLIENT_ADMIN, &m->src_admin, err, errsz) ||
+        mm2_client_settings(opts->mm2, f->target, MM2_CLIENT_ADMIN, &m->tgt_admin, err, errsz) ||
+        mm2_client_settings(opts->mm2, f->target, MM2_CLIENT_CONSUMER, &m->tgt_consumer, err,
+                            errsz))
+        goto fail;
+    return m;
+fail:
+    mirror_destroy(m);
+    return NULL;
+}
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque);
+
+static int mirror_connect(mirror_t *m, char *err, size_t errsz) {
+    const mm2_flow_t *f = m->flow;
+    char gid[300];
+    snprintf(gid, sizeof gid, "kmig-mirror.%s-%s", f->source, f->target);
+    kv_list_t cdef = {0}, creq = {0}, pdef = {0}, preq = {0};
+    /* Consumer: bounded prefetch, no group membership or commits (partitions
+     * are assigned by kmig; group.id only enables the single consumer queue). */
+    kv_list_add(&cdef, "queued.max.messages.kbytes", "32768", "kmig default", false);
+    kv_list_add(&cdef, "fetch.max.bytes", "16777216", "kmig default", false);
+    kv_list_add(&cdef, "max.partition.fetch.bytes", "4194304", "kmig default", false);
+    kv_list_add(&cdef, "fetch.wait.max.ms", "100", "kmig default", false);
+    kv_list_add(&creq, "group.id", gid, "kmig", false);
+    kv_list_add(&creq, "enable.auto.commit", "false", "kmig", false);
+    kv_list_add(&creq, "enable.auto.offset.store", "false", "kmig", false);
+    kv_list_add(&creq, "enable.partition.eof", "true", "kmig", false);
+    kv_list_add(&creq, "auto.offset.reset", "error", "kmig (deleted records are reported)", false);
+    kv_list_add(&creq, "isolation.level", f->read_committed ? "read_committed" : "read_uncommitted",
+                "kmig.isolation.level", false);
+    /* Producer: idempotent, ordered, never gives up on a record by itself. */
+    kv_list_add(&pdef, "linger.ms", "5", "kmig default", false);
+    kv_list_add(&pdef, "batch.size", "1000000", "kmig default", false);
+    kv_list_add(&pdef, "queue.buffering.max.kbytes", "32768", "kmig default", false);
+    kv_list_add(&pdef, "message.timeout.ms", "0", "kmig default", false);
+    kv_list_add(&pdef, "compression.type", f->compression, "kmig.compression.type", false);
+    kv_list_add(&preq, "enable.idempotence", "true", "kmig", false);
+    kv_list_add(&preq, "acks", "all", "kmig", false);
+
+    kclient_opts_t co = {.type = RD_KAFKA_CONSUMER, .name = "source-consumer", .defaults = &cdef,
+                         .settings = &m->src_consumer, .required = &creq, .opaque = m};
+    kclient_opts_t po = {.type = RD_KAFKA_PRODUCER, .name = "target-producer", .defaults = &pdef,
+                         .settings = &m->tgt_producer, .required = &preq, .opaque = m,
+                         .dr_msg_cb = dr_cb};
+    kclient_opts_t sa = {.type = RD_KAFKA_PRODUCER, .name = "source-admin", .settings = &m->src_admin};
+    kclient_opts_t ta = {.type = RD_KAFKA_PRODUCER, .name = "target-admin", .settings = &m->tgt_admin};
+    int rc = -1;
+    if (!(m->consumer = kclient_new(&co, err, errsz)) || !(m->producer = kclient_new(&po, err, errsz)) ||
+        !(m->sadmin = kclient_new(&sa, err, errsz)) || !(m->tadmin = kclient_new(&ta, err, errsz)))
+        goto out;
+    m->cq = rd_kafka_queue_get_consumer(m->consumer);
+    rc = 0;
+out:
+    kv_list_clear(&cdef);
+    kv_list_clear(&creq);
+    kv_list_clear(&pdef);
+    kv_list_clear(&preq);
+    return rc;
+}
+
+/* ------------------------------------------------------- the offset map */
+
+/* Creates the map topic on the target if it is missing (compacted). A target
+ * without the admin API (the librdkafka mock) auto-creates it on first write. */
+static void map_topic_ensure(mirror_t *m) {
+    char err[512];
+    ktopics_t t;
+    if (kadmin_list_topics(m->tadmin, m->flow->admin_timeout_ms, &t, err, sizeof err)) {
+        log_warn("target: %s", err);
+        return;
+    }
+    bool exists = ktopics_find(&t, m->map_topic) != NULL;
+    ktopics_clear(&t);
+    if (exists) return;
+    kitem_t it = {.topic = xstrdup(m->map_topic), .partitions = 1,
+                  .replication_factor = m->flow->offset_map_replication_factor};
+    kv_list_add(&it.configs, "cleanup.policy", "compact", "kmig", false);
+    kv_list_add(&it.configs, "min.compaction.lag.ms", "0", "kmig", false);
+    kv_list_add(&it.configs, "segment.ms", "3600000", "kmig", false);
+    if (kadmin_create_topics(m->tadmin, &it, 1, m->flow->admin_timeout_ms, err, sizeof err))
+        log_warn("could not create the offset map topic %s on the target (%s); it must exist or be "
+                 "auto-created", m->map_topic, err);
+    else if (it.error)
+        log_warn("could not create the offset map topic %s: %s", m->map_topic, it.error);
+    else
+        log_info("created the offset map topic %s on the target", m->map_topic);
+    kitems_clear(&it, 1);
+}
+
+static int map_load(mirror_t *m, char *err, size_t errsz) {
+    kclient_opts_t o = {.type = RD_KAFKA_CONSUMER, .name = "target-map-reader",
+                        .settings = &m->tgt_consumer};
+    rd_kafka_t *rk = kclient_new(&o, err, errsz);
+    if (!rk) return -1;
+    size_t records = 0;
+    int64_t t0 = mono_ms();
+    int rc = map_store_load(rk, m->map_topic, m->flow->admin_timeout_ms + 20000, map_set_add_seg,
+                            m->loaded, &records, err, errsz);
+    rd_kafka_destroy(rk);
+    if (rc == 0)
+        log_info("offset map: %zu records for %zu partitions read from %s in %" PRId64 " ms",
+                 records, map_set_count(m->loaded), m->map_topic, mono_ms() - t0);
+    if (map_set_conflicts(m->loaded))
+        log_warn("offset map: %zu segments contradict earlier ones and were ignored",
+                 map_set_conflicts(m->loaded));
+    return rc;
+}
+
+/* Produces every changed segment of every partition to the map topic. */
+static void map_flush(mirror_t *m) {
+    for (size_t i = 0; i < m->ntopics; i++) {
+        mtopic_t *t = m->topics_v[i];
+        for (int32_t p = 0; p < t->nparts; p++) {
+            offset_map_t *map = t->parts[p].map;
+            size_t n = offset_map_count(map);
+            for (size_t s = offset_map_dirty_from(map); s < n; s++) {
+                rd_kafka_resp_err_t e;
+                while ((e = map_store_write(m->map_rkt, t->name, p, t->target,
+                                            offset_map_at(map, s))) ==
+                       RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                    rd_kafka_poll(m->producer, 10);
+                if (e) {
+                    log_error("offset map write for %s [%d] failed: %s", t->name, p,
+                              rd_kafka_err2str(e));
+                    m->map_errors++;
+                }
+            }
+            offset_map_mark_clean(map);
+        }
+    }
+}
+
+/* ------------------------------------------------------- the copy loop */
+
+/* When nothing is in flight, extends the map over source offsets that hold
+ * no record up to where the consumer has been: the end of the partition, or
+ * the first offset after a range reported as lost. */
+static void part_try_cover(mpart_t *p) {
+    if (p->inflight || p->failed) return;
+    int64_t to = p->eof_offset > p->loss_cover ? p->eof_offset : p->loss_cover;
+    if (to < 0) return;
+    if (offset_map_count(p->map) == 0) offset_map_begin(p->map, to);
+    if (to > offset_map_src_next(p->map)) offset_map_cover(p->map, to);
+}
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
+    mirror_t *m = opaque;
+    rd_kafka_message_t *src = dm->_private;
+    if (!src) { /* a map record */
+        if (dm->err && !m->shutting_down) {
+            log_error("offset map write to %s failed: %s", m->map_topic, rd_kafka_err2str(dm->err));
+            m->map_errors++;
+        }
+        return;
+    }
+    mtopic_t *t = rd_kafka_topic_opaque(dm->rkt);
+    mpart_t *p = &t->parts[dm->partition];
+    p->inflight--;
+    if (dm->err) {
+        if (!p->failed && !(m->shutting_down && dm->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE) &&
+            !(m->shutting_down && dm->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)) {
+            log_error("target rejected %s [%d] source offset %" PRId64 " (to %s): %s; stopping "
+                      "this partition so that no record is skipped",
+                      t->name, dm->partition, src->offset, t->target, rd_kafka_err2str(dm->err));
+            m->fail = true;
+            m->produce_errors++;
+        }
+        p->failed = true;
+    } else if (!p->failed) {
+        if (offset_map_add(p->map, src->offset, dm->offset)) {
+            log_error("%s [%d]: delivery out of order (source %" PRId64 " -> target %" PRId64
+                      "); stopping this partition",
+                      t->name, dm->partition, src->offset, dm->offset);
+            p->failed = true;
+            m->fail = true;
+        } else {
+            p->records++;
+            p->bytes += (int64_t)(src->len + src->key_len);
+            int64_t lat = m->now_ms - rd_kafka_message_timestamp(src, NULL);
+            if (lat < 0) lat = 0;
+            p->latency_sum_ms += lat;
+            p->latency_n++;
+            if (lat > p->latency_max_ms) p->latency_max_ms = lat;
+        }
+    }
+    rd_kafka_message_destroy(src);
+    part_try_cover(p);
+}
+
+/* Produces one consumed record, zero-copy; the consumed message is released
+ * by the delivery report. Returns false when the loop must stop. */
+static bool copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
+    mpart_t *p = &t->parts[msg->partition];
+    if (offset_map_count(p->map) == 0) offset_map_begin(p->map, msg->offset);
+    p->eof_offset = -1;
+    p->next_fetch = msg->offset + 1;
+    rd_kafka_timestamp_type_t tstype;
+    int64_t ts = rd_kafka_message_timestamp(msg, &tstype);
+    rd_kafka_headers_t *hdrs = NULL, *copy = NULL;
+    if (!rd_kafka_message_headers(msg, &hdrs)) copy = rd_kafka_headers_copy(hdrs);
+    rd_kafka_vu_t vu[8];
+    size_t n = 0;
+    vu[n].vtype = RD_KAFKA_VTYPE_RKT;
+    vu[n++].u.rkt = t->tgt_rkt;
+    vu[n].vtype = RD_KAFKA_VTYPE_PARTITION;
+    vu[n++].u.i32 = msg->partition;
+    vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
+    vu[n].u.mem.ptr = msg->payload;
+    vu[n++].u.mem.size = msg->len;
+    vu[n].vtype = RD_KAFKA_VTYPE_KEY;
+    vu[n].u.mem.ptr = msg->key;
+    vu[n++].u.mem.size = msg->key_len;
+    vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    vu[n++].u.ptr = msg;
+    vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    vu[n++].u.i = 0; /* no copy: msg stays alive until its delivery report */
+    if (tstype != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) {
+        vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+        vu[n++].u.i64 = ts;
+    }
+    if (copy) {
+        vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
+        vu[n++].u.headers = copy;
+    }
+    for (;;) {
+        rd_kafka_error_t *e = rd_kafka_produceva(m->producer, vu, n);
+        if (!e) {
+            p->inflight++;
+            return true;
+        }
+        rd_kafka_resp_err_t code = rd_kafka_error_code(e);
+        if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL && !m->stop && !m->fail) {
+            rd_kafka_error_destroy(e);
+            rd_kafka_poll(m->producer, 20); /* backpressure: serve delivery reports */
+            m->now_ms = wall_ms();
+            continue;
+        }
+        if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            log_error("produce to %s [%d] failed: %s", t->target, msg->partition,
+                      rd_kafka_error_string(e));
+            m->fail = true;
+        }
+        rd_kafka_error_destroy(e);
+        if (copy) rd_kafka_headers_destroy(copy);
+        rd_kafka_message_destroy(msg);
+        return false;
+    }
+}
+
+static mtopic_t *topic_of(mirror_t *m, rd_kafka_message_t *msg) {
+    mtopic_t *t = msg->rkt ? rd_kafka_topic_opaque(msg->rkt) : NULL;
+    if (!t && msg->rkt) t = strmap_get(m->topic_by_name, rd_kafka_topic_name(msg->rkt));
+    if (t && (msg->partition < 0 || msg->partition >= t->nparts)) return NULL;
+    return t;
+}
+
+/* A fetch position below the log start: the source deleted records before
+ * they were copied. Reported loudly; continues only when configured to. */
+static void on_offset_reset(mirror_t *m, mtopic_t *t, int32_t part, const char *why) {
+    mpart_t *p = &t->parts[part];
+    int64_t expected = p->next_fetch >= 0 ? p->next_fetch : offset_map_src_next(p->map);
+    int64_t lo = -1, hi = -1;
+    rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(m->consumer, t->name, part, &lo, &hi, 10000);
+    if (e || expected < 0) {
+        log_error("%s [%d]: fetch position lost (%s) and the log start could not be read (%s)",
+                  t->name, part, why, rd_kafka_err2str(e));
+        m->fail = true;
+        return;
+    }
+    if (lo > expected) {
+        int64_t n = lo - expected;
+        p->lost += n;
+        m->lost_total += n;
+        log_error("DATA LOSS: %s [%d]: source offsets %" PRId64 "..%" PRId64 " (%" PRId64
+                  " records) were deleted on the source before kmig copied them (retention or "
+                  "DeleteRecords)%s",
+                  t->name, part, expected, lo - 1, n,
+                  m->flow->continue_on_data_loss ? "; continuing (kmig.on.data.loss=continue)"
+                                                 : "; stopping (set kmig.on.data.loss=continue "
+                                                   "or --continue-on-data-loss to go on)");
+        if (!m->flow->continue_on_data_loss) {
+            m->data_loss = true;
+            return;
+        }
+    }
+    int64_t to = lo > expected ? lo : expected;
+    p->loss_cover = to;
+    p->next_fetch = to;
+    part_try_cover(p);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, t->name, part)->offset = to;
+    rd_kafka_error_t *se = rd_kafka_seek_partitions(m->consumer, l, 10000);
+    if (se) {
+        log_error("%s [%d]: seek to %" PRId64 " failed: %s", t->name, part, to,
+                  rd_kafka_error_string(se));
+        rd_kafka_error_destroy(se);
+        m->fail = true;
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+static void handle_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
+    ssize_t i = 0;
+    for (; i < n; i++) {
+        rd_kafka_message_t *msg = msgs[i];
+        mtopic_t *t = topic_of(m, msg);
+        if (msg->err) {
+            if (t && msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                mpart_t *p = &t->parts[msg->partition];
+                p->eof_offset = msg->offset;
+                part_try_cover(p);
+            } else if (t && (msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+                             msg->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)) {
+                on_offset_reset(m, t, msg->partition, rd_kafka_message_errstr(msg));
+            } else {
+                log_warn("source consumer: %s%s%s", t ? t->name : "", t ? ": " : "",
+                         rd_kafka_message_errstr(msg));
+            }
+            rd_kafka_message_destroy(msg);
+            continue;
+        }
+        if (!t || t->parts[msg->partition].failed) {
+            rd_kafka_message_destroy(msg);
+            continue;
+        }
+        if (m->stop || m->fail || m->data_loss) break;
+        if (!copy_record(m, t, msg)) { /* it released msg */
+            i++;
+            break;
+        }
+    }
+    /* Stopping: the rest stays unmapped and is fetched again by the next run. */
+    for (; i < n; i++) rd_kafka_message_destroy(msgs[i]);
+}
+
+/* ------------------------------------------------------- topic manager */
+
+static void ready_free(ready_topic_t *v, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].name);
+        free(v[i].target);
+    }
+    free(v);
+}
+
+/* Source configs worth copying: non-default, minus config.properties.exclude. */
+static void configs_filter(mirror_t *m, kv_list_t *in, kv_list_t *out) {
+    for (size_t i = 0; i < in->n; i++)
+        if (!name_filter_match(m->config_exclude, in->items[i].key))
+            kv_list_add(out, in->items[i].key, in->items[i].value, in->items[i].origin,
+                        in->items[i].secret);
+}
+
+/* Makes the target's dynamic configs include the source's (filtered) ones.
+ * Target-only settings are kept. */
+static void configs_sync(mirror_t *m, ready_topic_t *r, size_t n) {
+    const mm2_flow_t *f = m->flow;
+    char err[512];
+    kitem_t *src = xcalloc(n ? n : 1, sizeof *src), *tgt = xcalloc(n ? n : 1, sizeof *tgt);
+    for (size_t i = 0; i < n; i++) {
+        src[i].topic = xstrdup(r[i].name);
+        tgt[i].topic = xstrdup(r[i].target);
+    }
+    if (kadmin_describe_topic_configs(m->sadmin, src, n, true, f->admin_timeout_ms, err, sizeof err) ||
+        kadmin_describe_topic_configs(m->tadmin, tgt, n, true, f->admin_timeout_ms, err, sizeof err)) {
+        log_warn("config sync skipped: %s", err);
+        goto out;
+    }
+    size_t nalter = 0;
+    kitem_t *alter = xcalloc(n ? n : 1, sizeof *alter);
+    for (size_t i = 0; i < n; i++) {
+        if (src[i].error || tgt[i].error) continue;
+        kv_list_t want = {0};
+        configs_filter(m, &src[i].configs, &want);
+        bool differs = false;
+        for (size_t c = 0; c < want.n && !differs; c++) {
+            const char *have = kv_list_get(&tgt[i].configs, want.items[c].key);
+            differs = !have || strcmp(have, want.items[c].value);
+        }
+        if (differs) {
+            kitem_t *a = &alter[nalter++];
+            a->topic = xstrdup(r[i].target);
+            /* The full set: target-only settings, then the source's. */
+            for (size_t c = 0; c < tgt[i].configs.n; c++)
+                if (!kv_list_get(&want, tgt[i].configs.items[c].key))
+                    kv_list_add(&a->configs, tgt[i].configs.items[c].key,
+                                tgt[i].configs.items[c].value, "target",
+                                tgt[i].configs.items[c].secret);
+            kv_copy(&a->configs, &want);
+        }
+        kv_list_clear(&want);
+    }
+    if (nalter) {
+        if (kadmin_alter_topic_configs(m->tadmin, alter, nalter, f->admin_timeout_ms, err, sizeof err))
+            log_warn("config sync: %s", err);
+        else
+            for (size_t i = 0; i < nalter; i++) {
+                if (alter[i].error)
+                    log_warn("config sync: %s: %s", alter[i].topic, alter[i].error);
+                else
+                    log_info("config sync: updated the configs of %s", alter[i].topic);
+            }
+    }
+    kitems_clear(alter, nalter);
+    free(alter);
+out:
+    kitems_clear(src, n);
+    kitems_clear(tgt, n);
+    free(src);
+    free(tgt);
+}
+
+static void ready_add(ready_topic_t *ready, size_t *n, const char *name, const char *target,
+                      int32_t partitions) {
+    ready[(*n)++] = (ready_topic_t){xstrdup(name), xstrdup(target), partitions};
+}
+
+/* Creates missing target topics with the source's partitions and non-default
+ * configs. items[i] is for source topic st->v[src[i]]. */
+static void create_topics(mirror_t *m, const ktopics_t *st, kitem_t *items, const size_t *src,
+                          size_t n) {
+    const mm2_flow_t *f = m->flow;
+    char err[512];
+    kitem_t *cfg = xcalloc(n, sizeof *cfg);
+    for (size_t i = 0; i < n; i++) cfg[i].topic = xstrdup(st->v[src[i]].name);
+    if (kadmin_describe_topic_configs(m->sadmin, cfg, n, true, f->admin_timeout_ms, err,
+                                      sizeof err) == 0)
+        for (size_t i = 0; i < n; i++) configs_filter(m, &cfg[i].configs, &items[i].configs);
+    else
+        log_warn("source topic configs could not be read (%s); new target topics get the "
+                 "target's defaults", err);
+    kitems_clear(cfg, n);
+    free(cfg);
+    if (kadmin_create_topics(m->tadmin, items, n, f->admin_timeout_ms, err, sizeof err))
+        for (size_t i = 0; i < n; i++) items[i].error = xstrdup(err);
+    for (size_t i = 0; i < n; i++)
+        if (!items[i].error)
+            log_info("created %s on the target: %d partitions, replication factor %d, %zu configs",
+                     items[i].topic, items[i].partitions, items[i].replication_factor,
+                     items[i].configs.n);
+}
+
+/* Grows target topics that have fewer partitions than their source. */
+static void grow_topics(mirror_t *m, kitem_t *items, size_t n) {
+    char err[512];
+    if (kadmin_create_partitions(m->tadmin, items, n, m->flow->admin_timeout_ms, err, sizeof err))
+        for (size_t i = 0; i < n; i++) items[i].error = xstrdup(err);
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].error)
+            log_error("%s has fewer partitions on the target than on the source and adding "
+                      "partitions failed (%s); it is not copied, because records must keep "
+                      "their partition",
+                      items[i].topic, items[i].error);
+        else
+            log_info("%s: partitions increased to %d on the target", items[i].topic,
+                     items[i].partitions);
+    }
+}
+
+/* One refresh: returns the ready topics (caller frees), sets *missing. */
+static ready_topic_t *topic_manager_pass(mirror_t *m, size_t *nready, int *missing,
+                                         bool sync_configs, sbuf_t *last_missing) {
+    const mm2_flow_t *f = m->flow;
+    char err[512];
+    ktopics_t st, tt;
+    *nready = 0;
+    *missing = 0;
+    if (kadmin_list_topics(m->sadmin, f->admin_timeout_ms, &st, err, sizeof err)) {
+        log_warn("source: %s", err);
+        return NULL;
+    }
+    if (kadmin_list_topics(m->tadmin, f->admin_timeout_ms, &tt, err, sizeof err)) {
+        log_warn("target: %s", err);
+        ktopics_clear(&st);
+        return NULL;
+    }
+    size_t cap = st.n ? st.n : 1, ncreate = 0, ngrow = 0;
+    ready_topic_t *ready = xcalloc(cap, sizeof *ready);
+    kitem_t *create = xcalloc(cap, sizeof *create), *grow = xcalloc(cap, sizeof *grow);
+    size_t *create_src = xcalloc(cap, sizeof *create_src), *grow_src = xcalloc(cap, sizeof *grow_src);
+    for (size_t i = 0; i < st.n; i++) {
+        const ktopic_t *s = &st.v[i];
+        char target[256];
+        if (s->error || name_filter_topic_is_internal(s->name, f->separator) ||
+            !name_filter_match(m->topics, s->name) ||
+            naming_is_cycle(f->policy, f->target, f->separator, s->name))
+            continue;
+        if (naming_target_topic(f->policy, f->source, f->separator, s->name, target,
+                                sizeof target)) {
+            log_warn("%s: the target name would be longer than Kafka allows; not copied", s->name);
+            continue;
+        }
+        const ktopic_t *t = ktopics_find(&tt, target);
+        if (t && !t->error && t->partitions >= s->partitions) {
+            ready_add(ready, nready, s->name, target, s->partitions);
+        } else if (t && !t->error) {
+            grow_src[ngrow] = i;
+            grow[ngrow++] = (kitem_t){.topic = xstrdup(target), .partitions = s->partitions};
+        } else {
+            create_src[ncreate] = i;
+            create[ncreate++] = (kitem_t){.topic = xstrdup(target), .partitions = s->partitions,
+                                          .replication_factor = f->replication_factor};
+        }
+    }
+    if (ncreate) create_topics(m, &st, create, create_src, ncreate);
+    if (ngrow) grow_topics(m, grow, ngrow);
+    sbuf_t absent = {0};
+    for (size_t i = 0; i < ncreate; i++) {
+        if (create[i].error)
+            sbuf_printf(&absent, "%s%s", absent.len ? ", " : "", create[i].topic);
+        else
+            ready_add(ready, nready, st.v[create_src[i]].name, create[i].topic,
+                      create[i].partitions);
+    }
+    for (size_t i = 0; i < ngrow; i++)
+        if (!grow[i].error)
+            ready_add(ready, nready, st.v[grow_src[i]].name, grow[i].topic, grow[i].partitions);
+        else
+            (*missing)++;
+    /* Say which topics are missing, once per change of the list. */
+    if (absent.len && strcmp(sbuf_str(&absent), sbuf_str(last_missing))) {
+        const char *why = "";
+        for (size_t i = 0; i < ncreate && !*why; i++)
+            if (create[i].error) why = create[i].error;
+        log_warn("cannot create topics on the target (%s); copying the topics that exist. "
+                 "Missing on the target: %s",
+                 why, sbuf_str(&absent));
+    }
+    for (size_t i = 0; i < ncreate; i++)
+        if (create[i].error) (*missing)++;
+    sbuf_reset(last_missing);
+    sbuf_puts(last_missing, sbuf_str(&absent));
+    sbuf_free(&absent);
+    if (sync_configs && *nready) configs_sync(m, ready, *nready);
+    kitems_clear(create, ncreate);
+    kitems_clear(grow, ngrow);
+    free(create);
+    free(grow);
+    free(create_src);
+    free(grow_src);
+    ktopics_clear(&st);
+    ktopics_clear(&tt);
+    return ready;
+}
+
+static void *topic_manager_main(void *arg) {
+    mirror_t *m = arg;
+    const mm2_flow_t *f = m->flow;
+    int64_t next_sync = 0;
+    sbuf_t last_missing = {0};
+    bool first = true;
+    while (!m->stop) {
+        int64_t now = mono_ms();
+        bool sync = f->sync_topic_configs && now >= next_sync;
+        size_t n;
+        int missing;
+        ready_topic_t *r = topic_manager_pass(m, &n, &missing, sync, &last_missing);
+        if (r) {
+            if (sync) next_sync = now + (int64_t)f->sync_topic_configs_interval_s * 1000;
+            pthread_mutex_lock(&m->tm_mu);
+            ready_free(m->ready, m->nready);
+            m->ready = r;
+            m->nready = n;
+            m->missing = missing;
+            pthread_mutex_unlock(&m->tm_mu);
+            atomic_fetch_add(&m->tm_gen, 1);
+            first = false;
+        }
+        if (!first && !f->refresh_topics && !f->sync_topic_configs) break;
+        int wait_s = first ? 2 : f->refresh_topics_interval_s;
+        pthread_mutex_lock(&m->tm_mu);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += wait_s;
+        while (!m->stop) {
+            if (pthread_cond_timedwait(&m->tm_cond, &m->tm_mu, &ts)) break;
+        }
+        pthread_mutex_unlock(&m->tm_mu);
+    }
+    sbuf_free(&last_missing);
+    return NULL;
+}
+
+/* Consumers without a group for the recovery reads, created on first use. */
+static int recovery_readers(mirror_t *m, char *err, size_t errsz) {
+    if (m->src_reader && m->tgt_reader) return 0;
+    kv_list_t iso = {0};
+    kv_list_add(&iso, "isolation.level",
+                m->flow->read_committed ? "read_committed" : "read_uncommitted",
+                "kmig.isolation.level", false);
+    kclient_opts_t so = {.type = RD_KAFKA_CONSUMER, .name = "source-recovery-reader",
+                         .settings = &m->src_consumer, .required = &iso};
+    kclient_opts_t to = {.type = RD_KAFKA_CONSUMER, .name = "target-recovery-reader",
+                         .settings = &m->tgt_consumer};
+    int rc = (m->src_reader = kclient_new(&so, err, errsz)) &&
+                     (m->tgt_reader = kclient_new(&to, err, errsz))
+                 ? 0
+                 : -1;
+    kv_list_clear(&iso);
+    return rc;
+}
+
+/* Target records beyond the last mapped one were acknowledged but not mapped
+ * before the last stop (or written by something else). Pair them with their
+ * source records where the content matches; count the rest as possibly
+ * re-sent. Called with m->mu held. */
+static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends) {
+    char err[512];
+    int64_t extra = 0, recovered = 0;
+    for (int i = 0; i < ends->cnt; i++) {
+        rd_kafka_topic_partition_t *e = &ends->elems[i];
+        mtopic_t *t = e->opaque;
+        mpart_t *p = &t->parts[e->partition];
+        int64_t tn = offset_map_tgt_next(p->map);
+        if (e->err || e->offset <= (tn < 0 ? 0 : tn)) continue;
+        recover_result_t r = {0};
+        if (recovery_readers(m, err, sizeof err) ||
+            recover_partition(m->src_reader, m->tgt_reader, t->name, t->target, e->partition,
+                              p->map, e->offset, &r, err, sizeof err)) {
+            log_warn("%s [%d]: recovery read failed (%s)", t->target, e->partition, err);
+            r.target_extra = e->offset - (tn < 0 ? 0 : tn);
+        }
+        if (r.target_extra)
+            log_info("%s [%d]: %" PRId64 " target records were not in the offset map; %" PRId64
+                     " matched their source records and are kept as copies",
+                     t->target, e->partition, r.target_extra, r.recovered);
+        extra += r.target_extra;
+        recovered += r.recovered;
+    }
+    int64_t resend = extra - recovered;
+    m->resend_estimate += resend;
+    if (extra)
+        log_warn("resume: %" PRId64 " records may be re-sent (%" PRId64
+                 " target records were not in the offset map, %" PRId64
+                 " of them matched their source records)",
+                 resend, extra, recovered);
+}
+
+/* Starts copying newly ready topics and partitions (copy loop thread). */
+static int apply_ready(mirror_t *m) {
+    int gen = atomic_load(&m->tm_gen);
+    if (gen == m->seen_gen) return 0;
+    m->seen_gen = gen;
+    pthread_mutex_lock(&m->tm_mu);
+    size_t n = m->nready;
+    ready_topic_t *r = xcalloc(n ? n : 1, sizeof *r);
+    for (size_t i = 0; i < n; i++)
+        r[i] = (ready_topic_t){xstrdup(m->ready[i].name), xstrdup(m->ready[i].target),
+                               m->ready[i].partitions};
+    pthread_mutex_unlock(&m->tm_mu);
+
+    /* New partitions: their target end offsets, for recovery. */
+    rd_kafka_topic_partition_list_t *ends = rd_kafka_topic_partition_list_new(16);
+    pthread_mutex_lock(&m->mu);
+    for (size_t i = 0; i < n; i++) {
+        mtopic_t *t = strmap_get(m->topic_by_name, r[i].name);
+        if (!t) {
+            t = xcalloc(1, sizeof *t);
+            t->name = xstrdup(r[i].name);
+            t->target = xstrdup(r[i].target);
+            rd_kafka_topic_conf_t *sc = rd_kafka_topic_conf_new(), *tc = rd_kafka_topic_conf_new();
+            rd_kafka_topic_conf_set_opaque(sc, t);
+            rd_kafka_topic_conf_set_opaque(tc, t);
+            t->src_rkt = rd_kafka_topic_new(m->consumer, t->name, sc);
+            t->tgt_rkt = rd_kafka_topic_new(m->producer, t->target, tc);
+            m->topics_v = xrealloc(m->topics_v, (m->ntopics + 1) * sizeof *m->topics_v);
+            m->topics_v[m->ntopics++] = t;
+            strmap_put(m->topic_by_name, t->name, t);
+        }
+        if (r[i].partitions <= t->nparts) continue;
+        t->parts = xrealloc(t->parts, (size_t)r[i].partitions * sizeof *t->parts);
+        for (int32_t p = t->nparts; p < r[i].partitions; p++) {
+            mpart_t *mp = &t->parts[p];
+            memset(mp, 0, sizeof *mp);
+            mp->next_fetch = mp->eof_offset = mp->loss_cover = -1;
+            map_entry_t *lm = map_set_get(m->loaded, t->name, p);
+            if (lm && strcmp(lm->target, t->target)) {
+                log_error("%s [%d]: the offset map says it was copied to %s, but the replication "
+                          "policy now names %s; refusing to mix them",
+                          t->name, p, lm->target, t->target);
+                m->fail = true;
+            }
+            mp->map = map_set_take(m->loaded, t->name, p);
+            if (!mp->map) mp->map = offset_map_new();
+            rd_kafka_topic_partition_list_add(ends, t->target, p)->opaque = t;
+        }
+        log_info("copying %s -> %s: partitions %d..%d", t->name, t->target, t->nparts,
+                 r[i].partitions - 1);
+        t->nparts = r[i].partitions;
+    }
+    pthread_mutex_unlock(&m->mu);
+    ready_free(r, n);
+
+    char err[512];
+    int rc = 0;
+    if (ends->cnt &&
+        kadmin_end_offsets(m->producer, ends, m->flow->admin_timeout_ms + 10000, err,
+                           sizeof err)) {
+        log_warn("could not read target end offsets (%s); the re-send count is unknown", err);
+    } else if (ends->cnt) {
+        pthread_mutex_lock(&m->mu);
+        recover_unmapped(m, ends);
+        pthread_mutex_unlock(&m->mu);
+    }
+    rd_kafka_topic_partition_list_t *assign = rd_kafka_topic_partition_list_new(ends->cnt + 1);
+    for (int i = 0; i < ends->cnt; i++) {
+        mtopic_t *t = ends->elems[i].opaque;
+        int64_t start = offset_map_src_next(t->parts[ends->elems[i].partition].map);
+        rd_kafka_topic_partition_list_add(assign, t->name, ends->elems[i].partition)->offset =
+            start >= 0 ? start : RD_KAFKA_OFFSET_BEGINNING;
+    }
+    if (assign->cnt) {
+        rd_kafka_error_t *e = rd_kafka_incremental_assign(m->consumer, assign);
+        if (e) {
+            log_error("assigning source partitions failed: %s", rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+            rc = -1;
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(assign);
+    rd_kafka_topic_partition_list_destroy(ends);
+    return rc;
+}
+
+/* ----------------------------------------------------- operator's view */
+
+static bool all_caught_up(mirror_t *m) {
+    if (m->seen_gen == 0) return false;
+    for (size_t i = 0; i < m->ntopics; i++) {
+        mtopic_t *t = m->topics_v[i];
+        for (int32_t p = 0; p < t->nparts; p++) {
+            mpart_t *mp = &t->parts[p];
+            if (mp->eof_offset < 0 || mp->inflight ||
+                offset_map_src_next(mp->map) < mp->eof_offset)
+                return false;
+        }
+    }
+    return true;
+}
+
+static int64_t part_lag(mirror_t *m, mtopic_t *t, int32_t p) {
+    int64_t lo, hi;
+    if (rd_kafka_get_watermark_offsets(m->consumer, t->name, p, &lo, &hi) || hi < 0) return 0;
+    int64_t at = offset_map_src_next(t->parts[p].map);
+    if (at < 0) at = lo > 0 ? lo : 0;
+    return hi > at ? hi - at : 0;
+}
+
+static void print_progress(mirror_t *m, double dt_s) {
+    for (size_t i = 0; i < m->ntopics; i++) {
+        mtopic_t *t = m->topics_v[i];
+        int64_t copied = 0, lag = 0;
+        for (int32_t p = 0; p < t->nparts; p++) {
+            copied += t->parts[p].records;
+            lag += part_lag(m, t, p);
+        }
+        double rate = dt_s > 0 ? (double)(copied - t->progress_records) / dt_s : 0;
+        t->progress_records = copied;
+        char eta[32] = "-";
+        if (lag == 0)
+            snprintf(eta, sizeof eta, "caught up");
+        else if (rate > 0) {
+            long s = (long)((double)lag / rate);
+            snprintf(eta, sizeof eta, "eta %ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+        }
+        fprintf(stderr, "  %-32s copied %12" PRId64 "  lag %10" PRId64 "  %10.0f rec/s  %s\n",
+                t->name, copied, lag, rate, eta);
+    }
+}
+
+static void render_metrics(void *opaque, sbuf_t *out) {
+    mirror_t *m = opaque;
+    const char *src = m->flow->source, *tgt = m->flow->target;
+    pthread_mutex_lock(&m->mu);
+    static const struct {
+        const char *name, *type, *help;
+    } fam[] = {
+        {"kmig_mirror_record_count_total", "counter", "Records copied and acknowledged by the target (MM2: record-count)."},
+        {"kmig_mirror_byte_count_total", "counter", "Key and value bytes copied (MM2: byte-count)."},
+        {"kmig_mirror_lag_records", "gauge", "Source records not yet copied (high watermark minus copied position)."},
+        {"kmig_mirror_replication_latency_ms_max", "gauge", "Max time from record timestamp to target acknowledgement since the last scrape (MM2: replication-latency-ms-max)."},
+        {"kmig_mirror_replication_latency_ms_avg", "gauge", "Average of the same (MM2: replication-latency-ms-avg)."},
+        {"kmig_mirror_lost_records_total", "counter", "Source records deleted before they were copied."},
+        {"kmig_mirror_offset_map_segments", "gauge", "Segments in the partition's offset map."},
+    };
+    for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
+        prom_family(out, fam[f].name, fam[f].type, fam[f].help);
+        for (size_t i = 0; i < m->ntopics; i++) {
+            mtopic_t *t = m->topics_v[i];
+            for (int32_t p = 0; p < t->nparts; p++) {
+                mpart_t *mp = &t->parts[p];
+                char part[16];
+                snprintf(part, sizeof part, "%d", p);
+                const char *labels[] = {"source", src, "target", tgt, "topic", t->name,
+                                        "partition", part, NULL};
+                switch (f) {
+                case 0: prom_sample_i64(out, fam[f].name, labels, mp->records); break;
+                case 1: prom_sample_i64(out, fam[f].name, labels, mp->bytes); break;
+                case 2: prom_sample_i64(out, fam[f].name, labels, part_lag(m, t, p)); break;
+                case 3: prom_sample_i64(out, fam[f].name, labels, mp->latency_max_ms); break;
+                case 4:
+                    prom_sample(out, fam[f].name, labels,
+                                mp->latency_n ? (double)mp->latency_sum_ms / (double)mp->latency_n : 0);
+                    mp->latency_max_ms = mp->latency_sum_ms = mp->latency_n = 0;
+                    break;
+                case 5: prom_sample_i64(out, fam[f].name, labels, mp->lost); break;
+                case 6: prom_sample_i64(out, fam[f].name, labels, (int64_t)offset_map_count(mp->map)); break;
+                }
+            }
+        }
+    }
+    const char *fl[] = {"source", src, "target", tgt, NULL};
+    prom_family(out, "kmig_mirror_errors_total", "counter", "Records the target refused, and offset map writes that failed.");
+    const char *el[] = {"source", src, "target", tgt, "kind", "produce", NULL};
+    prom_sample_i64(out, "kmig_mirror_errors_total", el, m->produce_errors);
+    el[5] = "offset_map";
+    prom_sample_i64(out, "kmig_mirror_errors_total", el, m->map_errors);
+    prom_family(out, "kmig_mirror_resend_estimate", "gauge", "Records that may have been written twice after the last restart.");
+    prom_sample_i64(out, "kmig_mirror_resend_estimate", fl, m->resend_estimate);
+    prom_family(out, "kmig_mirror_topics_missing", "gauge", "Selected topics that are absent on the target and could not be created.");
+    prom_sample_i64(out, "kmig_mirror_topics_missing", fl, m->missing);
+    pthread_mutex_unlock(&m->mu);
+}
+
+/* ------------------------------------------------------------- run */
+
+static void shutdown_flush(mirror_t *m) {
+    /* Give in-flight records a few seconds, then purge: unacknowledged
+     * records are not in the map and will be fetched again next run. */
+    int64_t deadline = mono_ms() + 10000;
+    while (rd_kafka_outq_len(m->producer) > 0 && mono_ms() < deadline && !kclient_fatal()) {
+        m->now_ms = wall_ms();
+        rd_kafka_poll(m->producer, 100);
+    }
+    m->shutting_down = true;
+    rd_kafka_purge(m->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(m->producer, 0);
+    map_flush(m);
+    m->shutting_down = false; /* map write failures at shutdown are errors */
+    deadline = mono_ms() + 10000;
+    while (rd_kafka_outq_len(m->producer) > 0 && mono_ms() < deadline)
+        rd_kafka_poll(m->producer, 100);
+    if (rd_kafka_outq_len(m->producer) > 0) {
+        log_error("the last offset map update could not be written; the next run may re-send "
+                  "up to %d seconds of records", m->flow->offset_map_flush_ms / 1000 + 1);
+        m->shutting_down = true;
+        rd_kafka_purge(m->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(m->producer, 0);
+    }
+}
+
+int mirror_run(mirror_t *m) {
+    char err[1024];
+    const mm2_flow_t *f = m->flow;
+    if (mirror_connect(m, err, sizeof err)) {
+        log_error("%s", err);
+        return KMIG_EXIT_FAIL;
+    }
+    log_info("mirror %s -> %s: topics '%s' excluding '%s', %s policy", f->source, f->target,
+             f->topics, f->topics_exclude, f->policy == POLICY_IDENTITY ? "identity" : "default");
+    /* Before any handle names the map topic: a broker with auto-creation on
+     * would otherwise create it uncompacted. */
+    map_topic_ensure(m);
+    m->map_rkt = rd_kafka_topic_new(m->producer, m->map_topic, NULL);
+    if (map_load(m, err, sizeof err)) {
+        log_error("%s", err);
+        return KMIG_EXIT_FAIL;
+    }
+    if (m->o.metrics_addr) {
+        m->http = http_server_new(m->o.metrics_addr, render_metrics, m, err, sizeof err);
+        if (!m->http) {
+            log_error("%s", err);
+            return KMIG_EXIT_USAGE;
+        }
+        log_info("metrics: serving /metrics on port %d", http_server_port(m->http));
+    }
+    if (pthread_create(&m->tm_thread, NULL, topic_manager_main, m)) {
+        log_error("cannot start the topic manager thread");
+        return KMIG_EXIT_FAIL;
+    }
+    m->tm_started = true;
+
+    rd_kafka_message_t **msgs = xcalloc(MIRROR_BATCH, sizeof *msgs);
+    int64_t next_flush = mono_ms() + f->offset_map_flush_ms;
+    int64_t last_progress = mono_ms();
+    while (!m->stop && !m->fail && !m->data_loss) {
+        if (kclient_fatal()) {
+            m->fail = true;
+            break;
+        }
+        if (apply_ready(m)) {
+            m->fail = true;
+            break;
+        }
+        ssize_t n = kread_batch(m->cq, 100, msgs, MIRROR_BATCH);
+        pthread_mutex_lock(&m->mu);
+        m->now_ms = wall_ms();
+        if (n > 0) handle_batch(m, msgs, n);
+        rd_kafka_poll(m->producer, 0);
+        int64_t now = mono_ms();
+        if (now >= next_flush) {
+            map_flush(m);
+            next_flush = now + f->offset_map_flush_ms;
+        }
+        bool done = m->o.stop_at_end && all_caught_up(m);
+        pthread_mutex_unlock(&m->mu);
+        if (m->o.progress_interval_ms > 0 && now - last_progress >= m->o.progress_interval_ms) {
+            print_progress(m, (double)(now - last_progress) / 1000.0);
+            last_progress = now;
+        }
+        if (done) {
+            log_info("caught up: every selected partition is copied to its end");
+            break;
+        }
+    }
+    free(msgs);
+    m->stop = 1;
+    pthread_mutex_lock(&m->tm_mu);
+    pthread_cond_broadcast(&m->tm_cond);
+    pthread_mutex_unlock(&m->tm_mu);
+
+    pthread_mutex_lock(&m->mu);
+    shutdown_flush(m);
+    pthread_mutex_unlock(&m->mu);
+    if (m->o.progress_interval_ms > 0) print_progress(m, 0);
+
+    int rc = KMIG_EXIT_OK;
+    if (m->data_loss)
+        rc = KMIG_EXIT_DATA_LOSS;
+    else if (m->fail || kclient_fatal())
+        rc = KMIG_EXIT_FAIL;
+    else if (m->o.stop_at_end && m->missing)
+        rc = KMIG_EXIT_FAIL, log_error("%d selected topics could not be copied (see above)", m->missing);
+    return rc;
+}
+
+void mirror_request_stop(mirror_t *m) { m->stop = 1; }
+
+void mirror_get_stats(mirror_t *m, mirror_stats_t *out) {
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&m->mu);
+    for (size_t i = 0; i < m->ntopics; i++) {
+        mtopic_t *t = m->topics_v[i];
+        out->topics++;
+        out->partitions += t->nparts;
+        for (int32_t p = 0; p < t->nparts; p++) {
+            out->records += t->parts[p].records;
+            out->bytes += t->parts[p].bytes;
+        }
+    }
+    out->resend_estimate = m->resend_estimate;
+    out->lost = m->lost_total;
+    out->missing_topics = m->missing;
+    pthread_mutex_unlock(&m->mu);
+}
+
+void mirror_destroy(mirror_t *m) {
+    if (!m) return;
+    m->stop = 1;
+    if (m->tm_started) {
+        pthread_mutex_lock(&m->tm_mu);
+        pthread_cond_broadcast(&m->tm_cond);
+        pthread_mutex_unlock(&m->tm_mu);
+        pthread_join(m->tm_thread, NULL);
+    }
+    http_server_destroy(m->http);
+    for (size_t i = 0; i < m->ntopics; i++) {
+        mtopic_t *t = m->topics_v[i];
+        for (int32_t p = 0; p < t->nparts; p++) offset_map_destroy(t->parts[p].map);
+        if (t->src_rkt) rd_kafka_topic_destroy(t->src_rkt);
+        if (t->tgt_rkt) rd_kafka_topic_destroy(t->tgt_rkt);
+        free(t->parts);
+        free(t->name);
+        free(t->target);
+        free(t);
+    }
+    free(m->topics_v);
+    if (m->map_rkt) rd_kafka_topic_destroy(m->map_rkt);
+    if (m->cq) rd_kafka_queue_destroy(m->cq);
+    if (m->consumer) {
+        rd_kafka_consumer_close(m->consumer);
+        rd_kafka_destroy(m->consumer);
+    }
+    if (m->producer) rd_kafka_destroy(m->producer);
+    if (m->sadmin) rd_kafka_destroy(m->sadmin);
+    if (m->tadmin) rd_kafka_destroy(m->tadmin);
+    if (m->src_reader) rd_kafka_destroy(m->src_reader);
+    if (m->tgt_reader) rd_kafka_destroy(m->tgt_reader);
+    map_set_destroy(m->loaded);
+    strmap_destroy(m->topic_by_name);
+    name_filter_destroy(m->topics);
+    name_filter_destroy(m->config_exclude);
+    kv_list_clear(&m->src_consumer);
+    kv_list_clear(&m->tgt_producer);
+    kv_list_clear(&m->src_admin);
+    kv_list_clear(&m->tgt_admin);
+    kv_list_clear(&m->tgt_consumer);
+    ready_free(m->ready, m->nready);
+    pthread_mutex_destroy(&m->mu);
+    pthread_mutex_destroy(&m->tm_mu);
+    pthread_cond_destroy(&m->tm_cond);
+    free(m);
+}

@@ -1,0 +1,48 @@
+#ifndef KMIG_MIRROR_MIRROR_H
+#define KMIG_MIRROR_MIRROR_H
+/* The replicator: copies the selected topics of one flow (source -> target)
+ * record for record into the same partitions, and keeps the exact offset map
+ * on the target. See docs/ARCHITECTURE.md for the threads and the data path.
+ *
+ * Ownership: mirror_t borrows the mm2_t and flow given in the options (they
+ * must outlive it) and owns every client it creates. */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/mm2.h"
+
+typedef struct mirror_opts {
+    mm2_t *mm2;
+    const mm2_flow_t *flow;
+    bool stop_at_end;           /* exit once every selected partition is copied to its end */
+    const char *metrics_addr;   /* "[HOST:]PORT" or NULL */
+    int progress_interval_ms;   /* per-topic progress lines; 0 = off */
+} mirror_opts_t;
+
+typedef struct mirror_stats {
+    int64_t records;        /* copied and acknowledged in this run */
+    int64_t bytes;          /* key + value bytes of those records */
+    int64_t resend_estimate; /* target records written but not mapped before this run */
+    int64_t lost;           /* source records deleted before they were copied */
+    int topics;             /* topics being copied */
+    int partitions;
+    int missing_topics;     /* selected, but absent on the target and not creatable */
+} mirror_stats_t;
+
+typedef struct mirror mirror_t;
+
+/* Connects nothing yet; validates options and builds client settings. */
+mirror_t *mirror_new(const mirror_opts_t *opts, char *err, size_t errsz);
+
+/* Runs until stopped (mirror_request_stop), or until caught up with
+ * stop_at_end. Returns a process exit code: 0, KMIG_EXIT_FAIL with the reason
+ * logged, or KMIG_EXIT_DATA_LOSS. */
+int mirror_run(mirror_t *m);
+
+/* Async-signal-safe: asks mirror_run to stop, flush and persist the map. */
+void mirror_request_stop(mirror_t *m);
+
+void mirror_get_stats(mirror_t *m, mirror_stats_t *out);
+void mirror_destroy(mirror_t *m); /* accepts NULL */
+
+#endif

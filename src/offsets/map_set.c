@@ -1,0 +1,92 @@
+/* A table of per-partition offset maps with lookup by "topic:partition". */
+#include "offsets/map_set.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sbuf.h"
+#include "core/strmap.h"
+
+struct map_set {
+    strmap_t *index;
+    map_entry_t **v;
+    size_t n;
+    size_t conflicts;
+    int sorted;
+};
+
+map_set_t *map_set_new(void) {
+    map_set_t *s = xcalloc(1, sizeof *s);
+    s->index = strmap_new();
+    return s;
+}
+
+void map_set_destroy(map_set_t *s) {
+    if (!s) return;
+    for (size_t i = 0; i < s->n; i++) {
+        offset_map_destroy(s->v[i]->map);
+        free(s->v[i]->topic);
+        free(s->v[i]->target);
+        free(s->v[i]);
+    }
+    free(s->v);
+    strmap_destroy(s->index);
+    free(s);
+}
+
+static void map_set_key(char *buf, size_t size, const char *topic, int32_t partition) {
+    snprintf(buf, size, "%s:%d", topic, partition);
+}
+
+map_entry_t *map_set_get(map_set_t *s, const char *topic, int32_t partition) {
+    char key[320];
+    map_set_key(key, sizeof key, topic, partition);
+    return strmap_get(s->index, key);
+}
+
+void map_set_add_seg(void *set, const char *topic, int32_t partition, const char *target,
+                     const offset_seg_t *seg) {
+    map_set_t *s = set;
+    map_entry_t *e = map_set_get(s, topic, partition);
+    if (!e) {
+        char key[320];
+        map_set_key(key, sizeof key, topic, partition);
+        e = xcalloc(1, sizeof *e);
+        e->topic = xstrdup(topic);
+        e->partition = partition;
+        e->target = xstrdup(target);
+        e->map = offset_map_new();
+        s->v = xrealloc(s->v, (s->n + 1) * sizeof *s->v);
+        s->v[s->n++] = e;
+        s->sorted = 0;
+        strmap_put(s->index, key, e);
+    }
+    if (!e->map || offset_map_load(e->map, seg)) s->conflicts++;
+}
+
+size_t map_set_conflicts(const map_set_t *s) { return s->conflicts; }
+
+offset_map_t *map_set_take(map_set_t *s, const char *topic, int32_t partition) {
+    map_entry_t *e = map_set_get(s, topic, partition);
+    if (!e) return NULL;
+    offset_map_t *m = e->map;
+    e->map = NULL;
+    return m;
+}
+
+static int map_set_cmp(const void *a, const void *b) {
+    const map_entry_t *x = *(map_entry_t *const *)a, *y = *(map_entry_t *const *)b;
+    int c = strcmp(x->topic, y->topic);
+    return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+size_t map_set_count(const map_set_t *s) { return s->n; }
+
+map_entry_t *map_set_sorted(map_set_t *s, size_t i) {
+    if (!s->sorted) {
+        qsort(s->v, s->n, sizeof *s->v, map_set_cmp);
+        s->sorted = 1;
+    }
+    return i < s->n ? s->v[i] : NULL;
+}

@@ -1,0 +1,40 @@
+#ifndef KMIG_OFFSETS_MAP_SET_H
+#define KMIG_OFFSETS_MAP_SET_H
+/* The offset maps of many partitions, keyed by source topic and partition,
+ * as read back from the map topic. Pure: no Kafka I/O.
+ *
+ * Ownership: the set owns its entries and their maps; map_set_take() hands a
+ * map over to the caller (the entry then holds NULL). */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "offsets/offset_map.h"
+
+typedef struct map_entry {
+    char *topic;  /* source topic */
+    int32_t partition;
+    char *target; /* target topic it was copied to */
+    offset_map_t *map;
+} map_entry_t;
+
+typedef struct map_set map_set_t;
+
+map_set_t *map_set_new(void);
+void map_set_destroy(map_set_t *s); /* accepts NULL */
+
+map_entry_t *map_set_get(map_set_t *s, const char *topic, int32_t partition);
+
+/* Adds a segment read from storage (creating the entry); the signature fits
+ * map_store_seg_fn. A segment that contradicts an earlier one is counted in
+ * map_set_conflicts() and dropped. */
+void map_set_add_seg(void *set, const char *topic, int32_t partition, const char *target,
+                     const offset_seg_t *seg);
+size_t map_set_conflicts(const map_set_t *s);
+
+offset_map_t *map_set_take(map_set_t *s, const char *topic, int32_t partition);
+
+/* Entries sorted by topic, then partition (for printing). */
+size_t map_set_count(const map_set_t *s);
+map_entry_t *map_set_sorted(map_set_t *s, size_t i);
+
+#endif

@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# Runs kmig's test tiers and prints one line per test, then exactly one last
+# line "N passed, N failed". Exit status is non-zero if anything failed.
+#
+#   tests/run.sh all                  unit, mock and real
+#   tests/run.sh unit mock            some tiers
+#   tests/run.sh real test_fixture    only the named test(s) of the tier(s)
+#
+# unit: every $BUILD_SAN/test_* executable, run from tests/unit.
+# mock: every tests/mock/test_*.sh.
+# real: every tests/real/test_*.sh, against genuine Kafka clusters started once
+#       for the whole run (see tests/README.md for the variables they get).
+# Each test's output goes to build/test-logs/TIER/NAME.log and is shown (tail)
+# only when it fails. Environment: BUILD_SAN (default build-san),
+# KMIG_TEST_TIMEOUT (seconds per test, default 300), KMIG_KAFKA_VERSIONS
+# (default "3.9.2 4.1.2"), KMIG_SKIP_REAL=1 (skip the real tier; not in CI),
+# KMIG_REAL_KEEP=1 (reuse running clusters and leave them running).
+KMIG_LIB_NO_TEST=1
+. "$(dirname "$0")/lib.sh"
+set +e
+cd "$ROOT" || exit 1
+
+BUILD_SAN=${BUILD_SAN:-build-san}
+LOGS=$ROOT/build/test-logs
+TEST_TIMEOUT=${KMIG_TEST_TIMEOUT:-300}
+VERSIONS=${KMIG_KAFKA_VERSIONS:-3.9.2 4.1.2}
+# Test brokers need start-up speed more than peak throughput: C1-only JIT and
+# the serial GC halve their start-up CPU on a 2-core machine.
+export KMIG_KAFKA_JVM_OPTS=${KMIG_KAFKA_JVM_OPTS:--Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC}
+PASSED=0
+FAILED=0
+CLUSTERS=()
+CURRENT_TEST=""
+
+usage() {
+    echo "usage: tests/run.sh unit|mock|real|all... [TEST_NAME...]" >&2
+    exit 2
+}
+
+tiers=()
+names=()
+for a in "$@"; do
+    case $a in
+    unit | mock | real) tiers+=("$a") ;;
+    all) tiers+=(unit mock real) ;;
+    -h | --help) usage ;;
+    *) names+=("${a%.sh}") ;;
+    esac
+done
+[ ${#tiers[@]} -gt 0 ] || usage
+matched=()
+# Ports handed out to clusters this run (see free_port).
+_LIB_PORTS_FILE=$(mktemp "${TMPDIR:-/tmp}/kmig-ports.XXXXXX")
+trap 'rm -f "$_LIB_PORTS_FILE"' EXIT
+
+now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
+secs_since() { # START_MS -> "1.2s"
+    local ms=$(($(now_ms) - $1))
+    printf '%d.%01ds' $((ms / 1000)) $((ms % 1000 / 100))
+}
+
+pass() {
+    PASSED=$((PASSED + 1))
+    printf 'ok   %s (%s)\n' "$1" "$2"
+}
+
+# fail_test ID WHY [LOG]
+fail_test() {
+    FAILED=$((FAILED + 1))
+    printf 'FAIL %s (%s)\n' "$1" "$2"
+    if [ -n "${3:-}" ]; then
+        tail -n 40 "$3" | sed 's/^/     | /'
+        echo "     full log: ${3#"$ROOT"/}"
+    fi
+}
+
+# Sets TESTS to the tier's tests as "name path" lines, filtered by the names
+# given on the command line (and records which names matched).
+list_tests() {
+    local tier=$1 f n
+    TESTS=""
+    case $tier in
+    unit) set -- "$BUILD_SAN"/test_* ;;
+    *) set -- tests/"$tier"/test_*.sh ;;
+    esac
+    for f in "$@"; do
+        [ -f "$f" ] || continue
+        [ "$tier" != unit ] || [ -x "$f" ] || continue
+        n=$(basename "$f" .sh)
+        if [ ${#names[@]} -gt 0 ]; then
+            case " ${names[*]} " in
+            *" $n "* | *" $tier/$n "*) matched+=("$n" "$tier/$n") ;;
+            *) continue ;;
+            esac
+        fi
+        TESTS+="$n $f"$'\n'
+    done
+    TESTS=${TESTS%$'\n'}
+}
+
+describe_rc() { # "exit 1", or "killed by SIGABRT" for 134
+    if [ "$1" -gt 128 ] && [ "$1" -lt 160 ]; then
+        echo "killed by SIG$(kill -l $(($1 - 128)))"
+    else
+        echo "exit $1"
+    fi
+}
+
+# run_test TIER NAME CWD CMD...
+run_test() {
+    local tier=$1 name=$2 dir=$3 log t0 rc
+    shift 3
+    log=$LOGS/$tier/$name.log
+    t0=$(now_ms)
+    # In the background so that Ctrl-C reaches on_signal at once (timeout puts
+    # the test in its own process group, away from the terminal's signals).
+    (cd "$dir" && exec timeout -k 10 "$TEST_TIMEOUT" "$@") >"$log" 2>&1 </dev/null &
+    CURRENT_TEST=$!
+    wait "$CURRENT_TEST" 2>/dev/null # (no "Aborted" notice; rc tells)
+    rc=$?
+    CURRENT_TEST=""
+    # 124: timed out; 137 after the timeout: it also needed the KILL.
+    [ "$rc" != 137 ] || [ $(($(now_ms) - t0)) -lt $((TEST_TIMEOUT * 1000)) ] || rc=124
+    case $rc in
+    0) pass "$tier/$name" "$(secs_since "$t0")" ;;
+    124) fail_test "$tier/$name" "timed out after ${TEST_TIMEOUT}s" "$log" ;;
+    *) fail_test "$tier/$name" "$(describe_rc "$rc"), $(secs_since "$t0")" "$log" ;;
+    esac
+}
+
+stop_clusters() {
+    local n pids=() t0
+    [ ${#CLUSTERS[@]} -gt 0 ] || return 0
+    t0=$(now_ms)
+    for n in "${CLUSTERS[@]}"; do
+        "$KAFKA_SH" stop "$n" >>"$LOGS/real/setup.log" 2>&1 &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    echo "real: stopped ${CLUSTERS[*]} in $(secs_since "$t0")"
+    CLUSTERS=()
+}
+
+# Ctrl-C or TERM: end the running test, let cluster start-ups finish, then
+# stop the clusters of this run.
+on_signal() {
+    [ -z "$CURRENT_TEST" ] || kill -TERM "$CURRENT_TEST" 2>/dev/null
+    wait
+    [ -n "${KMIG_REAL_KEEP:-}" ] || stop_clusters
+    exit 130
+}
+trap on_signal INT TERM
+
+# Fetches the jars and starts a source and a target cluster per Kafka version;
+# exports KMIG_REAL_* for the tests. Versions are fetched one after the other
+# (concurrent Maven runs may corrupt a cold ~/.m2) while the clusters of the
+# versions already fetched start in the background. On failure returns
+# non-zero with the reason in REAL_WHY and details in the setup log.
+real_setup() {
+    local log=$LOGS/real/setup.log tool v tag role name port pids=() started=()
+    local t0 t1 fetch_ms=0 i each=""
+    REAL_WHY=""
+    : >"$log"
+    for tool in "${KMIG_JAVA:-java}" mvn; do
+        command -v "$tool" >/dev/null || { REAL_WHY="$tool not found (scripts/setup.sh installs it)"; return 1; }
+    done
+    t0=$(now_ms)
+    KMIG_REAL_VERSIONS=""
+    for v in $VERSIONS; do
+        t1=$(now_ms)
+        if ! "$KAFKA_SH" fetch "$v" >>"$log" 2>&1; then
+            REAL_WHY="could not fetch the jars of Kafka $v"
+            break
+        fi
+        fetch_ms=$((fetch_ms + $(now_ms) - t1))
+        tag=${v%.*}
+        tag=${tag//./}
+        KMIG_REAL_VERSIONS+="${KMIG_REAL_VERSIONS:+ }$tag"
+        export "KMIG_REAL_KAFKA_$tag=$v"
+        for role in src tgt; do
+            name=$role$tag
+            if [ -n "${KMIG_REAL_KEEP:-}" ] && port=$("$KAFKA_SH" status "$name" 2>/dev/null); then
+                echo "real: reusing running $name on $port"
+                export "KMIG_REAL_${role^^}_$tag=$port"
+                continue
+            fi
+            "$KAFKA_SH" stop "$name" >>"$log" 2>&1 # left by an earlier KMIG_REAL_KEEP run
+            port=$(free_port 2) || { REAL_WHY="no free port"; break 2; }
+            export "KMIG_REAL_${role^^}_$tag=127.0.0.1:$port"
+            "$KAFKA_SH" start "$name" "$v" "$port" >"$LOGS/real/start-$name.log" 2>&1 &
+            pids+=($!)
+            started+=("$name")
+            CLUSTERS+=("$name")
+        done
+    done
+    export KMIG_REAL_VERSIONS
+    for i in "${!pids[@]}"; do
+        if ! wait "${pids[$i]}"; then
+            REAL_WHY=${REAL_WHY:-"Kafka clusters did not start"}
+            echo "--- ${started[$i]} did not start:" >>"$log"
+        fi
+        cat "$LOGS/real/start-${started[$i]}.log" >>"$log"
+        each+="${each:+, }${started[$i]} $(sed -n 's/.* in \([0-9.]*s\)$/\1/p' "$LOGS/real/start-${started[$i]}.log")"
+    done
+    [ -z "$REAL_WHY" ] || return 1
+    echo "real: jars fetched in $(secs_since $(($(now_ms) - fetch_ms))), clusters up $(secs_since "$t0") after the start (${each:-all reused})"
+    [ -z "${KMIG_REAL_KEEP:-}" ] || CLUSTERS=()
+    return 0
+}
+
+run_tier() {
+    local tier=$1 tests name path
+    mkdir -p "$LOGS/$tier"
+    list_tests "$tier"
+    tests=$TESTS
+    if [ "$tier" = unit ] && [ ! -d "$BUILD_SAN" ]; then
+        fail_test "unit/build" "$BUILD_SAN/ missing: run make build-san"
+        return
+    fi
+    [ -n "$tests" ] || { [ ${#names[@]} -gt 0 ] || echo "note: no $tier tests"; return; }
+    case $tier in
+    unit)
+        while read -r name path; do
+            [ "${path#/}" != "$path" ] || path=$ROOT/$path
+            run_test unit "$name" tests/unit "$path"
+        done <<<"$tests"
+        ;;
+    mock)
+        while read -r name path; do
+            run_test mock "$name" "$ROOT" bash "$path"
+        done <<<"$tests"
+        ;;
+    real)
+        if [ -n "${KMIG_SKIP_REAL:-}" ] && [ "${CI:-}" != true ]; then
+            echo "!!! ------------------------------------------------------------"
+            echo "!!! real tier SKIPPED (KMIG_SKIP_REAL is set): its tests did not run"
+            echo "!!! ------------------------------------------------------------"
+            return
+        fi
+        [ -z "${KMIG_SKIP_REAL:-}" ] || echo "note: KMIG_SKIP_REAL ignored: CI never skips the real tier"
+        if ! real_setup; then
+            fail_test "real/setup" "$REAL_WHY" "$LOGS/real/setup.log"
+            while read -r name path; do
+                fail_test "real/$name" "not run: no Kafka clusters"
+            done <<<"$tests"
+        else
+            while read -r name path; do
+                run_test real "$name" "$ROOT" bash "$path"
+            done <<<"$tests"
+        fi
+        stop_clusters
+        ;;
+    esac
+}
+
+for tier in "${tiers[@]}"; do
+    run_tier "$tier"
+done
+for n in "${names[@]}"; do
+    case " ${matched[*]} " in
+    *" $n "*) ;;
+    *) fail_test "$n" "no such test in tiers: ${tiers[*]}" ;;
+    esac
+done
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
