@@ -133,10 +133,11 @@ static const struct {
     {"admin.", KEY_NOT_SUPPORTED},
 };
 
-/* Java client keys that librdkafka names differently (rdkafka != NULL) or that
- * mean nothing to it (rdkafka == NULL: dropped, reported as ignored). Keys not
- * listed here and not handled in client_translate() pass through unchanged:
- * either the Java and librdkafka names agree, or it is a librdkafka key. */
+/* Java client keys (Kafka 3.x and 4.x) that librdkafka names differently
+ * (rdkafka != NULL) or that mean nothing to it (rdkafka == NULL: dropped,
+ * reported as ignored); an entry ending in '.' is a prefix. Keys not listed here
+ * and not handled in client_translate() pass through unchanged: either the Java
+ * and librdkafka names agree, or it is a librdkafka key. */
 static const struct {
     const char *java;
     const char *rdkafka;
@@ -153,6 +154,7 @@ static const struct {
     {"interceptor.classes", NULL},
     {"partitioner.class", NULL},
     {"metric.reporters", NULL},
+    {"auto.include.jmx.reporter", NULL},
     {"security.providers", NULL},
     /* Consumer-group management and offset commits: kmig assigns partitions
      * and manages positions itself. */
@@ -164,21 +166,21 @@ static const struct {
     {"session.timeout.ms", NULL},
     {"heartbeat.interval.ms", NULL},
     {"max.poll.interval.ms", NULL},
-    {"rebalance.timeout.ms", NULL},
     {"enable.auto.commit", NULL},
     {"auto.commit.interval.ms", NULL},
     {"auto.offset.reset", NULL}, /* see kmig.on.data.loss */
     {"max.poll.records", NULL},
     {"exclude.internal.topics", NULL},
     {"internal.leave.group.on.close", NULL},
+    {"internal.throw.on.fetch.stable.offset.unsupported", NULL},
+    {"share.acknowledgement.mode", NULL},
     /* Producer features kmig does not use or that librdkafka lacks. */
     {"transactional.id", NULL},
     {"transaction.timeout.ms", NULL},
+    {"transaction.two.phase.commit.enable", NULL},
     {"max.block.ms", NULL},
     {"metadata.max.idle.ms", NULL},
-    {"partitioner.adaptive.partitioning.enable", NULL},
-    {"partitioner.availability.timeout.ms", NULL},
-    {"partitioner.ignore.keys", NULL},
+    {"partitioner.", NULL},
     {"compression.gzip.level", NULL},
     {"compression.lz4.level", NULL},
     {"compression.zstd.level", NULL},
@@ -188,10 +190,9 @@ static const struct {
     {"retry.backoff.max.ms", NULL},
     {"socket.connection.setup.timeout.max.ms", NULL},
     {"metadata.recovery.strategy", NULL},
+    {"metadata.recovery.rebootstrap.trigger.ms", NULL},
     {"enable.metrics.push", NULL},
-    {"metrics.sample.window.ms", NULL},
-    {"metrics.num.samples", NULL},
-    {"metrics.recording.level", NULL},
+    {"metrics.", NULL},
     {"bootstrap.controllers", NULL},
     /* JSSE / JAAS machinery. */
     {"ssl.protocol", NULL},
@@ -203,24 +204,15 @@ static const struct {
     {"ssl.engine.factory.class", NULL},
     {"sasl.client.callback.handler.class", NULL},
     {"sasl.login.callback.handler.class", NULL},
-    {"sasl.login.class", NULL},
-    {"sasl.login.refresh.window.factor", NULL},
-    {"sasl.login.refresh.window.jitter", NULL},
-    {"sasl.login.refresh.min.period.seconds", NULL},
-    {"sasl.login.refresh.buffer.seconds", NULL},
-    {"sasl.login.connect.timeout.ms", NULL},
-    {"sasl.login.read.timeout.ms", NULL},
-    {"sasl.login.retry.backoff.ms", NULL},
-    {"sasl.login.retry.backoff.max.ms", NULL},
+    {"sasl.login.", NULL},
     {"sasl.kerberos.kinit.cmd", NULL}, /* a path in Java, a shell command in librdkafka */
-    {"sasl.kerberos.ticket.renew.window.factor", NULL},
-    {"sasl.kerberos.ticket.renew.jitter", NULL},
+    {"sasl.kerberos.ticket.renew.", NULL},
     {"sasl.oauthbearer.scope.claim.name", NULL},
     {"sasl.oauthbearer.sub.claim.name", NULL},
-    {"sasl.oauthbearer.jwks.endpoint.url", NULL},
-    {"sasl.oauthbearer.jwks.endpoint.refresh.ms", NULL},
-    {"sasl.oauthbearer.jwks.endpoint.retry.backoff.ms", NULL},
-    {"sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms", NULL},
+    {"sasl.oauthbearer.jwks.", NULL},
+    {"sasl.oauthbearer.jwt.", NULL},
+    {"sasl.oauthbearer.assertion.", NULL},
+    {"sasl.oauthbearer.client.credentials.", NULL},
     {"sasl.oauthbearer.clock.skew.seconds", NULL},
     {"sasl.oauthbearer.expected.audience", NULL},
     {"sasl.oauthbearer.expected.issuer", NULL},
@@ -809,9 +801,14 @@ static const char *client_key_of(const mm2_t *m, const char *key, const char *al
     return !scope && inherited(key) ? key : NULL;
 }
 
+static bool key_matches(const char *key, const char *entry) {
+    size_t n = strlen(entry);
+    return entry[n - 1] == '.' ? strncmp(key, entry, n) == 0 && key[n] : strcmp(key, entry) == 0;
+}
+
 static ssize_t client_key_index(const char *java) {
     for (size_t i = 0; i < sizeof client_keys / sizeof client_keys[0]; i++)
-        if (strcmp(client_keys[i].java, java) == 0) return (ssize_t)i;
+        if (key_matches(java, client_keys[i].java)) return (ssize_t)i;
     return -1;
 }
 
@@ -826,7 +823,7 @@ static const resolved_t *ctx_find(const client_ctx_t *c, const char *key) {
     return NULL;
 }
 
-/* The entry's key with `java` replaced by `other`: "A.ssl.ca.location" for
+/* The entry's key with its Java key replaced by `other`: "A.ssl.ca.location" for
  * "A.ssl.truststore.location", so suggestions use the user's scope. */
 static void scoped_name(const resolved_t *r, const char *other, sbuf_t *out) {
     sbuf_append(out, r->entry->key, strlen(r->entry->key) - strlen(r->key));
@@ -1094,12 +1091,8 @@ int mm2_client_settings(mm2_t *m, const char *alias, mm2_client_t role, kv_list_
 /* ---- unused keys ---- */
 
 static key_kind_t mm2_key_kind(const char *key) {
-    for (size_t i = 0; i < sizeof mm2_other_keys / sizeof mm2_other_keys[0]; i++) {
-        const char *k = mm2_other_keys[i].key;
-        size_t n = strlen(k);
-        if (k[n - 1] == '.' ? strncmp(key, k, n) == 0 && key[n] : strcmp(key, k) == 0)
-            return mm2_other_keys[i].kind;
-    }
+    for (size_t i = 0; i < sizeof mm2_other_keys / sizeof mm2_other_keys[0]; i++)
+        if (key_matches(key, mm2_other_keys[i].key)) return mm2_other_keys[i].kind;
     return KEY_UNKNOWN;
 }
 

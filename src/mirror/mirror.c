@@ -787,6 +787,22 @@ static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends)
                  resend, extra, recovered);
 }
 
+/* Waits until handle rk's metadata shows `want` partitions for rkt's topic
+ * (a partition the producer does not know yet fails at once). */
+static int wait_partitions(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t want, int timeout_ms) {
+    int64_t deadline = mono_ms() + timeout_ms;
+    do {
+        const rd_kafka_metadata_t *md;
+        if (!rd_kafka_metadata(rk, 0, rkt, &md, 5000)) {
+            int have = md->topic_cnt == 1 ? md->topics[0].partition_cnt : 0;
+            rd_kafka_metadata_destroy(md);
+            if (have >= want) return 0;
+        }
+        usleep(100 * 1000);
+    } while (mono_ms() < deadline);
+    return -1;
+}
+
 /* Starts copying newly ready topics and partitions (copy loop thread). */
 static int apply_ready(mirror_t *m) {
     int gen = atomic_load(&m->tm_gen);
@@ -834,6 +850,12 @@ static int apply_ready(mirror_t *m) {
             mp->map = map_set_take(m->loaded, t->name, p);
             if (!mp->map) mp->map = offset_map_new();
             rd_kafka_topic_partition_list_add(ends, t->target, p)->opaque = t;
+        }
+        if (t->nparts && wait_partitions(m->producer, t->tgt_rkt, r[i].partitions,
+                                         m->flow->admin_timeout_ms + 20000)) {
+            log_error("%s: the producer does not see %d partitions on the target yet",
+                      t->target, r[i].partitions);
+            m->fail = true;
         }
         log_info("copying %s -> %s: partitions %d..%d", t->name, t->target, t->nparts,
                  r[i].partitions - 1);
