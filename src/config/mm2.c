@@ -8,7 +8,8 @@
  *    security.protocol, ssl.*, sasl.*) are inherited from the two outer
  *    levels, as in MirrorMakerConfig.clusterProps(); Java client keys are then
  *    translated to librdkafka's;
- *  - the warning about keys kmig ignores, does not support yet, or does not know.
+ *  - the warning about keys kmig ignores, does not support yet, or does not
+ *    know, and about deprecated MM2 keys.
  * docs/CONFIG.md describes every key. */
 #include "config/mm2.h"
 
@@ -21,7 +22,6 @@
 #include <sys/types.h>
 
 #include "config/jaas.h"
-#include "core/log.h"
 #include "core/sbuf.h"
 
 /* ---- kv_list ---- */
@@ -203,7 +203,6 @@ static const struct {
     {"ssl.secure.random.implementation", NULL},
     {"ssl.engine.factory.class", NULL},
     {"sasl.client.callback.handler.class", NULL},
-    {"sasl.login.callback.handler.class", NULL},
     {"sasl.login.", NULL},
     {"sasl.kerberos.kinit.cmd", NULL}, /* a path in Java, a shell command in librdkafka */
     {"sasl.kerberos.ticket.renew.", NULL},
@@ -448,7 +447,7 @@ static int load_clusters(mm2_t *m, char *err, size_t errsz) {
         }
         m->bootstrap[i] = join_hosts(b->value);
         if (!m->bootstrap[i]) {
-            snprintf(err, errsz, "%s: %s is empty; list host:port pairs", b->origin, b->key);
+            bad_value(b, "lists no host:port pairs", err, errsz);
             rc = -1;
         }
     }
@@ -920,7 +919,13 @@ static int keystore(client_ctx_t *c, const resolved_t *r, const char *v) {
     return rc;
 }
 
+/* sasl.jaas.config; like the Java client, ignored unless security.protocol is SASL_*. */
 static int jaas_config(client_ctx_t *c, const resolved_t *r, const char *v) {
+    const resolved_t *proto = ctx_find(c, "security.protocol");
+    char *protocol = trim_dup(proto ? proto->entry->value : "PLAINTEXT");
+    bool sasl = strncasecmp(protocol, "SASL_", 5) == 0;
+    free(protocol);
+    if (!sasl) return 0;
     jaas_t j = {0};
     char why[300];
     if (jaas_parse(v, &j, why, sizeof why)) {
@@ -1021,7 +1026,8 @@ static int client_translate(client_ctx_t *c, const resolved_t *r) {
         char *end;
         long long bytes = strtoll(v, &end, 10);
         if (!*v || *end || bytes < 0) {
-            rc = fail(c, r, "is not a number of bytes");
+            bad_value(r->entry, "is not a number of bytes", c->err, c->errsz);
+            rc = -1;
         } else {
             long long kb = (bytes + 1023) / 1024;
             char buf[32];
@@ -1074,8 +1080,12 @@ int mm2_client_settings(mm2_t *m, const char *alias, mm2_client_t role, kv_list_
     int rc = 0;
     const resolved_t *b = ctx_find(&c, "bootstrap.servers");
     char *hosts = b->level == 3 ? join_hosts(b->entry->value) : xstrdup(mm2_bootstrap(m, alias));
-    if (hosts) emit(&c, b, "bootstrap.servers", hosts);
-    else rc = fail(&c, b, "is empty; list host:port pairs");
+    if (hosts) {
+        emit(&c, b, "bootstrap.servers", hosts);
+    } else {
+        bad_value(b->entry, "lists no host:port pairs", err, errsz);
+        rc = -1;
+    }
     free(hosts);
     for (size_t i = 0; rc == 0 && i < c.n; i++)
         if (strcmp(c.r[i].key, "bootstrap.servers") != 0) rc = client_translate(&c, &c.r[i]);
@@ -1113,6 +1123,19 @@ static key_kind_t classify(const mm2_t *m, const char *key) {
     return kind ? kind : client_key_dropped(key) ? KEY_IGNORED : KEY_UNKNOWN;
 }
 
+/* The replacement of a deprecated MM2 key (at any scope), or NULL. */
+static const char *deprecated_by(const mm2_t *m, const char *key) {
+    static const char *const renamed[][2] = {
+        {"topics.blacklist", "topics.exclude"},
+        {"config.properties.blacklist", "config.properties.exclude"}};
+    char *src;
+    const char *tgt, *rest = key;
+    if (split_flow_key(m, key, &src, &tgt, &rest)) free(src);
+    for (size_t k = 0; rest && k < 2; k++)
+        if (strcmp(rest, renamed[k][0]) == 0) return renamed[k][1];
+    return NULL;
+}
+
 const char *mm2_unused_keys_warning(mm2_t *m) {
     static const struct {
         key_kind_t kind;
@@ -1121,8 +1144,17 @@ const char *mm2_unused_keys_warning(mm2_t *m) {
                   {KEY_IGNORED, "ignored"},
                   {KEY_UNKNOWN, "unknown"}};
     sbuf_t w = {0};
+    bool first = true;
+    for (size_t i = 0; i < props_count(m->props); i++) {
+        props_entry_t *e = props_at(m->props, i);
+        const char *use = deprecated_by(m, e->key);
+        if (!use || !e->used) continue;
+        sbuf_printf(&w, "%s%s (%s, use %s)", first ? "deprecated: " : ", ", e->key, e->origin,
+                    use);
+        first = false;
+    }
     for (size_t g = 0; g < 3; g++) {
-        bool first = true;
+        first = true;
         for (size_t i = 0; i < props_count(m->props); i++) {
             props_entry_t *e = props_at(m->props, i);
             if (e->used || classify(m, e->key) != groups[g].kind) continue;
@@ -1138,22 +1170,6 @@ const char *mm2_unused_keys_warning(mm2_t *m) {
 
 /* ---- lifecycle ---- */
 
-static void warn_deprecated(mm2_t *m) {
-    static const char *const renamed[][2] = {{"topics.blacklist", "topics.exclude"},
-                                             {"config.properties.blacklist",
-                                              "config.properties.exclude"}};
-    for (size_t i = 0; i < props_count(m->props); i++) {
-        props_entry_t *e = props_at(m->props, i);
-        char *src;
-        const char *tgt, *rest = e->key;
-        if (split_flow_key(m, e->key, &src, &tgt, &rest)) free(src);
-        for (size_t k = 0; rest && k < 2; k++)
-            if (strcmp(rest, renamed[k][0]) == 0)
-                log_warn("%s: %s is deprecated (MM2 dropped it in Kafka 4.0); use %s", e->origin,
-                         e->key, renamed[k][1]);
-    }
-}
-
 mm2_t *mm2_new(props_t *props, char *err, size_t errsz) {
     mm2_t *m = xcalloc(1, sizeof *m);
     m->props = props;
@@ -1161,7 +1177,6 @@ mm2_t *mm2_new(props_t *props, char *err, size_t errsz) {
         mm2_destroy(m);
         return NULL;
     }
-    warn_deprecated(m);
     return m;
 }
 

@@ -92,9 +92,10 @@ const mm2_flow_t *mm2_flow(mm2_t *m, const char *src, const char *tgt, char *err
 int mm2_client_settings(mm2_t *m, const char *alias, mm2_client_t role, kv_list_t *out,
                         char *err, size_t errsz);
 
-/* One warning line listing every key that kmig does not support or does not
- * recognise (with origins), or NULL when there is none. Call after every
- * consumer of keys has run. Returned string owned by m. */
+/* One warning line listing, with origins, the deprecated MM2 keys in use and
+ * every key that no consumer marked used (grouped as not supported yet,
+ * ignored, unknown), or NULL when there is none. Call after every consumer of
+ * keys has run. Returned string owned by m; valid until the next call. */
 const char *mm2_unused_keys_warning(mm2_t *m);
 
 /* True when a key's value must never be printed (its name contains password,

@@ -438,11 +438,13 @@ static void on_offset_reset(mirror_t *m, mtopic_t *t, int32_t part, const char *
     p->loss_cover = to;
     p->next_fetch = to;
     part_try_cover(p);
+    /* Restart the partition's fetcher at the new position. */
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(l, t->name, part)->offset = to;
-    rd_kafka_error_t *se = rd_kafka_seek_partitions(m->consumer, l, 10000);
+    rd_kafka_error_t *se = rd_kafka_incremental_unassign(m->consumer, l);
+    if (!se) se = rd_kafka_incremental_assign(m->consumer, l);
     if (se) {
-        log_error("%s [%d]: seek to %" PRId64 " failed: %s", t->name, part, to,
+        log_error("%s [%d]: restarting the fetch at %" PRId64 " failed: %s", t->name, part, to,
                   rd_kafka_error_string(se));
         rd_kafka_error_destroy(se);
         m->fail = true;
@@ -825,7 +827,10 @@ static int apply_ready(mirror_t *m) {
             t = xcalloc(1, sizeof *t);
             t->name = xstrdup(r[i].name);
             t->target = xstrdup(r[i].target);
-            rd_kafka_topic_conf_t *sc = rd_kafka_topic_conf_new(), *tc = rd_kafka_topic_conf_new();
+            /* Copies of the handles' default topic settings: a fresh topic conf
+             * would drop auto.offset.reset=error and message.timeout.ms. */
+            rd_kafka_topic_conf_t *sc = rd_kafka_default_topic_conf_dup(m->consumer);
+            rd_kafka_topic_conf_t *tc = rd_kafka_default_topic_conf_dup(m->producer);
             rd_kafka_topic_conf_set_opaque(sc, t);
             rd_kafka_topic_conf_set_opaque(tc, t);
             t->src_rkt = rd_kafka_topic_new(m->consumer, t->name, sc);

@@ -93,7 +93,7 @@ static void test_cluster_errors(void) {
     e = load_error("clusters = a->b\n");
     CHECK(contains(e, "'a->b' is not a usable alias"));
     e = load_error("clusters = a\na.bootstrap.servers = ,\n");
-    CHECK(contains(e, "mm2.properties:2: a.bootstrap.servers is empty"));
+    CHECK_EQ_STR(e, "mm2.properties:2: a.bootstrap.servers: ',' lists no host:port pairs");
 }
 
 static void test_flow_discovery(void) {
@@ -124,6 +124,34 @@ static void test_flow_discovery(void) {
     CHECK_EQ_STR(e, "mm2.properties:4: a->a.enabled: a flow needs two different clusters");
     e = load_error(TWO "a->b = true\n");
     CHECK_EQ_STR(e, "mm2.properties:4: a->b: expected a->b.<setting>");
+}
+
+/* Aliases may contain dots; the longest alias wins when one prefixes another. */
+static void test_dotted_aliases(void) {
+    props_t *p;
+    mm2_t *m = load("clusters = us, us.east\n"
+                    "us.bootstrap.servers = us:9092\n"
+                    "us.east.bootstrap.servers = use:9092\n"
+                    "us.east.security.protocol = SSL\n"
+                    "us.east->us.enabled = true\n"
+                    "us->us.east.topics = t\n",
+                    &p);
+    CHECK_EQ_STR(mm2_bootstrap(m, "us.east"), "use:9092");
+    CHECK_EQ_INT(mm2_flow_count(m), 2);
+    CHECK_EQ_STR(mm2_flow_at(m, 0)->source, "us.east");
+    CHECK_EQ_STR(mm2_flow_at(m, 0)->target, "us");
+    CHECK(mm2_flow_at(m, 0)->enabled);
+    CHECK_EQ_STR(mm2_flow_at(m, 1)->target, "us.east");
+    CHECK_EQ_STR(mm2_flow_at(m, 1)->topics, "t");
+    kv_list_t l = {0};
+    CHECK_EQ_INT(mm2_client_settings(m, "us", MM2_CLIENT_ADMIN, &l, err, sizeof err), 0);
+    CHECK(kv_list_get(&l, "security.protocol") == NULL);
+    kv_list_clear(&l);
+    CHECK_EQ_INT(mm2_client_settings(m, "us.east", MM2_CLIENT_ADMIN, &l, err, sizeof err), 0);
+    CHECK_EQ_STR(kv_list_get(&l, "security.protocol"), "SSL");
+    kv_list_clear(&l);
+    CHECK(mm2_unused_keys_warning(m) == NULL);
+    done(m, p);
 }
 
 static void test_defaults(void) {
@@ -203,7 +231,9 @@ static void test_deprecated_and_fallbacks(void) {
                     &p);
     CHECK_EQ_STR(mm2_flow_at(m, 0)->topics_exclude, "old.*");
     CHECK_EQ_STR(mm2_flow_at(m, 0)->config_properties_exclude, "retention\\..*");
-    CHECK(mm2_unused_keys_warning(m) == NULL);
+    CHECK_EQ_STR(mm2_unused_keys_warning(m),
+                 "deprecated: topics.blacklist (mm2.properties:4, use topics.exclude), "
+                 "config.properties.blacklist (mm2.properties:5, use config.properties.exclude)");
     done(m, p);
     /* ... and loses to topics.exclude at any level, as in MM2. */
     m = load(TWO "topics.exclude = new.*\n"
@@ -211,6 +241,8 @@ static void test_deprecated_and_fallbacks(void) {
                  "a->b.enabled = true\n",
              &p);
     CHECK_EQ_STR(mm2_flow_at(m, 0)->topics_exclude, "new.*");
+    CHECK_EQ_STR(mm2_unused_keys_warning(m),
+                 "deprecated: a->b.topics.blacklist (mm2.properties:5, use topics.exclude)");
     done(m, p);
     /* MM2's admin.timeout.ms, the producer's compression.type and the
      * consumer's isolation.level are the defaults of kmig's keys. */
@@ -435,7 +467,8 @@ static void test_client_translation(void) {
     done(m, p);
     m = load(TWO "b.producer.buffer.memory = 32MB\n", &p);
     CHECK_EQ_INT(mm2_client_settings(m, "b", MM2_CLIENT_PRODUCER, &l, err, sizeof err), -1);
-    CHECK_EQ_STR(err, "mm2.properties:4: b.producer.buffer.memory: is not a number of bytes");
+    CHECK_EQ_STR(err,
+                 "mm2.properties:4: b.producer.buffer.memory: '32MB' is not a number of bytes");
     CHECK_EQ_INT(l.n, 0);
     done(m, p);
 }
@@ -611,6 +644,7 @@ static void test_client_sasl(void) {
                         "a.sasl.mechanism = SCRAM-SHA-256\n"
                         "a.sasl.jaas.config = org.apache.kafka.common.security.scram."
                         "ScramLoginModule required username=\"mm2\" password=\"pa\\\\\\\"ss\";\n"
+                        "b.security.protocol = sasl_plaintext\n"
                         "b.sasl.mechanism = GSSAPI\n"
                         "b.sasl.kerberos.service.name = kafka\n"
                         "b.sasl.jaas.config = com.sun.security.auth.module.Krb5LoginModule "
@@ -630,6 +664,16 @@ static void test_client_sasl(void) {
     CHECK_EQ_STR(kv_list_get(&l, "sasl.kerberos.principal"), "mm2@EX.COM");
     CHECK_EQ_STR(kv_list_get(&l, "sasl.kerberos.service.name"), "kafka");
     kv_list_clear(&l);
+    done(m, p);
+
+    /* Like the Java client, a cluster that does not use SASL ignores the JAAS
+     * configuration, even a broken one. */
+    m = load(TWO "security.protocol = SSL\nsasl.jaas.config = not valid\n", &p);
+    CHECK_EQ_INT(mm2_client_settings(m, "a", MM2_CLIENT_CONSUMER, &l, err, sizeof err), 0);
+    CHECK(kv_list_get(&l, "sasl.username") == NULL);
+    CHECK_EQ_INT(l.n, 2);
+    kv_list_clear(&l);
+    CHECK(mm2_unused_keys_warning(m) == NULL);
     done(m, p);
 
     static const struct {
@@ -672,7 +716,7 @@ static void test_client_sasl(void) {
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sbuf_t t = {0};
-        sbuf_printf(&t, TWO "%s", bad[i].text);
+        sbuf_printf(&t, TWO "%ssecurity.protocol = SASL_SSL\n", bad[i].text);
         m = load(t.s, &p);
         sbuf_free(&t);
         CHECK_EQ_INT(mm2_client_settings(m, "a", MM2_CLIENT_CONSUMER, &l, err, sizeof err), -1);
@@ -920,7 +964,7 @@ static void test_kv_list(void) {
 }
 
 UNIT_MAIN(UNIT_TEST(test_clusters), UNIT_TEST(test_cluster_errors), UNIT_TEST(test_flow_discovery),
-          UNIT_TEST(test_defaults), UNIT_TEST(test_scoping),
+          UNIT_TEST(test_dotted_aliases), UNIT_TEST(test_defaults), UNIT_TEST(test_scoping),
           UNIT_TEST(test_deprecated_and_fallbacks), UNIT_TEST(test_policy),
           UNIT_TEST(test_value_errors), UNIT_TEST(test_lazy_flow),
           UNIT_TEST(test_client_inheritance), UNIT_TEST(test_client_translation),
