@@ -76,6 +76,8 @@ static rd_kafka_t *demo_client(rd_kafka_type_t type, const char *bootstrap, cons
         rd_kafka_conf_set(conf, "linger.ms", "5", NULL, 0);
     } else {
         rd_kafka_conf_set(conf, "enable.partition.eof", "true", NULL, 0);
+        /* Short fetch waits: a partition read stops without waiting out a long poll. */
+        rd_kafka_conf_set(conf, "fetch.wait.max.ms", "20", NULL, 0);
         if (group) {
             rd_kafka_conf_set(conf, "group.id", group, NULL, 0);
             rd_kafka_conf_set(conf, "enable.auto.commit", "false", NULL, 0);

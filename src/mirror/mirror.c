@@ -738,13 +738,14 @@ static void *topic_manager_main(void *arg) {
 static int recovery_readers(mirror_t *m, char *err, size_t errsz) {
     if (m->src_reader && m->tgt_reader) return 0;
     kv_list_t iso = {0};
+    kv_list_add(&iso, "fetch.wait.max.ms", "20", "kmig (short reads)", false);
     kv_list_add(&iso, "isolation.level",
                 m->flow->read_committed ? "read_committed" : "read_uncommitted",
                 "kmig.isolation.level", false);
     kclient_opts_t so = {.type = RD_KAFKA_CONSUMER, .name = "source-recovery-reader",
                          .settings = &m->src_consumer, .required = &iso};
     kclient_opts_t to = {.type = RD_KAFKA_CONSUMER, .name = "target-recovery-reader",
-                         .settings = &m->tgt_consumer};
+                         .settings = &m->tgt_consumer, .required = &iso};
     int rc = (m->src_reader = kclient_new(&so, err, errsz)) &&
                      (m->tgt_reader = kclient_new(&to, err, errsz))
                  ? 0
@@ -1097,9 +1098,11 @@ int mirror_run(mirror_t *m) {
     pthread_cond_broadcast(&m->tm_cond);
     pthread_mutex_unlock(&m->tm_mu);
 
+    log_debug("stopping: flushing the producer and the offset map");
     pthread_mutex_lock(&m->mu);
     shutdown_flush(m);
     pthread_mutex_unlock(&m->mu);
+    log_debug("stopping: flushed");
     if (m->o.progress_interval_ms > 0) print_progress(m, 0);
 
     int rc = KMIG_EXIT_OK;
@@ -1140,6 +1143,7 @@ void mirror_destroy(mirror_t *m) {
         pthread_cond_broadcast(&m->tm_cond);
         pthread_mutex_unlock(&m->tm_mu);
         pthread_join(m->tm_thread, NULL);
+        log_debug("stopping: topic manager joined");
     }
     http_server_destroy(m->http);
     for (size_t i = 0; i < m->ntopics; i++) {
@@ -1158,6 +1162,7 @@ void mirror_destroy(mirror_t *m) {
     if (m->consumer) {
         rd_kafka_consumer_close(m->consumer);
         rd_kafka_destroy(m->consumer);
+        log_debug("stopping: consumer closed");
     }
     if (m->producer) rd_kafka_destroy(m->producer);
     if (m->sadmin) rd_kafka_destroy(m->sadmin);
