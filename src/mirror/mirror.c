@@ -183,9 +183,10 @@ static int mirror_connect(mirror_t *m, char *err, size_t errsz) {
     kv_list_add(&pdef, "batch.size", "1000000", "kmig default", false);
     kv_list_add(&pdef, "queue.buffering.max.kbytes", "32768", "kmig default", false);
     kv_list_add(&pdef, "message.timeout.ms", "0", "kmig default", false);
-    kv_list_add(&pdef, "compression.type", f->compression, "kmig.compression.type", false);
     kv_list_add(&preq, "enable.idempotence", "true", "kmig", false);
     kv_list_add(&preq, "acks", "all", "kmig", false);
+    /* Resolved by config: kmig.compression.type, else the producer's own setting. */
+    kv_list_add(&preq, "compression.type", f->compression, "kmig.compression.type", false);
 
     kclient_opts_t co = {.type = RD_KAFKA_CONSUMER, .name = "source-consumer", .defaults = &cdef,
                          .settings = &m->src_consumer, .required = &creq, .opaque = m};

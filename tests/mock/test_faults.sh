@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Broker faults while kmig copies a live stream: brokers of the source and of
+# the target go down and come back, partition leadership moves, responses
+# slow down, and Produce (target) and Fetch (source) requests fail with
+# retriable errors (NOT_LEADER_OR_FOLLOWER=6, REQUEST_TIMED_OUT=7). kmig must
+# ride them out without a restart and end with every record copied exactly
+# once, in order, then exit 0 on SIGTERM.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/mocklib.sh"
+
+PRODUCE=0 FETCH=1 NOT_LEADER=6 TIMED_OUT=7
+N=6000 RATE=300
+mock_start src --brokers 3 --topic orders:6
+SRC=$MOCK_BOOTSTRAP
+mock_start tgt --brokers 3 --topic orders:6 --topic kmig-offset-map.src.internal:1
+TGT=$MOCK_BOOTSTRAP
+cfg=$T/mm2.properties
+mm2_config "$cfg" "$SRC" "$TGT" orders identity
+
+# The stream runs for N/RATE = 20 s; the faults below fall inside it.
+run_bg "$T/produce.out" "$TESTKIT" produce --bootstrap "$SRC" --topic orders --partitions 6 \
+    --count "$N" --rate "$RATE" --idempotent
+prod=$BG_PID
+run_bg "$T/mirror.log" "$KMIG" mirror --config "$cfg" --progress 0
+kmig=$BG_PID
+
+copied() {
+    "$TESTKIT" count --bootstrap "$TGT" --topic orders | sed -n 's/^total=//p'
+}
+# pause: wait until the target grew by at least 100 records (kmig is copying).
+pause() {
+    local n
+    n=$(copied)
+    wait_for "[ \$(copied) -ge $((n + 100)) ]" 60 0.1 ||
+        fail "kmig stopped copying: $(tail -20 "$T/mirror.log")"
+}
+
+pause
+mock_cmd tgt down 1
+sleep 2
+mock_cmd tgt up 1
+pause
+mock_cmd src down 2
+sleep 2
+mock_cmd src up 2
+pause
+mock_cmd tgt errors "$PRODUCE" "$NOT_LEADER" 5
+mock_cmd tgt errors "$PRODUCE" "$TIMED_OUT" 5
+pause
+mock_cmd src errors "$FETCH" "$NOT_LEADER" 5
+mock_cmd src errors "$FETCH" "$TIMED_OUT" 5
+pause
+mock_cmd src leader orders 0 3
+mock_cmd tgt leader orders 1 3
+mock_cmd tgt rtt 2 300
+pause
+mock_cmd tgt rtt 2 0
+mock_cmd tgt down 3
+mock_cmd src down 1
+sleep 1
+mock_cmd src up 1
+mock_cmd tgt up 3
+
+wait_for "proc_exited $prod" 120 || fail "the producer did not finish"
+kill_bg "$prod" TERM
+expect_eq 0 "$BG_RC" "producer exit status"
+expect_eq "$N" "$(sed -n 's/^produced=//p' "$T/produce.out")" "records produced"
+proc_exited "$kmig" && fail "kmig exited during the faults: $(tail -20 "$T/mirror.log")"
+wait_for "[ \$(copied) -ge $N ]" 120 0.5 ||
+    fail "kmig did not copy all $N records: $(copied) on the target; $(tail -20 "$T/mirror.log")"
+kill_bg "$kmig" TERM
+expect_eq 0 "$BG_RC" "kmig exit status after SIGTERM"
+
+out=$("$TESTKIT" check --bootstrap "$TGT" --topic orders --partitions 6 --count "$N") ||
+    fail "orders: $out"
+expect_eq "check: orders: $N records ok, 0 duplicates" "$out" "check"
+echo "$out"
