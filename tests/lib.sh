@@ -92,7 +92,9 @@ free_port() {
     local count=${1:-1} used=" " f l p i ok tries
     for f in /proc/net/tcp /proc/net/tcp6; do
         [ -r "$f" ] || continue
-        { read -r _; while read -r _ l _; do used+="$((16#${l##*:})) "; done; } <"$f"
+        { read -r _; while read -r _ l _; do
+            case ${l##*:} in [0-9A-Fa-f]*) used+="$((16#${l##*:})) " ;; esac
+        done; } <"$f"
     done
     [ -n "${_LIB_PORTS_FILE:-}" ] && [ -f "$_LIB_PORTS_FILE" ] && used+=" $(tr '\n' ' ' <"$_LIB_PORTS_FILE")"
     for ((tries = 0; tries < 200; tries++)); do

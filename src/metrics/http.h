@@ -1,11 +1,20 @@
 #ifndef KMIG_METRICS_HTTP_H
 #define KMIG_METRICS_HTTP_H
-/* The metrics endpoint: GET /metrics (Prometheus text), GET /healthz, on one
- * libmicrohttpd thread. `render` is called from that thread for each scrape
- * and must be thread-safe.
+/* The metrics endpoint behind --metrics-addr, on one libmicrohttpd thread:
+ *   GET /metrics  200, Prometheus text (render's output),
+ *                 Content-Type: text/plain; version=0.0.4; charset=utf-8
+ *   GET /healthz  200 "ok"
+ *   GET /         200, one line pointing to /metrics
+ * HEAD works wherever GET does; other methods get 405, other paths 404.
  *
- * Ownership: the server borrows `opaque`; http_server_destroy() stops the
- * thread before returning. */
+ * `render` is called on the server's own thread, once per scrape and never
+ * concurrently with itself, while the caller's threads keep running: it must
+ * read shared state in a thread-safe way. It appends to `out`, which the
+ * server owns.
+ *
+ * Ownership: the server borrows `opaque` (it must outlive the server);
+ * http_server_destroy() stops the thread, so render is not running and will
+ * not run again once it returns. */
 #include <stddef.h>
 
 #include "core/sbuf.h"
@@ -13,11 +22,17 @@
 typedef void (*http_render_fn)(void *opaque, sbuf_t *out);
 typedef struct http_server http_server_t;
 
-/* addr: "PORT" or ":PORT" (127.0.0.1), "HOST:PORT" with an IPv4 literal or
- * "localhost", "[::1]:PORT" for IPv6. Port 0 picks a free port. Never binds
- * all interfaces unless the host says so (0.0.0.0). */
+/* Starts serving. addr is "[HOST:]PORT" as given to --metrics-addr:
+ *   "9100" or ":9100"          127.0.0.1 (loopback unless the user says otherwise)
+ *   "HOST:9100"                HOST an IPv4 address or "localhost" (127.0.0.1);
+ *                              "0.0.0.0:9100" listens on all interfaces
+ *   "[::1]:9100"               an IPv6 address in brackets
+ * Port 0 picks a free port (see http_server_port). Returns NULL with a message
+ * naming the address in err when the address is malformed or cannot be
+ * bound. */
 http_server_t *http_server_new(const char *addr, http_render_fn render, void *opaque, char *err,
                                size_t errsz);
+/* The port actually bound. */
 int http_server_port(const http_server_t *s);
 void http_server_destroy(http_server_t *s); /* accepts NULL */
 

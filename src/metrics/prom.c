@@ -1,18 +1,24 @@
-/* Prometheus text format writer: escaping and number formatting per the
- * exposition format spec. */
+/* Prometheus text format writer: the HELP/TYPE header of a metric family and
+ * one sample line, with the escaping and number spelling of exposition format
+ * 0.0.4. The mirror engine calls these from its scrape callback. */
 #include "metrics/prom.h"
 
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 
-static void prom_escape(sbuf_t *out, const char *s, bool quote) {
+/* Escapes backslash and newline, and double quote when in_quotes. */
+static void prom_escape(sbuf_t *out, const char *s, bool in_quotes) {
     for (; *s; s++) {
-        if (*s == '\\') sbuf_puts(out, "\\\\");
-        else if (*s == '\n') sbuf_puts(out, "\\n");
-        else if (quote && *s == '"') sbuf_puts(out, "\\\"");
-        else sbuf_append(out, s, 1);
+        if (*s == '\\')
+            sbuf_puts(out, "\\\\");
+        else if (*s == '\n')
+            sbuf_puts(out, "\\n");
+        else if (in_quotes && *s == '"')
+            sbuf_puts(out, "\\\"");
+        else
+            sbuf_append(out, s, 1);
     }
 }
 
@@ -22,6 +28,7 @@ void prom_family(sbuf_t *out, const char *name, const char *type, const char *he
     sbuf_printf(out, "\n# TYPE %s %s\n", name, type);
 }
 
+/* Writes `name{k="v",...}`, without braces when there are no labels. */
 static void prom_head(sbuf_t *out, const char *name, const char *const *labels) {
     sbuf_puts(out, name);
     if (!labels || !labels[0]) return;
@@ -36,14 +43,22 @@ static void prom_head(sbuf_t *out, const char *name, const char *const *labels) 
 
 void prom_sample(sbuf_t *out, const char *name, const char *const *labels, double value) {
     prom_head(out, name, labels);
-    if (isnan(value))
+    if (isnan(value)) {
         sbuf_puts(out, " NaN\n");
-    else if (isinf(value))
+    } else if (isinf(value)) {
         sbuf_puts(out, value > 0 ? " +Inf\n" : " -Inf\n");
-    else if (value == floor(value) && fabs(value) < 9007199254740992.0)
-        sbuf_printf(out, " %" PRId64 "\n", (int64_t)value);
-    else
-        sbuf_printf(out, " %.17g\n", value);
+    } else if (value == floor(value) && value >= -9223372036854775808.0 &&
+               value < 9223372036854775808.0) {
+        sbuf_printf(out, " %" PRId64 "\n", (int64_t)value); /* exact: value is integral */
+    } else {
+        /* The shortest of 15, 16 or 17 significant digits that reads back. */
+        char num[32];
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(num, sizeof num, "%.*g", prec, value);
+            if (strtod(num, NULL) == value) break;
+        }
+        sbuf_printf(out, " %s\n", num);
+    }
 }
 
 void prom_sample_i64(sbuf_t *out, const char *name, const char *const *labels, int64_t value) {

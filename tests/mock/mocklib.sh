@@ -81,7 +81,7 @@ mock_cmd() {
 
 mock_stop() {
     local name=$1 pid=${_MOCK_PID[$1]:?no mock cluster named $1} wfd=${_MOCK_IN[$1]} rfd=${_MOCK_OUT[$1]}
-    echo quit >&"$wfd" 2>/dev/null || true
+    { echo quit >&"$wfd"; } 2>/dev/null || true
     kill_bg "$pid" TERM
     exec {wfd}>&- {rfd}<&-
     unset "_MOCK_IN[$name]" "_MOCK_OUT[$name]" "_MOCK_PID[$name]" "_MOCK_BOOT[$name]"

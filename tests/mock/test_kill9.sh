@@ -49,7 +49,7 @@ kill_bg "$prod_audit" TERM
 expect_eq 0 "$BG_RC" "audit producer exit status"
 n_orders=$(sed -n 's/^produced=//p' "$T/produce-orders.out")
 n_audit=$(sed -n 's/^produced=//p' "$T/produce-audit.out")
-[ -n "$n_orders" ] && [ -n "$n_audit" ] || fail "no produced= line from the producers"
+if [ -z "$n_orders" ] || [ -z "$n_audit" ]; then fail "no produced= line from the producers"; fi
 echo "produced $n_orders orders and $n_audit audit records"
 
 rc=0

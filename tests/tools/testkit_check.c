@@ -17,7 +17,9 @@
  * E (wrong content, from another partition or topic, an extra record), one
  * from beyond `next` (records missing or reordered), or a partition that
  * ends before `next` reaches n. The check passes if every partition is
- * complete and the duplicates total at most --max-dups.
+ * complete and the duplicates total at most --max-dups. (Comparing with a
+ * source that holds identical records, a copy of the later one may count as
+ * a duplicate of the earlier: digests cannot tell them apart.)
  *
  * Relative timestamps are base_ts + i: --base-ts gives base_ts, otherwise the
  * first record compared with a relative-timestamp expectation fixes it (if
