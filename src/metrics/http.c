@@ -55,7 +55,10 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *c, const ch
                                    const char *method, const char *version,
                                    const char *upload_data, size_t *upload_size,
                                    void **req_cls) {
-    (void)version, (void)upload_data, (void)upload_size, (void)req_cls;
+    (void)version;
+    (void)upload_data;
+    (void)upload_size;
+    (void)req_cls;
     http_server_t *s = cls;
     if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
         return http_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
@@ -68,7 +71,8 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *c, const ch
         return r;
     }
     if (!strcmp(url, "/healthz")) return http_text(c, MHD_HTTP_OK, "ok\n");
-    if (!strcmp(url, "/")) return http_text(c, MHD_HTTP_OK, "kmig: Prometheus metrics are at /metrics\n");
+    if (!strcmp(url, "/"))
+        return http_text(c, MHD_HTTP_OK, "kmig: Prometheus metrics are at /metrics\n");
     return http_text(c, MHD_HTTP_NOT_FOUND, "not found; metrics are at /metrics\n");
 }
 

@@ -38,6 +38,7 @@ declare -gA _MOCK_IN=() _MOCK_OUT=() _MOCK_PID=() _MOCK_BOOT=()
 mock_start() {
     local name=$1 dir line pid wfd rfd
     shift
+    [ -x "$TESTKIT" ] || fail "$TESTKIT not found (make build-san builds kmig-testkit)"
     dir=$T/mock-$name
     mkdir -p "$dir"
     mkfifo "$dir/in" "$dir/out"
