@@ -71,17 +71,7 @@ static const struct {
     key_kind_t kind;
 } mm2_other_keys[] = {
     /* Consumer-group offset sync (MirrorCheckpointConnector). */
-    {"groups", KEY_NOT_SUPPORTED},
-    {"groups.exclude", KEY_NOT_SUPPORTED},
-    {"groups.blacklist", KEY_NOT_SUPPORTED},
     {"group.filter.class", KEY_NOT_SUPPORTED},
-    {"emit.checkpoints.enabled", KEY_NOT_SUPPORTED},
-    {"emit.checkpoints.interval.seconds", KEY_NOT_SUPPORTED},
-    {"sync.group.offsets.enabled", KEY_NOT_SUPPORTED},
-    {"sync.group.offsets.interval.seconds", KEY_NOT_SUPPORTED},
-    {"refresh.groups.enabled", KEY_NOT_SUPPORTED},
-    {"refresh.groups.interval.seconds", KEY_NOT_SUPPORTED},
-    {"checkpoints.topic.replication.factor", KEY_NOT_SUPPORTED},
     /* Heartbeats (MirrorHeartbeatConnector). */
     {"emit.heartbeats.enabled", KEY_NOT_SUPPORTED},
     {"emit.heartbeats.interval.seconds", KEY_NOT_SUPPORTED},
@@ -219,6 +209,7 @@ static const struct {
 };
 
 static const char *const TOPICS_EXCLUDE_DEFAULT = ".*[\\-\\.]internal, .*\\.replica, __.*";
+static const char *const GROUPS_EXCLUDE_DEFAULT = "console-consumer-.*, connect-.*, __.*";
 static const char *const CONFIG_PROPERTIES_EXCLUDE_DEFAULT =
     "follower\\.replication\\.throttled\\.replicas, "
     "leader\\.replication\\.throttled\\.replicas, "
@@ -560,6 +551,8 @@ static void flow_free(mm2_flow_t *f) {
     free(f->separator);
     free(f->config_properties_exclude);
     free(f->compression);
+    free(f->groups);
+    free(f->groups_exclude);
     free(f);
 }
 
@@ -628,6 +621,9 @@ static mm2_flow_t *flow_resolve(mm2_t *m, const char *src, const char *tgt, char
     f->config_properties_exclude =
         flow_string(m, f, "config.properties.exclude", "config.properties.blacklist",
                     CONFIG_PROPERTIES_EXCLUDE_DEFAULT);
+    f->groups = flow_string(m, f, "groups", NULL, ".*");
+    f->groups_exclude =
+        flow_string(m, f, "groups.exclude", "groups.blacklist", GROUPS_EXCLUDE_DEFAULT);
     int rc =
         flow_bool(m, f, "enabled", false, &f->enabled, err, errsz) ||
         flow_policy(m, f, err, errsz) || flow_separator(m, f, err, errsz) ||
@@ -641,6 +637,18 @@ static mm2_flow_t *flow_resolve(mm2_t *m, const char *src, const char *tgt, char
         flow_bool(m, f, "sync.topic.configs.enabled", true, &f->sync_topic_configs, err, errsz) ||
         flow_int(m, f, "sync.topic.configs.interval.seconds", 600, 1, INT_MAX,
                  &f->sync_topic_configs_interval_s, err, errsz) ||
+        flow_bool(m, f, "refresh.groups.enabled", true, &f->refresh_groups, err, errsz) ||
+        flow_int(m, f, "refresh.groups.interval.seconds", 10, 1, INT_MAX,
+                 &f->refresh_groups_interval_s, err, errsz) ||
+        flow_bool(m, f, "emit.checkpoints.enabled", true, &f->emit_checkpoints, err, errsz) ||
+        flow_int(m, f, "emit.checkpoints.interval.seconds", 5, 1, INT_MAX,
+                 &f->emit_checkpoints_interval_s, err, errsz) ||
+        flow_bool(m, f, "sync.group.offsets.enabled", false, &f->sync_group_offsets, err,
+                  errsz) ||
+        flow_int(m, f, "sync.group.offsets.interval.seconds", 5, 1, INT_MAX,
+                 &f->sync_group_offsets_interval_s, err, errsz) ||
+        flow_int(m, f, "checkpoints.topic.replication.factor", 3, -1, SHRT_MAX,
+                 &f->checkpoints_replication_factor, err, errsz) ||
         flow_compression(m, f, err, errsz) ||
         flow_int(m, f, "kmig.offset.map.flush.interval.ms", 1000, 1, INT_MAX,
                  &f->offset_map_flush_ms, err, errsz) ||

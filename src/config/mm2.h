@@ -50,6 +50,16 @@ typedef struct mm2_flow {
     bool sync_topic_configs;           /* sync.topic.configs.enabled, default true */
     int sync_topic_configs_interval_s; /* sync.topic.configs.interval.seconds, default 600 */
     char *config_properties_exclude;   /* config.properties.exclude, MM2 default list */
+    /* Consumer groups (MM2's MirrorCheckpointConnector keys). */
+    char *groups;                      /* Java regex list, default ".*" */
+    char *groups_exclude;              /* default "console-consumer-.*, connect-.*, __.*" */
+    bool refresh_groups;               /* refresh.groups.enabled, default true */
+    int refresh_groups_interval_s;     /* refresh.groups.interval.seconds; kmig default 10 */
+    bool emit_checkpoints;             /* emit.checkpoints.enabled, default true */
+    int emit_checkpoints_interval_s;   /* emit.checkpoints.interval.seconds; kmig default 5 */
+    bool sync_group_offsets;           /* sync.group.offsets.enabled, default false */
+    int sync_group_offsets_interval_s; /* sync.group.offsets.interval.seconds; kmig default 5 */
+    int checkpoints_replication_factor; /* checkpoints.topic.replication.factor, default 3 */
     /* kmig's own keys (docs/CONFIG.md), also settable per flow: */
     char *compression;             /* kmig.compression.type (default: <tgt>.producer's, else lz4) */
     int offset_map_flush_ms;       /* kmig.offset.map.flush.interval.ms, default 1000 */

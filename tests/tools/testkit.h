@@ -67,7 +67,8 @@ typedef struct testkit_hdr {
 
 /* One generated record. key/value NULL means NULL (distinct from an empty,
  * non-NULL field of length 0). The pointers refer to storage inside the
- * struct: valid until the next testkit_gen_record() on it or testkit_gen_clear(). */
+ * struct: valid until the next testkit_gen_record() on it or testkit_gen_clear().
+ * Start from a zeroed struct. */
 typedef struct testkit_rec {
     int shape;
     const void *key, *value;

@@ -37,11 +37,23 @@ enum {
 };
 
 static const char *const shape_names[TESTKIT_GEN_SHAPES] = {
-    "plain",          "null-key",         "empty-key",     "null-value",
-    "empty-value",    "null-key-null-value", "binary",     "headers",
-    "repeated-headers", "null-and-empty-header-values", "large", "old-timestamp",
-    "epoch-timestamp", "binary-headers",  "empty-key-empty-value", "utf8",
-    "many-headers",
+    [SH_PLAIN] = "plain",
+    [SH_NULL_KEY] = "null-key",
+    [SH_EMPTY_KEY] = "empty-key",
+    [SH_NULL_VALUE] = "null-value",
+    [SH_EMPTY_VALUE] = "empty-value",
+    [SH_NULL_KEY_NULL_VALUE] = "null-key-null-value",
+    [SH_BINARY] = "binary",
+    [SH_HEADERS] = "headers",
+    [SH_REPEATED_HEADERS] = "repeated-headers",
+    [SH_NULL_EMPTY_HEADERS] = "null-and-empty-header-values",
+    [SH_LARGE] = "large",
+    [SH_OLD_TS] = "old-timestamp",
+    [SH_EPOCH_TS] = "epoch-timestamp",
+    [SH_BINARY_HEADERS] = "binary-headers",
+    [SH_EMPTY_KEY_EMPTY_VALUE] = "empty-key-empty-value",
+    [SH_UTF8] = "utf8",
+    [SH_MANY_HEADERS] = "many-headers",
 };
 
 const char *testkit_gen_shape_name(int shape) {

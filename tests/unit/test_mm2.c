@@ -768,9 +768,7 @@ static void test_unused_warning(void) {
     kv_list_clear(&l);
     const char *w = mm2_unused_keys_warning(m);
     CHECK_EQ_STR(w,
-                 "not supported yet: emit.heartbeats.enabled (mm2.properties:5), "
-                 "a->b.sync.group.offsets.enabled (mm2.properties:6), groups (mm2.properties:7), "
-                 "a->b.producer.linger.ms (mm2.properties:11), config.providers "
+                 "not supported yet: emit.heartbeats.enabled (mm2.properties:5), " "a->b.producer.linger.ms (mm2.properties:11), config.providers "
                  "(mm2.properties:12), config.providers.file.class (mm2.properties:13); "
                  "ignored: tasks.max (mm2.properties:9), offset.storage.replication.factor "
                  "(mm2.properties:10), a.consumer.key.deserializer (mm2.properties:14), "
@@ -901,8 +899,7 @@ static void test_file_flow_overrides(void) {
     all_clients(m);
     CHECK_EQ_STR(mm2_unused_keys_warning(m),
                  "not supported yet: emit.heartbeats.enabled "
-                 "(data/flow_overrides.properties:26), sync.group.offsets.enabled "
-                 "(data/flow_overrides.properties:27); ignored: tasks.max "
+                 "(data/flow_overrides.properties:26); ignored: tasks.max "
                  "(data/flow_overrides.properties:28); unknown: topcis "
                  "(data/flow_overrides.properties:29)");
     done(m, p);
@@ -935,11 +932,7 @@ static void test_file_msk(void) {
     all_clients(m);
     const char *w = mm2_unused_keys_warning(m);
     CHECK_EQ_STR(w,
-                 "not supported yet: groups (data/msk.properties:16), sync.group.offsets.enabled "
-                 "(data/msk.properties:17), emit.checkpoints.interval.seconds "
-                 "(data/msk.properties:18), sync.topic.acls.enabled (data/msk.properties:20), "
-                 "checkpoints.topic.replication.factor (data/msk.properties:23), "
-                 "heartbeats.topic.replication.factor (data/msk.properties:24); ignored: "
+                 "not supported yet: sync.topic.acls.enabled (data/msk.properties:20), " "heartbeats.topic.replication.factor (data/msk.properties:24); ignored: "
                  "offset.storage.replication.factor (data/msk.properties:26), "
                  "status.storage.replication.factor (data/msk.properties:27), "
                  "config.storage.replication.factor (data/msk.properties:28), tasks.max "

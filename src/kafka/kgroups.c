@@ -1,0 +1,204 @@
+/* Consumer-group admin calls (see kgroups.h). */
+#include "kafka/kgroups.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sbuf.h"
+
+void kgroup_offsets_add(kgroup_offsets_t *l, const char *topic, int32_t partition, int64_t offset) {
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = (kgroup_offset_t){xstrdup(topic), partition, offset, NULL};
+}
+
+void kgroup_offsets_clear(kgroup_offsets_t *l) {
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].topic);
+        free(l->v[i].error);
+    }
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static rd_kafka_event_t *kgroups_wait(rd_kafka_queue_t *q, int timeout_ms, const char *what,
+                                      char *err, size_t errsz) {
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 2000);
+    if (!ev) {
+        snprintf(err, errsz, "%s: no answer within %d ms", what, timeout_ms);
+        return NULL;
+    }
+    if (rd_kafka_event_error(ev)) {
+        snprintf(err, errsz, "%s: %s", what, rd_kafka_event_error_string(ev));
+        rd_kafka_event_destroy(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+static rd_kafka_AdminOptions_t *kgroups_options(rd_kafka_t *rk, rd_kafka_admin_op_t op,
+                                                int timeout_ms) {
+    rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, op);
+    rd_kafka_AdminOptions_set_request_timeout(o, timeout_ms, NULL, 0);
+    return o;
+}
+
+int kgroups_list(rd_kafka_t *rk, int timeout_ms, char ***names, char *err, size_t errsz) {
+    *names = NULL;
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *o =
+        kgroups_options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout_ms);
+    rd_kafka_ListConsumerGroups(rk, o, q);
+    rd_kafka_event_t *ev = kgroups_wait(q, timeout_ms, "ListConsumerGroups", err, errsz);
+    int rc = -1;
+    if (ev) {
+        const rd_kafka_ListConsumerGroups_result_t *res = rd_kafka_event_ListConsumerGroups_result(ev);
+        size_t n, nerr;
+        const rd_kafka_ConsumerGroupListing_t **v = rd_kafka_ListConsumerGroups_result_valid(res, &n);
+        const rd_kafka_error_t **errs = rd_kafka_ListConsumerGroups_result_errors(res, &nerr);
+        if (nerr && !n) {
+            snprintf(err, errsz, "ListConsumerGroups: %s", rd_kafka_error_string(errs[0]));
+        } else {
+            *names = xcalloc(n + 1, sizeof **names);
+            for (size_t i = 0; i < n; i++)
+                (*names)[i] = xstrdup(rd_kafka_ConsumerGroupListing_group_id(v[i]));
+            rc = 0;
+        }
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+    return rc;
+}
+
+void kgroups_names_free(char **names) {
+    for (char **p = names; p && *p; p++) free(*p);
+    free(names);
+}
+
+static rd_kafka_topic_partition_list_t *kgroups_tplist(const kgroup_offsets_t *l, bool offsets) {
+    rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new((int)l->n + 1);
+    for (size_t i = 0; i < l->n; i++)
+        rd_kafka_topic_partition_list_add(tp, l->v[i].topic, l->v[i].partition)->offset =
+            offsets ? l->v[i].offset : RD_KAFKA_OFFSET_INVALID;
+    return tp;
+}
+
+/* Copies per-partition results back into `out` (matching topic/partition). */
+static void kgroups_results(const rd_kafka_group_result_t **gr, size_t n, kgroup_offsets_t *out,
+                            bool take_offsets) {
+    for (size_t g = 0; g < n; g++) {
+        const rd_kafka_topic_partition_list_t *p = rd_kafka_group_result_partitions(gr[g]);
+        for (int i = 0; p && i < p->cnt; i++)
+            for (size_t k = 0; k < out->n; k++) {
+                kgroup_offset_t *o = &out->v[k];
+                if (o->partition != p->elems[i].partition || strcmp(o->topic, p->elems[i].topic))
+                    continue;
+                if (take_offsets) o->offset = p->elems[i].offset;
+                if (p->elems[i].err) {
+                    free(o->error);
+                    o->error = xstrdup(rd_kafka_err2str(p->elems[i].err));
+                }
+                break;
+            }
+    }
+}
+
+int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t *parts,
+                      int timeout_ms, kgroup_offsets_t *out, char *err, size_t errsz) {
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < parts->n; i++)
+        kgroup_offsets_add(out, parts->v[i].topic, parts->v[i].partition, -1);
+    rd_kafka_topic_partition_list_t *tp = kgroups_tplist(parts, false);
+    rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, tp);
+    rd_kafka_topic_partition_list_destroy(tp);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *o =
+        kgroups_options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_ms);
+    rd_kafka_ListConsumerGroupOffsets(rk, &req, 1, o, q);
+    rd_kafka_event_t *ev = kgroups_wait(q, timeout_ms, "ListConsumerGroupOffsets", err, errsz);
+    int rc = -1;
+    if (ev) {
+        size_t n;
+        const rd_kafka_group_result_t **gr = rd_kafka_ListConsumerGroupOffsets_result_groups(
+            rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
+        const rd_kafka_error_t *ge = n ? rd_kafka_group_result_error(gr[0]) : NULL;
+        if (ge) {
+            snprintf(err, errsz, "ListConsumerGroupOffsets %s: %s", group,
+                     rd_kafka_error_string(ge));
+        } else {
+            kgroups_results(gr, n, out, true);
+            for (size_t i = 0; i < out->n; i++)
+                if (out->v[i].offset < 0) out->v[i].offset = -1;
+            rc = 0;
+        }
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_ListConsumerGroupOffsets_destroy(req);
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+    return rc;
+}
+
+int kgroups_alter(rd_kafka_t *rk, const char *group, kgroup_offsets_t *offsets, int timeout_ms,
+                  char *err, size_t errsz) {
+    rd_kafka_topic_partition_list_t *tp = kgroups_tplist(offsets, true);
+    rd_kafka_AlterConsumerGroupOffsets_t *req = rd_kafka_AlterConsumerGroupOffsets_new(group, tp);
+    rd_kafka_topic_partition_list_destroy(tp);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *o =
+        kgroups_options(rk, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout_ms);
+    rd_kafka_AlterConsumerGroupOffsets(rk, &req, 1, o, q);
+    rd_kafka_event_t *ev = kgroups_wait(q, timeout_ms, "AlterConsumerGroupOffsets", err, errsz);
+    int rc = -1;
+    if (ev) {
+        size_t n;
+        const rd_kafka_group_result_t **gr = rd_kafka_AlterConsumerGroupOffsets_result_groups(
+            rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &n);
+        const rd_kafka_error_t *ge = n ? rd_kafka_group_result_error(gr[0]) : NULL;
+        if (ge) {
+            snprintf(err, errsz, "%s", rd_kafka_error_string(ge));
+        } else {
+            kgroups_results(gr, n, offsets, false);
+            rc = 0;
+        }
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_AlterConsumerGroupOffsets_destroy(req);
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+    return rc;
+}
+
+int kgroups_describe(rd_kafka_t *rk, const char *group, int timeout_ms, char *state,
+                     size_t state_size, int *members, char *err, size_t errsz) {
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *o =
+        kgroups_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout_ms);
+    const char *groups[] = {group};
+    rd_kafka_DescribeConsumerGroups(rk, groups, 1, o, q);
+    rd_kafka_event_t *ev = kgroups_wait(q, timeout_ms, "DescribeConsumerGroups", err, errsz);
+    int rc = -1;
+    if (ev) {
+        size_t n;
+        const rd_kafka_ConsumerGroupDescription_t **d = rd_kafka_DescribeConsumerGroups_result_groups(
+            rd_kafka_event_DescribeConsumerGroups_result(ev), &n);
+        const rd_kafka_error_t *ge = n ? rd_kafka_ConsumerGroupDescription_error(d[0]) : NULL;
+        if (!n || ge) {
+            snprintf(err, errsz, "DescribeConsumerGroups %s: %s", group,
+                     ge ? rd_kafka_error_string(ge) : "no result");
+        } else {
+            snprintf(state, state_size, "%s",
+                     rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(d[0])));
+            *members = (int)rd_kafka_ConsumerGroupDescription_member_count(d[0]);
+            rc = 0;
+        }
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+    return rc;
+}

@@ -1,0 +1,52 @@
+#ifndef KMIG_KAFKA_KGROUPS_H
+#define KMIG_KAFKA_KGROUPS_H
+/* Consumer-group admin calls, synchronous with a timeout: list groups, read a
+ * group's committed offsets for given partitions, write a group's offsets
+ * (refused by the broker while the group has active members), and describe a
+ * group's state. Results are plain structs owned by the caller.
+ *
+ * librdkafka 2.0.2 caveat: after a DescribeConsumerGroups call fails, the next
+ * group call on the same handle may never return, so callers give
+ * kgroups_describe() a handle of its own. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+typedef struct kgroup_offset {
+    char *topic;
+    int32_t partition;
+    int64_t offset; /* -1: none committed */
+    char *error;    /* per-partition error, or NULL */
+} kgroup_offset_t;
+
+typedef struct kgroup_offsets {
+    kgroup_offset_t *v;
+    size_t n, cap;
+} kgroup_offsets_t;
+
+void kgroup_offsets_add(kgroup_offsets_t *l, const char *topic, int32_t partition, int64_t offset);
+void kgroup_offsets_clear(kgroup_offsets_t *l);
+
+/* Names of all consumer groups (ListConsumerGroups). *names is a NULL-terminated
+ * array the caller frees with kgroups_names_free(). */
+int kgroups_list(rd_kafka_t *rk, int timeout_ms, char ***names, char *err, size_t errsz);
+void kgroups_names_free(char **names);
+
+/* Committed offsets of `group` for the partitions in `parts` (their offsets
+ * are ignored); fills out in the same order. */
+int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t *parts,
+                      int timeout_ms, kgroup_offsets_t *out, char *err, size_t errsz);
+
+/* Commits offsets for `group` (AlterConsumerGroupOffsets); per-partition
+ * outcomes go to the items' error fields of `offsets`. Returns -1 only when
+ * the call failed as a whole (err says why, e.g. the group is not empty). */
+int kgroups_alter(rd_kafka_t *rk, const char *group, kgroup_offsets_t *offsets, int timeout_ms,
+                  char *err, size_t errsz);
+
+/* The group's state name ("Empty", "Stable", "Dead", ...) and member count. */
+int kgroups_describe(rd_kafka_t *rk, const char *group, int timeout_ms, char *state,
+                     size_t state_size, int *members, char *err, size_t errsz);
+
+#endif
