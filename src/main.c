@@ -22,6 +22,7 @@ static const command_t commands[] = {
     {"demo", cmd_demo, "mirror between two in-process mock clusters and check every record"},
     {"map", cmd_map, "print the persisted source->target offset map of a topic"},
     {"mirror", cmd_mirror, "copy topics from a source cluster to a target, with an exact offset map"},
+    {"offsets", cmd_offsets, "translate consumer-group offsets exactly; --execute commits them on the target"},
 };
 
 static void usage(FILE *out) {

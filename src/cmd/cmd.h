@@ -7,5 +7,6 @@
 int cmd_demo(int argc, char **argv);
 int cmd_mirror(int argc, char **argv);
 int cmd_map(int argc, char **argv);
+int cmd_offsets(int argc, char **argv);
 
 #endif

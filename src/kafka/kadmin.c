@@ -256,3 +256,24 @@ int kadmin_end_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, i
     }
     return 0;
 }
+
+int kadmin_ensure_compacted(rd_kafka_t *rk, const char *topic, int replication_factor,
+                            int timeout_ms, char *err, size_t errsz) {
+    ktopics_t t;
+    if (kadmin_list_topics(rk, timeout_ms, &t, err, errsz)) return -1;
+    bool exists = ktopics_find(&t, topic) != NULL;
+    ktopics_clear(&t);
+    if (exists) return 0;
+    kitem_t it = {.topic = xstrdup(topic), .partitions = 1,
+                  .replication_factor = replication_factor};
+    kv_list_add(&it.configs, "cleanup.policy", "compact", "kmig", false);
+    kv_list_add(&it.configs, "min.compaction.lag.ms", "0", "kmig", false);
+    kv_list_add(&it.configs, "segment.ms", "3600000", "kmig", false);
+    int rc = kadmin_create_topics(rk, &it, 1, timeout_ms, err, errsz);
+    if (rc == 0 && it.error) {
+        snprintf(err, errsz, "%s", it.error);
+        rc = -1;
+    }
+    kitems_clear(&it, 1);
+    return rc;
+}

@@ -64,7 +64,13 @@ int kadmin_describe_topic_configs(rd_kafka_t *rk, kitem_t *items, size_t n, bool
 int kadmin_alter_topic_configs(rd_kafka_t *rk, kitem_t *items, size_t n, int timeout_ms,
                                char *err, size_t errsz);
 
-void kitems_clear(kitem_t *items, size_t n); /* frees contents, not the array */
+void kitems_clear(kitem_t *items, size_t n);
+
+/* Creates a compacted one-partition internal topic if it does not exist.
+ * Returns 0 when it exists or was created, -1 with err otherwise (a target
+ * without the admin API, e.g. the librdkafka mock, auto-creates it on write). */
+int kadmin_ensure_compacted(rd_kafka_t *rk, const char *topic, int replication_factor,
+                            int timeout_ms, char *err, size_t errsz); /* frees contents, not the array */
 
 /* End (next) offsets of many partitions in one ListOffsets round, grouped by
  * leader. `parts` offsets are overwritten; per-partition errors set .err. */

@@ -99,8 +99,11 @@ static void kgroups_results(const rd_kafka_group_result_t **gr, size_t n, kgroup
                     continue;
                 if (take_offsets) o->offset = p->elems[i].offset;
                 if (p->elems[i].err) {
+                    sbuf_t b = {0};
+                    sbuf_printf(&b, "%s: %s", rd_kafka_err2name(p->elems[i].err),
+                                rd_kafka_err2str(p->elems[i].err));
                     free(o->error);
-                    o->error = xstrdup(rd_kafka_err2str(p->elems[i].err));
+                    o->error = b.s;
                 }
                 break;
             }
@@ -160,7 +163,7 @@ int kgroups_alter(rd_kafka_t *rk, const char *group, kgroup_offsets_t *offsets, 
             rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &n);
         const rd_kafka_error_t *ge = n ? rd_kafka_group_result_error(gr[0]) : NULL;
         if (ge) {
-            snprintf(err, errsz, "%s", rd_kafka_error_string(ge));
+            snprintf(err, errsz, "%s: %s", rd_kafka_error_name(ge), rd_kafka_error_string(ge));
         } else {
             kgroups_results(gr, n, offsets, false);
             rc = 0;

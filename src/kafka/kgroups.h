@@ -18,7 +18,7 @@ typedef struct kgroup_offset {
     char *topic;
     int32_t partition;
     int64_t offset; /* -1: none committed */
-    char *error;    /* per-partition error, or NULL */
+    char *error;    /* per-partition error "CODE_NAME: description", or NULL */
 } kgroup_offset_t;
 
 typedef struct kgroup_offsets {
@@ -41,7 +41,8 @@ int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t 
 
 /* Commits offsets for `group` (AlterConsumerGroupOffsets); per-partition
  * outcomes go to the items' error fields of `offsets`. Returns -1 only when
- * the call failed as a whole (err says why, e.g. the group is not empty). */
+ * the call failed as a whole; err is then "CODE_NAME: description" (e.g.
+ * UNKNOWN_MEMBER_ID when the group has active members). */
 int kgroups_alter(rd_kafka_t *rk, const char *group, kgroup_offsets_t *offsets, int timeout_ms,
                   char *err, size_t errsz);
 

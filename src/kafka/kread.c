@@ -2,7 +2,9 @@
  * seen when the read began, digest every record. */
 #include "kafka/kread.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 ssize_t kread_batch(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **msgs, size_t size) {
@@ -70,5 +72,68 @@ int kread_partition(rd_kafka_t *rk, const char *topic, int32_t partition, int64_
     record_digest_destroy(d);
     rd_kafka_queue_destroy(q);
     rd_kafka_topic_destroy(rkt);
+    return rc;
+}
+
+int kread_topic(rd_kafka_t *rk, const char *topic, int timeout_ms, kread_msg_fn fn, void *opaque,
+                char *err, size_t errsz) {
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    const rd_kafka_metadata_t *md;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
+    if (e) {
+        snprintf(err, errsz, "reading %s: metadata: %s", topic, rd_kafka_err2str(e));
+        rd_kafka_topic_destroy(rkt);
+        return -1;
+    }
+    int32_t nparts = md->topic_cnt == 1 && !md->topics[0].err ? md->topics[0].partition_cnt : 0;
+    rd_kafka_metadata_destroy(md);
+    size_t cnt = nparts ? (size_t)nparts : 1;
+    int64_t *end = calloc(cnt, sizeof *end), *pos = calloc(cnt, sizeof *pos);
+    bool *started = calloc(cnt, sizeof *started);
+    if (!end || !pos || !started) abort();
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    int rc = 0, open = 0;
+    for (int32_t p = 0; p < nparts && rc == 0; p++) {
+        e = rd_kafka_query_watermark_offsets(rk, topic, p, &pos[p], &end[p], timeout_ms);
+        if (e) {
+            snprintf(err, errsz, "reading %s [%d]: %s", topic, p, rd_kafka_err2str(e));
+            rc = -1;
+        } else if (end[p] > pos[p]) {
+            rd_kafka_consume_start_queue(rkt, p, RD_KAFKA_OFFSET_BEGINNING, q);
+            started[p] = true;
+            open++;
+        }
+    }
+    rd_kafka_message_t *msgs[512];
+    while (rc == 0 && open > 0) {
+        ssize_t n = kread_batch(q, timeout_ms, msgs, 512);
+        if (n <= 0) {
+            snprintf(err, errsz, "reading %s: no progress within %d ms", topic, timeout_ms);
+            rc = -1;
+        }
+        for (ssize_t i = 0; i < n; i++) {
+            rd_kafka_message_t *m = msgs[i];
+            if (rc == 0 && m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                snprintf(err, errsz, "reading %s [%d]: %s", topic, m->partition,
+                         rd_kafka_message_errstr(m));
+                rc = -1;
+            } else if (rc == 0 && !m->err && m->offset < end[m->partition]) {
+                rc = fn(opaque, m, err, errsz);
+            }
+            if (!m->err || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                int64_t next = m->err ? m->offset : m->offset + 1;
+                if (pos[m->partition] < end[m->partition] && next >= end[m->partition]) open--;
+                if (next > pos[m->partition]) pos[m->partition] = next;
+            }
+            rd_kafka_message_destroy(m);
+        }
+    }
+    for (int32_t p = 0; p < nparts; p++)
+        if (started[p]) rd_kafka_consume_stop(rkt, p);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_topic_destroy(rkt);
+    free(end);
+    free(pos);
+    free(started);
     return rc;
 }

@@ -31,4 +31,12 @@ ssize_t kread_batch(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **ms
 int kread_partition(rd_kafka_t *consumer, const char *topic, int32_t partition, int64_t from,
                     int timeout_ms, kread_fn fn, void *opaque, char *err, size_t errsz);
 
+/* Reads every partition of `topic` from the beginning to its end offset at
+ * the time of the call (legacy API, no group), calling fn per record in log
+ * order within each partition. A missing topic reads as empty. fn returns 0
+ * to go on, or -1 with err filled to stop. */
+typedef int (*kread_msg_fn)(void *opaque, const rd_kafka_message_t *msg, char *err, size_t errsz);
+int kread_topic(rd_kafka_t *consumer, const char *topic, int timeout_ms, kread_msg_fn fn,
+                void *opaque, char *err, size_t errsz);
+
 #endif

@@ -39,6 +39,8 @@
 #include "kafka/map_store.h"
 #include "metrics/http.h"
 #include "metrics/prom.h"
+#include "kafka/kgroups.h"
+#include "mirror/groups.h"
 #include "mirror/name_filter.h"
 #include "mirror/naming.h"
 #include "mirror/recover.h"
@@ -100,6 +102,11 @@ struct mirror {
     int missing;
     atomic_int tm_gen;
     int seen_gen;
+
+    /* Consumer groups: checkpoints and sync (mirror/groups.c). */
+    groups_t *groups;
+    pthread_t g_thread;
+    bool g_started;
 
     volatile sig_atomic_t stop;
     bool fail, data_loss, shutting_down;
@@ -215,27 +222,11 @@ out:
  * without the admin API (the librdkafka mock) auto-creates it on first write. */
 static void map_topic_ensure(mirror_t *m) {
     char err[512];
-    ktopics_t t;
-    if (kadmin_list_topics(m->tadmin, m->flow->admin_timeout_ms, &t, err, sizeof err)) {
-        log_warn("target: %s", err);
-        return;
-    }
-    bool exists = ktopics_find(&t, m->map_topic) != NULL;
-    ktopics_clear(&t);
-    if (exists) return;
-    kitem_t it = {.topic = xstrdup(m->map_topic), .partitions = 1,
-                  .replication_factor = m->flow->offset_map_replication_factor};
-    kv_list_add(&it.configs, "cleanup.policy", "compact", "kmig", false);
-    kv_list_add(&it.configs, "min.compaction.lag.ms", "0", "kmig", false);
-    kv_list_add(&it.configs, "segment.ms", "3600000", "kmig", false);
-    if (kadmin_create_topics(m->tadmin, &it, 1, m->flow->admin_timeout_ms, err, sizeof err))
-        log_warn("could not create the offset map topic %s on the target (%s); it must exist or be "
-                 "auto-created", m->map_topic, err);
-    else if (it.error)
-        log_warn("could not create the offset map topic %s: %s", m->map_topic, it.error);
-    else
-        log_info("created the offset map topic %s on the target", m->map_topic);
-    kitems_clear(&it, 1);
+    if (kadmin_ensure_compacted(m->tadmin, m->map_topic, m->flow->offset_map_replication_factor,
+                                m->flow->admin_timeout_ms, err, sizeof err))
+        log_warn("could not create the offset map topic %s on the target (%s); it must exist or "
+                 "be auto-created",
+                 m->map_topic, err);
 }
 
 static int map_load(mirror_t *m, char *err, size_t errsz) {
@@ -902,6 +893,103 @@ static int apply_ready(mirror_t *m) {
     return rc;
 }
 
+/* ------------------------------------------------------ consumer groups */
+
+/* Translates through the live maps. At the end of a partition that is fully
+ * copied (EOF seen, nothing in flight) the source end translates to the
+ * target end. */
+static offset_map_result_t live_translate(void *opaque, const char *topic, int32_t partition,
+                                          int64_t committed, int64_t *target) {
+    mirror_t *m = opaque;
+    offset_map_result_t r = OFFSET_MAP_NOT_COPIED;
+    pthread_mutex_lock(&m->mu);
+    mtopic_t *t = strmap_get(m->topic_by_name, topic);
+    if (t && partition < t->nparts) {
+        mpart_t *p = &t->parts[partition];
+        int64_t end = p->eof_offset >= 0 && !p->inflight ? p->eof_offset : -1;
+        r = offset_map_translate_at_end(p->map, committed, end, target);
+    }
+    pthread_mutex_unlock(&m->mu);
+    return r;
+}
+
+static void groups_run_pass(mirror_t *m, char **names, bool write) {
+    pthread_mutex_lock(&m->mu);
+    size_t n = 0;
+    for (size_t i = 0; i < m->ntopics; i++) n += (size_t)m->topics_v[i]->nparts;
+    groups_partition_t *parts = xcalloc(n ? n : 1, sizeof *parts);
+    n = 0;
+    for (size_t i = 0; i < m->ntopics; i++) {
+        mtopic_t *t = m->topics_v[i]; /* topics live until mirror_destroy */
+        for (int32_t p = 0; p < t->nparts; p++) {
+            int64_t lo, hi;
+            if (rd_kafka_get_watermark_offsets(m->consumer, t->name, p, &lo, &hi)) hi = -1;
+            parts[n++] = (groups_partition_t){t->name, t->target, p, hi};
+        }
+    }
+    pthread_mutex_unlock(&m->mu);
+    group_rows_t rows = {0};
+    groups_pass(m->groups, names, parts, n, live_translate, m, write, &rows);
+    group_rows_clear(&rows);
+    free(parts);
+}
+
+static void *groups_main(void *arg) {
+    mirror_t *m = arg;
+    const mm2_flow_t *f = m->flow;
+    int period_s = f->emit_checkpoints ? f->emit_checkpoints_interval_s
+                                       : f->sync_group_offsets_interval_s;
+    int64_t next_refresh = 0, next_sync = 0;
+    char **names = NULL;
+    while (!m->stop) {
+        pthread_mutex_lock(&m->tm_mu);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += period_s;
+        while (!m->stop && !pthread_cond_timedwait(&m->tm_cond, &m->tm_mu, &ts))
+            ;
+        pthread_mutex_unlock(&m->tm_mu);
+        if (m->stop || atomic_load(&m->tm_gen) == 0) continue;
+        int64_t now = mono_ms();
+        if (!names || (f->refresh_groups && now >= next_refresh)) {
+            kgroups_names_free(names);
+            names = groups_select(m->groups, NULL);
+            next_refresh = now + (int64_t)f->refresh_groups_interval_s * 1000;
+        }
+        bool write = f->sync_group_offsets && now >= next_sync;
+        if (write) next_sync = now + (int64_t)f->sync_group_offsets_interval_s * 1000;
+        groups_run_pass(m, names, write);
+    }
+    kgroups_names_free(names);
+    return NULL;
+}
+
+static int groups_start(mirror_t *m, char *err, size_t errsz) {
+    const mm2_flow_t *f = m->flow;
+    if (!f->emit_checkpoints && !f->sync_group_offsets) return 0;
+    if (!(m->groups = groups_new(m->o.mm2, f, err, errsz)) ||
+        groups_load_checkpoints(m->groups, err, errsz))
+        return -1;
+    if (pthread_create(&m->g_thread, NULL, groups_main, m)) {
+        snprintf(err, errsz, "cannot start the consumer-group thread");
+        return -1;
+    }
+    m->g_started = true;
+    return 0;
+}
+
+/* Stops the group thread; after a completed copy, one last pass so that the
+ * groups reflect the final maps before kmig exits. */
+static void groups_finish(mirror_t *m, bool final_pass) {
+    if (!m->g_started) return;
+    pthread_join(m->g_thread, NULL);
+    m->g_started = false;
+    if (!final_pass) return;
+    char **names = groups_select(m->groups, NULL);
+    groups_run_pass(m, names, m->flow->sync_group_offsets);
+    kgroups_names_free(names);
+}
+
 /* ----------------------------------------------------- operator's view */
 
 static bool all_caught_up(mirror_t *m) {
@@ -999,6 +1087,28 @@ static void render_metrics(void *opaque, sbuf_t *out) {
     prom_sample_i64(out, "kmig_mirror_resend_estimate", fl, m->resend_estimate);
     prom_family(out, "kmig_mirror_topics_missing", "gauge", "Selected topics that are absent on the target and could not be created.");
     prom_sample_i64(out, "kmig_mirror_topics_missing", fl, m->missing);
+    if (m->groups) {
+        groups_stats_t gs;
+        groups_get_stats(m->groups, &gs);
+        static const struct {
+            const char *name, *type, *help;
+        } gf[] = {
+            {"kmig_groups_checkpoint_passes_total", "counter", "Checkpoint passes over the selected groups."},
+            {"kmig_groups_checkpoint_latency_ms", "gauge", "Duration of the last checkpoint pass (read, translate, sync)."},
+            {"kmig_groups_synced_total", "counter", "Group syncs that committed offsets on the target."},
+            {"kmig_groups_offsets_written_total", "counter", "Partition offsets committed on the target."},
+            {"kmig_groups_pending_partitions", "gauge", "Group partitions whose committed offset is not copied yet (never guessed)."},
+            {"kmig_groups_taken_over_partitions", "gauge", "Group partitions whose target consumers committed their own offsets."},
+            {"kmig_groups_active_refusals_total", "counter", "Syncs refused because the group is active on the target."},
+            {"kmig_groups_failures_total", "counter", "Syncs that failed for another reason."},
+        };
+        int64_t v[] = {gs.passes, gs.last_pass_ms, gs.groups_synced, gs.offsets_written,
+                       gs.pending, gs.taken_over, gs.active, gs.failures};
+        for (size_t i = 0; i < sizeof gf / sizeof gf[0]; i++) {
+            prom_family(out, gf[i].name, gf[i].type, gf[i].help);
+            prom_sample_i64(out, gf[i].name, fl, v[i]);
+        }
+    }
     pthread_mutex_unlock(&m->mu);
 }
 
@@ -1059,10 +1169,16 @@ int mirror_run(mirror_t *m) {
         return KMIG_EXIT_FAIL;
     }
     m->tm_started = true;
+    if (groups_start(m, err, sizeof err)) {
+        log_error("consumer groups: %s", err);
+        m->stop = 1;
+        m->fail = true;
+    }
 
     rd_kafka_message_t **msgs = xcalloc(MIRROR_BATCH, sizeof *msgs);
     int64_t next_flush = mono_ms() + f->offset_map_flush_ms;
     int64_t last_progress = mono_ms();
+    bool caught_up = false;
     while (!m->stop && !m->fail && !m->data_loss) {
         if (kclient_fatal()) {
             m->fail = true;
@@ -1090,6 +1206,7 @@ int mirror_run(mirror_t *m) {
         }
         if (done) {
             log_info("caught up: every selected partition is copied to its end");
+            caught_up = true;
             break;
         }
     }
@@ -1104,6 +1221,7 @@ int mirror_run(mirror_t *m) {
     shutdown_flush(m);
     pthread_mutex_unlock(&m->mu);
     log_debug("stopping: flushed");
+    groups_finish(m, caught_up && !m->fail);
     if (m->o.progress_interval_ms > 0) print_progress(m, 0);
 
     int rc = KMIG_EXIT_OK;
@@ -1147,6 +1265,8 @@ void mirror_destroy(mirror_t *m) {
         log_debug("stopping: topic manager joined");
     }
     http_server_destroy(m->http);
+    groups_finish(m, false);
+    groups_destroy(m->groups);
     for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++) offset_map_destroy(t->parts[p].map);

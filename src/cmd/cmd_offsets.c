@@ -1,0 +1,211 @@
+/* `kmig offsets`: where each consumer group stands, on both clusters, for a
+ * cutover script. Reads the offset maps kept on the target, the groups'
+ * committed source offsets, translates them exactly, compares with what the
+ * target group has, and (with --execute) commits the translations on the
+ * target under the same safety rules as the mirror's sync. Prints a table,
+ * JSON, or a CSV that kafka-consumer-groups.sh --reset-offsets --from-file
+ * accepts. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cmd/cmd.h"
+#include "cmd/cmd_common.h"
+#include "core/exitcode.h"
+#include "core/log.h"
+#include "core/strmap.h"
+#include "kafka/kadmin.h"
+#include "kafka/kclient.h"
+#include "kafka/kgroups.h"
+#include "kafka/map_store.h"
+#include "mirror/groups.h"
+#include "offsets/map_set.h"
+
+typedef struct xlate {
+    map_set_t *maps;
+    strmap_t *ends; /* "topic:partition" -> int64_t* source end offset */
+} xlate_t;
+
+static offset_map_result_t xlate_fn(void *opaque, const char *topic, int32_t partition,
+                                    int64_t committed, int64_t *target) {
+    xlate_t *x = opaque;
+    map_entry_t *e = map_set_get(x->maps, topic, partition);
+    if (!e || !e->map) return OFFSET_MAP_NOT_COPIED;
+    char key[320];
+    snprintf(key, sizeof key, "%s:%d", topic, partition);
+    int64_t *end = strmap_get(x->ends, key);
+    return offset_map_translate_at_end(e->map, committed, end ? *end : -1, target);
+}
+
+static void offsets_usage(FILE *out) {
+    fprintf(out,
+            "usage: kmig offsets --config FILE [--source A --target B] [--group G]...\n"
+            "                    [--json] [--export FILE.csv] [--execute]\n"
+            "  Shows, per group and partition: the source committed offset and lag, the exact\n"
+            "  target offset, what the target group has committed, and the status. Dry run\n"
+            "  unless --execute, which commits exact offsets to groups that are not active on\n"
+            "  the target, never backwards, never over offsets its consumers committed.\n"
+            "  --group G        only this group (repeatable); default: `groups` of the flow\n"
+            "  --export FILE    write group,topic,partition,offset CSV of the exact target\n"
+            "                   offsets (kafka-consumer-groups.sh --reset-offsets --from-file)\n");
+}
+
+static int print_rows(const group_rows_t *rows, bool json) {
+    if (json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < rows->n; i++) {
+            const group_row_t *r = &rows->v[i];
+            json_array_append_new(
+                arr, json_pack("{s:s,s:s,s:i,s:I,s:I,s:s,s:I,s:I,s:s,s:s?}", "group", r->group,
+                               "topic", r->topic, "partition", (int)r->partition, "source_offset",
+                               (json_int_t)r->source_offset, "source_lag",
+                               (json_int_t)r->source_lag, "target_topic", r->target_topic,
+                               "target_offset", (json_int_t)r->cp.target_offset,
+                               "target_committed", (json_int_t)r->target_committed, "status",
+                               r->status, "error", r->error));
+        }
+        json_dumpf(arr, stdout, JSON_INDENT(2));
+        putchar('\n');
+        json_decref(arr);
+        return 0;
+    }
+    printf("%-24s %-24s %5s %14s %10s %-24s %14s %16s  %s\n", "GROUP", "TOPIC", "PART",
+           "SOURCE-OFFSET", "SOURCE-LAG", "TARGET-TOPIC", "TARGET-OFFSET", "TARGET-COMMITTED",
+           "STATUS");
+    for (size_t i = 0; i < rows->n; i++) {
+        const group_row_t *r = &rows->v[i];
+        char to[24] = "-", tc[24] = "-";
+        if (r->cp.target_offset >= 0) snprintf(to, sizeof to, "%" PRId64, r->cp.target_offset);
+        if (r->target_committed >= 0) snprintf(tc, sizeof tc, "%" PRId64, r->target_committed);
+        printf("%-24s %-24s %5d %14" PRId64 " %10" PRId64 " %-24s %14s %16s  %s%s%s\n", r->group,
+               r->topic, r->partition, r->source_offset, r->source_lag, r->target_topic, to, tc,
+               r->status, r->error ? ": " : "", r->error ? r->error : "");
+    }
+    if (!rows->n) printf("(no committed offsets on copied partitions for the selected groups)\n");
+    return 0;
+}
+
+static int export_csv(const char *path, const group_rows_t *rows, char *err, size_t errsz) {
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, errsz, "--export %s: cannot write", path);
+        return -1;
+    }
+    for (size_t i = 0; i < rows->n; i++)
+        if (rows->v[i].cp.status == OFFSET_MAP_EXACT)
+            fprintf(f, "%s,%s,%d,%" PRId64 "\n", rows->v[i].group, rows->v[i].target_topic,
+                    rows->v[i].partition, rows->v[i].cp.target_offset);
+    return fclose(f) ? -1 : 0;
+}
+
+int cmd_offsets(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'}, {"source", required_argument, 0, 's'},
+        {"target", required_argument, 0, 't'}, {"group", required_argument, 0, 'g'},
+        {"json", no_argument, 0, 'j'},         {"export", required_argument, 0, 'x'},
+        {"execute", no_argument, 0, 'E'},      {"log-level", required_argument, 0, 'l'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    const char *config = NULL, *src = NULL, *tgt = NULL, *export = NULL;
+    const char **only = xcalloc((size_t)argc + 1, sizeof *only);
+    size_t nonly = 0;
+    bool json = false, execute = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:s:t:g:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 's': src = optarg; break;
+        case 't': tgt = optarg; break;
+        case 'g': only[nonly++] = optarg; break;
+        case 'j': json = true; break;
+        case 'x': export = optarg; break;
+        case 'E': execute = true; break;
+        case 'l':
+            if (log_level_parse(optarg) >= 0) log_set_level((log_level_t)log_level_parse(optarg));
+            break;
+        case 'h': offsets_usage(stdout); free(only); return KMIG_EXIT_OK;
+        default: offsets_usage(stderr); free(only); return KMIG_EXIT_USAGE;
+        }
+    }
+    char err[1024];
+    cmd_flow_t cf;
+    int rc = KMIG_EXIT_FAIL;
+    kv_list_t tcons = {0}, sadm = {0};
+    rd_kafka_t *reader = NULL, *sadmin = NULL;
+    map_set_t *maps = map_set_new();
+    strmap_t *ends = strmap_new();
+    groups_t *g = NULL;
+    groups_partition_t *parts = NULL;
+    rd_kafka_topic_partition_list_t *tp = NULL;
+    group_rows_t rows = {0};
+    char **names = NULL;
+    if (cmd_flow_load(&cf, config, src, tgt, NULL, 0, err, sizeof err) ||
+        mm2_client_settings(cf.mm2, cf.flow->target, MM2_CLIENT_CONSUMER, &tcons, err, sizeof err) ||
+        mm2_client_settings(cf.mm2, cf.flow->source, MM2_CLIENT_ADMIN, &sadm, err, sizeof err)) {
+        fprintf(stderr, "kmig offsets: %s\n", err);
+        rc = KMIG_EXIT_USAGE;
+        goto out;
+    }
+    /* The offset maps, and the source end offsets of their partitions. */
+    kclient_opts_t ro = {.type = RD_KAFKA_CONSUMER, .name = "map-reader", .settings = &tcons};
+    kclient_opts_t ao = {.type = RD_KAFKA_PRODUCER, .name = "source-admin", .settings = &sadm};
+    char map_topic[300];
+    size_t records;
+    map_store_topic_name(map_topic, sizeof map_topic, cf.flow->source);
+    if (!(reader = kclient_new(&ro, err, sizeof err)) || !(sadmin = kclient_new(&ao, err, sizeof err)) ||
+        map_store_load(reader, map_topic, cf.flow->admin_timeout_ms + 20000, map_set_add_seg, maps,
+                       &records, err, sizeof err))
+        goto fail;
+    size_t n = map_set_count(maps);
+    parts = xcalloc(n ? n : 1, sizeof *parts);
+    tp = rd_kafka_topic_partition_list_new((int)n + 1);
+    for (size_t i = 0; i < n; i++) {
+        map_entry_t *e = map_set_sorted(maps, i);
+        parts[i] = (groups_partition_t){e->topic, e->target, e->partition, -1};
+        rd_kafka_topic_partition_list_add(tp, e->topic, e->partition);
+    }
+    if (n && kadmin_end_offsets(sadmin, tp, cf.flow->admin_timeout_ms + 10000, err, sizeof err))
+        goto fail;
+    for (int i = 0; i < tp->cnt; i++) {
+        parts[i].source_end = tp->elems[i].err ? -1 : tp->elems[i].offset;
+        char key[320];
+        snprintf(key, sizeof key, "%s:%d", tp->elems[i].topic, tp->elems[i].partition);
+        strmap_put(ends, key, &parts[i].source_end);
+    }
+    if (!(g = groups_new(cf.mm2, cf.flow, err, sizeof err)) ||
+        groups_load_checkpoints(g, err, sizeof err))
+        goto fail;
+    names = groups_select(g, nonly ? only : NULL);
+    xlate_t x = {maps, ends};
+    int failed = groups_pass(g, names, parts, n, xlate_fn, &x, execute, &rows);
+    print_rows(&rows, json);
+    if (export && export_csv(export, &rows, err, sizeof err)) goto fail;
+    rc = KMIG_EXIT_OK;
+    for (size_t i = 0; i < rows.n; i++)
+        if (!strcmp(rows.v[i].status, "failed")) rc = KMIG_EXIT_FAIL;
+    if (failed) rc = KMIG_EXIT_FAIL;
+    if (!execute && !json)
+        fprintf(stderr, "(dry run: nothing was written; --execute commits the exact offsets)\n");
+    goto out;
+fail:
+    fprintf(stderr, "kmig offsets: %s\n", err);
+out:
+    kgroups_names_free(names);
+    group_rows_clear(&rows);
+    groups_destroy(g);
+    if (tp) rd_kafka_topic_partition_list_destroy(tp);
+    free(parts);
+    strmap_destroy(ends);
+    map_set_destroy(maps);
+    if (reader) rd_kafka_destroy(reader);
+    if (sadmin) rd_kafka_destroy(sadmin);
+    kv_list_clear(&tcons);
+    kv_list_clear(&sadm);
+    cmd_flow_clear(&cf);
+    free(only);
+    return rc;
+}
