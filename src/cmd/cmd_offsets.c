@@ -27,7 +27,7 @@
 
 typedef struct xlate {
     map_set_t *maps;
-    strmap_t *ends; /* "topic:partition" -> int64_t* source end offset */
+    strmap_t *ends; /* "topic:partition" -> groups_partition_t* (source end, target end) */
 } xlate_t;
 
 static offset_map_result_t xlate_fn(void *opaque, const char *topic, int32_t partition,
@@ -37,8 +37,17 @@ static offset_map_result_t xlate_fn(void *opaque, const char *topic, int32_t par
     if (!e || !e->map) return OFFSET_MAP_NOT_COPIED;
     char key[320];
     snprintf(key, sizeof key, "%s:%d", topic, partition);
-    int64_t *end = strmap_get(x->ends, key);
-    return offset_map_translate_at_end(e->map, committed, end ? *end : -1, target);
+    const int64_t *ends = strmap_get(x->ends, key); /* [source end, target end] */
+    int64_t end = ends ? ends[0] : -1;
+    offset_map_result_t r = offset_map_translate_at_end(e->map, committed, end, target);
+    /* Nothing copied and the group at the source end: it resumes where the
+     * next copied record will land, the target's end. */
+    if (r == OFFSET_MAP_PENDING && ends && end >= 0 && committed == end && ends[1] >= 0 &&
+        offset_map_tgt_next(e->map) < 0 && offset_map_src_next(e->map) == end) {
+        *target = ends[1];
+        r = OFFSET_MAP_EXACT;
+    }
+    return r;
 }
 
 static void offsets_usage(FILE *out) {
@@ -140,7 +149,8 @@ int cmd_offsets(int argc, char **argv) {
     strmap_t *ends = strmap_new();
     groups_t *g = NULL;
     groups_partition_t *parts = NULL;
-    rd_kafka_topic_partition_list_t *tp = NULL;
+    rd_kafka_topic_partition_list_t *tp = NULL, *ttp = rd_kafka_topic_partition_list_new(16);
+    int64_t *endv = NULL;
     group_rows_t rows = {0};
     char **names = NULL;
     if (cmd_flow_load(&cf, config, src, tgt, NULL, 0, err, sizeof err) ||
@@ -168,13 +178,19 @@ int cmd_offsets(int argc, char **argv) {
         parts[i] = (groups_partition_t){e->topic, e->target, e->partition, -1};
         rd_kafka_topic_partition_list_add(tp, e->topic, e->partition);
     }
-    if (n && kadmin_end_offsets(sadmin, tp, cf.flow->admin_timeout_ms + 10000, err, sizeof err))
+    for (size_t i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(ttp, parts[i].target_topic, parts[i].partition);
+    if (n && (kadmin_end_offsets(sadmin, tp, cf.flow->admin_timeout_ms + 10000, err, sizeof err) ||
+              kadmin_end_offsets(reader, ttp, cf.flow->admin_timeout_ms + 10000, err, sizeof err)))
         goto fail;
+    endv = xcalloc(n ? n : 1, 2 * sizeof *endv);
     for (int i = 0; i < tp->cnt; i++) {
         parts[i].source_end = tp->elems[i].err ? -1 : tp->elems[i].offset;
+        endv[2 * i] = parts[i].source_end;
+        endv[2 * i + 1] = ttp->elems[i].err ? -1 : ttp->elems[i].offset;
         char key[320];
         snprintf(key, sizeof key, "%s:%d", tp->elems[i].topic, tp->elems[i].partition);
-        strmap_put(ends, key, &parts[i].source_end);
+        strmap_put(ends, key, &endv[2 * i]);
     }
     if (!(g = groups_new(cf.mm2, cf.flow, err, sizeof err)) ||
         groups_load_checkpoints(g, err, sizeof err))
@@ -198,6 +214,8 @@ out:
     group_rows_clear(&rows);
     groups_destroy(g);
     if (tp) rd_kafka_topic_partition_list_destroy(tp);
+    rd_kafka_topic_partition_list_destroy(ttp);
+    free(endv);
     free(parts);
     strmap_destroy(ends);
     map_set_destroy(maps);

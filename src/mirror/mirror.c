@@ -57,6 +57,7 @@ typedef struct mpart {
     int64_t loss_cover;  /* after a reported loss: cover the map up to here */
     int64_t records, bytes, lost;
     int64_t latency_max_ms, latency_sum_ms, latency_n; /* since the last scrape */
+    int64_t tgt_base;    /* target end offset when copying started in this run, -1 unknown */
     bool failed;         /* a record could not be delivered: nothing more is mapped */
 } mpart_t;
 
@@ -837,7 +838,7 @@ static int apply_ready(mirror_t *m) {
         for (int32_t p = t->nparts; p < r[i].partitions; p++) {
             mpart_t *mp = &t->parts[p];
             memset(mp, 0, sizeof *mp);
-            mp->next_fetch = mp->eof_offset = mp->loss_cover = -1;
+            mp->next_fetch = mp->eof_offset = mp->loss_cover = mp->tgt_base = -1;
             map_entry_t *lm = map_set_get(m->loaded, t->name, p);
             if (lm && strcmp(lm->target, t->target)) {
                 log_error("%s [%d]: the offset map says it was copied to %s, but the replication "
@@ -870,6 +871,11 @@ static int apply_ready(mirror_t *m) {
         log_warn("could not read target end offsets (%s); the re-send count is unknown", err);
     } else if (ends->cnt) {
         pthread_mutex_lock(&m->mu);
+        for (int i = 0; i < ends->cnt; i++) {
+            mtopic_t *t = ends->elems[i].opaque;
+            if (!ends->elems[i].err)
+                t->parts[ends->elems[i].partition].tgt_base = ends->elems[i].offset;
+        }
         recover_unmapped(m, ends);
         pthread_mutex_unlock(&m->mu);
     }
@@ -908,6 +914,13 @@ static offset_map_result_t live_translate(void *opaque, const char *topic, int32
         mpart_t *p = &t->parts[partition];
         int64_t end = p->eof_offset >= 0 && !p->inflight ? p->eof_offset : -1;
         r = offset_map_translate_at_end(p->map, committed, end, target);
+        /* Nothing copied yet and the group is at the end of the source: it
+         * resumes where the next copied record will land. */
+        if (r == OFFSET_MAP_PENDING && end >= 0 && committed == end && p->tgt_base >= 0 &&
+            offset_map_tgt_next(p->map) < 0 && offset_map_src_next(p->map) == end) {
+            *target = p->tgt_base;
+            r = OFFSET_MAP_EXACT;
+        }
     }
     pthread_mutex_unlock(&m->mu);
     return r;
