@@ -53,14 +53,16 @@ static offset_map_result_t xlate_fn(void *opaque, const char *topic, int32_t par
 static void offsets_usage(FILE *out) {
     fprintf(out,
             "usage: kmig offsets --config FILE [--source A --target B] [--group G]...\n"
-            "                    [--json] [--export FILE.csv] [--execute]\n"
+            "                    [--json] [--export FILE.csv] [--import FILE.csv] [--execute]\n"
             "  Shows, per group and partition: the source committed offset and lag, the exact\n"
             "  target offset, what the target group has committed, and the status. Dry run\n"
             "  unless --execute, which commits exact offsets to groups that are not active on\n"
             "  the target, never backwards, never over offsets its consumers committed.\n"
             "  --group G        only this group (repeatable); default: `groups` of the flow\n"
             "  --export FILE    write group,topic,partition,offset CSV of the exact target\n"
-            "                   offsets (kafka-consumer-groups.sh --reset-offsets --from-file)\n");
+            "                   offsets (kafka-consumer-groups.sh --reset-offsets --from-file)\n"
+            "  --import FILE    take the SOURCE offsets from a CSV (group,topic,partition,offset,\n"
+            "                   or topic,partition,offset with --group) instead of the cluster\n");
 }
 
 static int print_rows(const group_rows_t *rows, bool json) {
@@ -117,8 +119,9 @@ int cmd_offsets(int argc, char **argv) {
         {"target", required_argument, 0, 't'}, {"group", required_argument, 0, 'g'},
         {"json", no_argument, 0, 'j'},         {"export", required_argument, 0, 'x'},
         {"execute", no_argument, 0, 'E'},      {"log-level", required_argument, 0, 'l'},
+        {"import", required_argument, 0, 'i'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
-    const char *config = NULL, *src = NULL, *tgt = NULL, *export = NULL;
+    const char *config = NULL, *src = NULL, *tgt = NULL, *export = NULL, *import = NULL;
     const char **only = xcalloc((size_t)argc + 1, sizeof *only);
     size_t nonly = 0;
     bool json = false, execute = false;
@@ -133,6 +136,7 @@ int cmd_offsets(int argc, char **argv) {
         case 'j': json = true; break;
         case 'x': export = optarg; break;
         case 'E': execute = true; break;
+        case 'i': import = optarg; break;
         case 'l':
             if (log_level_parse(optarg) >= 0) log_set_level((log_level_t)log_level_parse(optarg));
             break;
@@ -153,6 +157,7 @@ int cmd_offsets(int argc, char **argv) {
     int64_t *endv = NULL;
     group_rows_t rows = {0};
     char **names = NULL;
+    groups_import_t *imp = NULL;
     if (cmd_flow_load(&cf, config, src, tgt, NULL, 0, err, sizeof err) ||
         mm2_client_settings(cf.mm2, cf.flow->target, MM2_CLIENT_CONSUMER, &tcons, err, sizeof err) ||
         mm2_client_settings(cf.mm2, cf.flow->source, MM2_CLIENT_ADMIN, &sadm, err, sizeof err)) {
@@ -195,9 +200,19 @@ int cmd_offsets(int argc, char **argv) {
     if (!(g = groups_new(cf.mm2, cf.flow, err, sizeof err)) ||
         groups_load_checkpoints(g, err, sizeof err))
         goto fail;
-    names = groups_select(g, nonly ? only : NULL);
+    if (import) {
+        imp = groups_import_new();
+        if (nonly > 1) {
+            snprintf(err, sizeof err, "--import with a 3-column CSV takes at most one --group");
+            goto fail;
+        }
+        if (groups_import_csv(imp, import, nonly ? only[0] : NULL, err, sizeof err)) goto fail;
+        names = groups_import_names(imp);
+    } else {
+        names = groups_select(g, nonly ? only : NULL);
+    }
     xlate_t x = {maps, ends};
-    int failed = groups_pass(g, names, parts, n, xlate_fn, &x, execute, &rows);
+    int failed = groups_pass(g, names, parts, n, xlate_fn, &x, imp, execute, &rows);
     print_rows(&rows, json);
     if (export && export_csv(export, &rows, err, sizeof err)) goto fail;
     rc = KMIG_EXIT_OK;
@@ -211,6 +226,7 @@ fail:
     fprintf(stderr, "kmig offsets: %s\n", err);
 out:
     kgroups_names_free(names);
+    groups_import_destroy(imp);
     group_rows_clear(&rows);
     groups_destroy(g);
     if (tp) rd_kafka_topic_partition_list_destroy(tp);

@@ -942,7 +942,7 @@ static void groups_run_pass(mirror_t *m, char **names, bool write) {
     }
     pthread_mutex_unlock(&m->mu);
     group_rows_t rows = {0};
-    groups_pass(m->groups, names, parts, n, live_translate, m, write, &rows);
+    groups_pass(m->groups, names, parts, n, live_translate, m, NULL, write, &rows);
     group_rows_clear(&rows);
     free(parts);
 }
