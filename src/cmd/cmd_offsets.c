@@ -180,7 +180,10 @@ int cmd_offsets(int argc, char **argv) {
     tp = rd_kafka_topic_partition_list_new((int)n + 1);
     for (size_t i = 0; i < n; i++) {
         map_entry_t *e = map_set_sorted(maps, i);
-        parts[i] = (groups_partition_t){e->topic, e->target, e->partition, -1};
+        const offset_seg_t *first = offset_map_at(e->map, 0);
+        if (first && !first->count) first = offset_map_at(e->map, 1);
+        parts[i] = (groups_partition_t){e->topic, e->target, e->partition, -1,
+                                        first ? first->tgt_start : -1};
         rd_kafka_topic_partition_list_add(tp, e->topic, e->partition);
     }
     for (size_t i = 0; i < n; i++)

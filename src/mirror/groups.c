@@ -18,6 +18,7 @@
 #include "kafka/kclient.h"
 #include "kafka/kgroups.h"
 #include "kafka/kread.h"
+#include "metrics/prom.h"
 #include "mirror/name_filter.h"
 
 typedef struct stored {
@@ -35,8 +36,9 @@ struct groups {
     char ckpt_topic[300];
     strmap_t *cps; /* "group\x1ftopic\x1fpartition" -> stored_t* */
     bool list_warned;
-    pthread_mutex_t mu; /* stats */
+    pthread_mutex_t mu; /* stats and status */
     groups_stats_t stats;
+    sbuf_t status; /* "group\x1fstatus\x1fcount\n" lines of the last pass */
 };
 
 void group_rows_clear(group_rows_t *r) {
@@ -132,6 +134,7 @@ void groups_destroy(groups_t *g) {
     kv_list_clear(&g->tgt_producer);
     kv_list_clear(&g->tgt_consumer);
     pthread_mutex_destroy(&g->mu);
+    sbuf_free(&g->status);
     free(g);
 }
 
@@ -386,7 +389,8 @@ int groups_pass(groups_t *g, char **names, const groups_partition_t *parts, size
     int failed = 0;
     kgroup_offsets_t src = {0};
     for (size_t i = 0; i < nparts; i++) kgroup_offsets_add(&src, parts[i].topic, parts[i].partition, -1);
-    int64_t pending = 0, taken = 0;
+    int64_t pending = 0, taken = 0, dups = 0;
+    sbuf_t status = {0};
     for (char **name = names; name && *name; name++) {
         char err[512];
         kgroup_offsets_t sc = {0}, tq = {0}, tc = {0};
@@ -420,6 +424,11 @@ int groups_pass(groups_t *g, char **names, const groups_partition_t *parts, size
             r->cp.status = translate(opaque, r->topic, r->partition, r->source_offset,
                                      &r->cp.target_offset);
             if (r->cp.status != OFFSET_MAP_EXACT) r->cp.target_offset = -1;
+            int64_t first = parts[i].target_first;
+            if (r->cp.status == OFFSET_MAP_EXACT && first >= 0 && r->cp.target_offset > first) {
+                int64_t k = (r->cp.target_offset - first) % 100;
+                dups += k ? k - 1 : 0;
+            }
             char key[1024];
             cp_key(key, sizeof key, r->group, r->topic, r->partition);
             stored_t *s = strmap_get(g->cps, key);
@@ -444,6 +453,14 @@ int groups_pass(groups_t *g, char **names, const groups_partition_t *parts, size
         kgroup_offsets_clear(&tq);
         kgroup_offsets_clear(&tc);
         if (write) groups_write(g, *name, rows, from, rows->n);
+        static const char *const statuses[] = {"exact", "pending", "not-copied", "up-to-date",
+                                               "behind", "taken-over", "written",
+                                               "active-on-target", "failed"};
+        for (size_t k = 0; k < sizeof statuses / sizeof statuses[0]; k++) {
+            int count = 0;
+            for (size_t i = from; i < rows->n; i++) count += !strcmp(rows->v[i].status, statuses[k]);
+            if (count) sbuf_printf(&status, "%s\x1f%s\x1f%d\n", *name, statuses[k], count);
+        }
         /* Checkpoints: the latest translation per group and partition. */
         for (size_t i = from; (write || g->flow->emit_checkpoints) && i < rows->n; i++) {
             group_row_t *r = &rows->v[i];
@@ -466,6 +483,9 @@ int groups_pass(groups_t *g, char **names, const groups_partition_t *parts, size
     g->stats.passes++;
     g->stats.pending = pending;
     g->stats.taken_over = taken;
+    g->stats.duplicates_avoided = dups;
+    sbuf_free(&g->status);
+    g->status = status;
     g->stats.last_pass_ms =
         (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
     pthread_mutex_unlock(&g->mu);
@@ -476,4 +496,23 @@ void groups_get_stats(groups_t *g, groups_stats_t *out) {
     pthread_mutex_lock(&g->mu);
     *out = g->stats;
     pthread_mutex_unlock(&g->mu);
+}
+
+void groups_render_status(groups_t *g, sbuf_t *out, const char *name, const char *source,
+                          const char *target) {
+    pthread_mutex_lock(&g->mu);
+    char *copy = xstrdup(sbuf_str(&g->status)), *save = NULL;
+    pthread_mutex_unlock(&g->mu);
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *status = strchr(line, '\x1f');
+        if (!status) continue;
+        *status++ = '\0';
+        char *count = strchr(status, '\x1f');
+        if (!count) continue;
+        *count++ = '\0';
+        const char *labels[] = {"source", source, "target", target, "group", line,
+                                "status", status, NULL};
+        prom_sample_i64(out, name, labels, strtoll(count, NULL, 10));
+    }
+    free(copy);
 }

@@ -25,6 +25,8 @@ typedef struct groups_partition {
     const char *topic, *target_topic;
     int32_t partition;
     int64_t source_end; /* -1 when unknown */
+    int64_t target_first; /* target offset of the first mapped record, -1 none (for the
+                             MirrorMaker 2 comparison in groups_stats_t) */
 } groups_partition_t;
 
 typedef offset_map_result_t (*groups_translate_fn)(void *opaque, const char *topic,
@@ -92,7 +94,17 @@ int groups_pass(groups_t *g, char **names, const groups_partition_t *parts, size
 typedef struct groups_stats {
     int64_t passes, groups_synced, offsets_written, pending, taken_over, active, failures;
     int64_t last_pass_ms; /* duration of the last pass */
+    /* Estimate, over the exact positions of the last pass, of the records a
+     * consumer would re-read after MirrorMaker 2's translation (the last offset
+     * sync at or below the commit, plus one) with syncs every offset.lag.max =
+     * 100 records from the first copied one. */
+    int64_t duplicates_avoided;
 } groups_stats_t;
 void groups_get_stats(groups_t *g, groups_stats_t *out);
+
+/* Per group, the number of partitions in each status of the last pass, as
+ * Prometheus samples of `name` with labels source, target, group, status. */
+void groups_render_status(groups_t *g, sbuf_t *out, const char *name, const char *source,
+                          const char *target);
 
 #endif

@@ -937,7 +937,10 @@ static void groups_run_pass(mirror_t *m, char **names, bool write) {
         for (int32_t p = 0; p < t->nparts; p++) {
             int64_t lo, hi;
             if (rd_kafka_get_watermark_offsets(m->consumer, t->name, p, &lo, &hi)) hi = -1;
-            parts[n++] = (groups_partition_t){t->name, t->target, p, hi};
+            const offset_seg_t *first = offset_map_at(t->parts[p].map, 0);
+            if (first && !first->count) first = offset_map_at(t->parts[p].map, 1);
+            parts[n++] = (groups_partition_t){t->name, t->target, p, hi,
+                                              first ? first->tgt_start : -1};
         }
     }
     pthread_mutex_unlock(&m->mu);
@@ -1114,13 +1117,17 @@ static void render_metrics(void *opaque, sbuf_t *out) {
             {"kmig_groups_taken_over_partitions", "gauge", "Group partitions whose target consumers committed their own offsets."},
             {"kmig_groups_active_refusals_total", "counter", "Syncs refused because the group is active on the target."},
             {"kmig_groups_failures_total", "counter", "Syncs that failed for another reason."},
+            {"kmig_groups_duplicates_avoided", "gauge", "Estimate: records the selected groups would re-read after MirrorMaker 2's translation (syncs every 100 records)."},
         };
         int64_t v[] = {gs.passes, gs.last_pass_ms, gs.groups_synced, gs.offsets_written,
-                       gs.pending, gs.taken_over, gs.active, gs.failures};
+                       gs.pending, gs.taken_over, gs.active, gs.failures, gs.duplicates_avoided};
         for (size_t i = 0; i < sizeof gf / sizeof gf[0]; i++) {
             prom_family(out, gf[i].name, gf[i].type, gf[i].help);
             prom_sample_i64(out, gf[i].name, fl, v[i]);
         }
+        prom_family(out, "kmig_group_partitions", "gauge",
+                    "Partitions of each group by status in the last checkpoint pass.");
+        groups_render_status(m->groups, out, "kmig_group_partitions", src, tgt);
     }
     pthread_mutex_unlock(&m->mu);
 }
