@@ -9,7 +9,7 @@
 # tests run under ASan/UBSan with leak checks), TESTKIT (build-san/kmig-testkit),
 # KAFKA_SH (tests/real/kafka.sh), T (temp dir), TEST_NAME.
 # Helpers: fail, expect_eq, expect_contains, wait_for, run_bg, kill_bg,
-# no_leak_check, free_port, unique_name, kafka_start.
+# no_leak_check, free_port, unique_name, kafka_start, for_each_version.
 # shellcheck shell=bash
 
 set -euo pipefail
@@ -111,6 +111,21 @@ free_port() {
     done
     echo "free_port: no free port found" >&2
     return 1
+}
+
+# for_each_version FUNC: runs `FUNC TAG` for every Kafka version of the real
+# tier ($KMIG_REAL_VERSIONS) side by side, each with its output in $T/TAG.log;
+# shows the outputs one after the other and fails if any run failed.
+for_each_version() {
+    local fn=$1 tag i rc=0 pids=()
+    [ -n "${KMIG_REAL_VERSIONS:-}" ] || fail "KMIG_REAL_* not set: run it as tests/run.sh real $TEST_NAME"
+    for tag in $KMIG_REAL_VERSIONS; do
+        ("$fn" "$tag") >"$T/$tag.log" 2>&1 &
+        pids+=($!)
+    done
+    for i in "${!pids[@]}"; do wait "${pids[$i]}" || rc=1; done
+    for tag in $KMIG_REAL_VERSIONS; do cat "$T/$tag.log"; done
+    [ $rc = 0 ] || fail "see above"
 }
 
 _LIB_CLUSTERS=()

@@ -55,8 +55,7 @@ void kitems_clear(kitem_t *items, size_t n) {
     }
 }
 
-/* Runs one admin call: `start` issues it on queue q; waits for its result event. */
-static rd_kafka_event_t *kadmin_wait(rd_kafka_queue_t *q, int timeout_ms, char *err, size_t errsz,
+rd_kafka_event_t *kadmin_wait(rd_kafka_queue_t *q, int timeout_ms, char *err, size_t errsz,
                                      const char *what) {
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 2000);
     if (!ev) {

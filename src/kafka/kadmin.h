@@ -66,6 +66,12 @@ int kadmin_alter_topic_configs(rd_kafka_t *rk, kitem_t *items, size_t n, int tim
 
 void kitems_clear(kitem_t *items, size_t n);
 
+/* Waits for an admin call's result on q (timeout plus a margin). Returns the
+ * event (caller destroys it), or NULL with "what: reason" in err, including
+ * a failed call's error. */
+rd_kafka_event_t *kadmin_wait(rd_kafka_queue_t *q, int timeout_ms, char *err, size_t errsz,
+                              const char *what);
+
 /* Creates a compacted one-partition internal topic if it does not exist.
  * Returns 0 when it exists or was created, -1 with err otherwise (a target
  * without the admin API, e.g. the librdkafka mock, auto-creates it on write). */

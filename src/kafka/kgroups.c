@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/sbuf.h"
+#include "kafka/kadmin.h"
 
 void kgroup_offsets_add(kgroup_offsets_t *l, const char *topic, int32_t partition, int64_t offset) {
     if (l->n == l->cap) {
@@ -24,21 +25,6 @@ void kgroup_offsets_clear(kgroup_offsets_t *l) {
     memset(l, 0, sizeof *l);
 }
 
-static rd_kafka_event_t *kgroups_wait(rd_kafka_queue_t *q, int timeout_ms, const char *what,
-                                      char *err, size_t errsz) {
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 2000);
-    if (!ev) {
-        snprintf(err, errsz, "%s: no answer within %d ms", what, timeout_ms);
-        return NULL;
-    }
-    if (rd_kafka_event_error(ev)) {
-        snprintf(err, errsz, "%s: %s", what, rd_kafka_event_error_string(ev));
-        rd_kafka_event_destroy(ev);
-        return NULL;
-    }
-    return ev;
-}
-
 static rd_kafka_AdminOptions_t *kgroups_options(rd_kafka_t *rk, rd_kafka_admin_op_t op,
                                                 int timeout_ms) {
     rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, op);
@@ -52,7 +38,7 @@ int kgroups_list(rd_kafka_t *rk, int timeout_ms, char ***names, char *err, size_
     rd_kafka_AdminOptions_t *o =
         kgroups_options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout_ms);
     rd_kafka_ListConsumerGroups(rk, o, q);
-    rd_kafka_event_t *ev = kgroups_wait(q, timeout_ms, "ListConsumerGroups", err, errsz);
+    rd_kafka_event_t *ev = kadmin_wait(q, timeout_ms, err, errsz, "ListConsumerGroups");
     int rc = -1;
     if (ev) {
         const rd_kafka_ListConsumerGroups_result_t *res = rd_kafka_event_ListConsumerGroups_result(ev);
@@ -122,7 +108,7 @@ int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t 
     rd_kafka_AdminOptions_t *o =
         kgroups_options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_ms);
     rd_kafka_ListConsumerGroupOffsets(rk, &req, 1, o, q);
-    rd_kafka_event_t *ev = kgroups_wait(q, timeout_ms, "ListConsumerGroupOffsets", err, errsz);
+    rd_kafka_event_t *ev = kadmin_wait(q, timeout_ms, err, errsz, "ListConsumerGroupOffsets");
     int rc = -1;
     if (ev) {
         size_t n;
@@ -155,7 +141,7 @@ int kgroups_alter(rd_kafka_t *rk, const char *group, kgroup_offsets_t *offsets, 
     rd_kafka_AdminOptions_t *o =
         kgroups_options(rk, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout_ms);
     rd_kafka_AlterConsumerGroupOffsets(rk, &req, 1, o, q);
-    rd_kafka_event_t *ev = kgroups_wait(q, timeout_ms, "AlterConsumerGroupOffsets", err, errsz);
+    rd_kafka_event_t *ev = kadmin_wait(q, timeout_ms, err, errsz, "AlterConsumerGroupOffsets");
     int rc = -1;
     if (ev) {
         size_t n;
@@ -183,7 +169,7 @@ int kgroups_describe(rd_kafka_t *rk, const char *group, int timeout_ms, char *st
         kgroups_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout_ms);
     const char *groups[] = {group};
     rd_kafka_DescribeConsumerGroups(rk, groups, 1, o, q);
-    rd_kafka_event_t *ev = kgroups_wait(q, timeout_ms, "DescribeConsumerGroups", err, errsz);
+    rd_kafka_event_t *ev = kadmin_wait(q, timeout_ms, err, errsz, "DescribeConsumerGroups");
     int rc = -1;
     if (ev) {
         size_t n;

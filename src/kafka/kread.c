@@ -7,6 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+int krecords_collect(void *opaque, const krecord_t *rec) {
+    krecords_t *r = opaque;
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 1024;
+        r->v = realloc(r->v, r->cap * sizeof *r->v);
+        if (!r->v) abort();
+    }
+    r->v[r->n++] = *rec;
+    return 0;
+}
+
+void krecords_clear(krecords_t *r) {
+    free(r->v);
+    memset(r, 0, sizeof *r);
+}
+
 ssize_t kread_batch(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **msgs, size_t size) {
     ssize_t n = rd_kafka_consume_batch_queue(q, 0, msgs, size);
     if (n != 0 || size == 0) return n;

@@ -20,6 +20,14 @@ typedef struct krecord {
 
 typedef int (*kread_fn)(void *opaque, const krecord_t *rec);
 
+/* A growable array of records; krecords_collect() is a kread_fn that appends. */
+typedef struct krecords {
+    krecord_t *v;
+    size_t n, cap;
+} krecords_t;
+int krecords_collect(void *krecords, const krecord_t *rec);
+void krecords_clear(krecords_t *r);
+
 /* Like rd_kafka_consume_batch_queue(), but returns as soon as at least one
  * message is available (that call waits for a full batch or the whole
  * timeout). Returns the number of messages, 0 on timeout. */

@@ -9,22 +9,7 @@
 #include "kafka/kread.h"
 
 typedef struct {
-    krecord_t *v;
-    size_t n, cap;
-} tail_t;
-
-static int collect(void *opaque, const krecord_t *r) {
-    tail_t *t = opaque;
-    if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 1024;
-        t->v = xrealloc(t->v, t->cap * sizeof *t->v);
-    }
-    t->v[t->n++] = *r;
-    return 0;
-}
-
-typedef struct {
-    tail_t *tail;
+    krecords_t *tail;
     size_t next;
     offset_map_t *pairs; /* scratch map: only committed to the real one at the end */
 } pair_ctx_t;
@@ -48,8 +33,9 @@ int recover_partition(rd_kafka_t *source, rd_kafka_t *target, const char *source
     if (tn < 0) tn = 0;
     if (sn < 0) sn = 0;
     if (target_end <= tn) return 0;
-    tail_t tail = {0};
-    int rc = kread_partition(target, target_topic, partition, tn, 10000, collect, &tail, err, errsz);
+    krecords_t tail = {0};
+    int rc = kread_partition(target, target_topic, partition, tn, 10000, krecords_collect, &tail,
+                             err, errsz);
     res->target_extra = (int64_t)tail.n;
     if (rc == 0 && tail.n) {
         pair_ctx_t c = {&tail, 0, offset_map_new()};
@@ -67,6 +53,6 @@ int recover_partition(rd_kafka_t *source, rd_kafka_t *target, const char *source
         }
         offset_map_destroy(c.pairs);
     }
-    free(tail.v);
+    krecords_clear(&tail);
     return rc;
 }

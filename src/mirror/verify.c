@@ -9,31 +9,20 @@
 #include "kafka/kread.h"
 
 typedef struct {
-    krecord_t *v;
-    size_t n, cap;
+    krecords_t recs;
     bool *used;
 } target_set_t;
 
-static int collect(void *opaque, const krecord_t *r) {
-    target_set_t *t = opaque;
-    if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 1024;
-        t->v = xrealloc(t->v, t->cap * sizeof *t->v);
-    }
-    t->v[t->n++] = *r;
-    return 0;
-}
-
 static krecord_t *find(target_set_t *t, int64_t offset, size_t *idx) {
-    size_t lo = 0, hi = t->n;
+    size_t lo = 0, hi = t->recs.n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (t->v[mid].offset < offset) lo = mid + 1;
+        if (t->recs.v[mid].offset < offset) lo = mid + 1;
         else hi = mid;
     }
-    if (lo < t->n && t->v[lo].offset == offset) {
+    if (lo < t->recs.n && t->recs.v[lo].offset == offset) {
         *idx = lo;
-        return &t->v[lo];
+        return &t->recs.v[lo];
     }
     return NULL;
 }
@@ -68,16 +57,17 @@ int verify_partition(rd_kafka_t *source, rd_kafka_t *target, const char *source_
                      verify_result_t *res, char *err, size_t errsz) {
     memset(res, 0, sizeof *res);
     target_set_t tgt = {0};
-    int rc = kread_partition(target, target_topic, partition, 0, 10000, collect, &tgt, err, errsz);
+    int rc = kread_partition(target, target_topic, partition, 0, 10000, krecords_collect, &tgt.recs,
+                             err, errsz);
     if (rc == 0) {
-        tgt.used = xcalloc(tgt.n ? tgt.n : 1, sizeof *tgt.used);
+        tgt.used = xcalloc(tgt.recs.n ? tgt.recs.n : 1, sizeof *tgt.used);
         check_ctx_t c = {&tgt, map, res};
         int64_t from = offset_map_count(map) ? offset_map_at(map, 0)->src_start : 0;
         rc = kread_partition(source, source_topic, partition, from, 10000, check, &c, err, errsz);
-        for (size_t i = 0; i < tgt.n; i++)
+        for (size_t i = 0; i < tgt.recs.n; i++)
             if (!tgt.used[i]) res->unmapped++;
     }
-    free(tgt.v);
+    krecords_clear(&tgt.recs);
     free(tgt.used);
     return rc;
 }

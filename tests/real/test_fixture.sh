@@ -36,14 +36,4 @@ check_version() {
     echo "Kafka ${!version}: fixture ok"
 }
 
-# The versions run side by side (each is mostly JVM start-ups); their output
-# is shown one after the other.
-pids=()
-for tag in $KMIG_REAL_VERSIONS; do
-    (check_version "$tag") >"$T/$tag.log" 2>&1 &
-    pids+=($!)
-done
-rc=0
-for i in "${!pids[@]}"; do wait "${pids[$i]}" || rc=1; done
-for tag in $KMIG_REAL_VERSIONS; do cat "$T/$tag.log"; done
-[ $rc = 0 ] || fail "fixture check failed (see above)"
+for_each_version check_version

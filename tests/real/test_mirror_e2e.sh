@@ -56,12 +56,4 @@ PROPS
     echo "Kafka $tag: $N records of every shape copied exactly across a target restart"
 }
 
-pids=()
-for tag in $KMIG_REAL_VERSIONS; do
-    (check_version "$tag") >"$T/$tag.log" 2>&1 &
-    pids+=($!)
-done
-rc=0
-for i in "${!pids[@]}"; do wait "${pids[$i]}" || rc=1; done
-for tag in $KMIG_REAL_VERSIONS; do cat "$T/$tag.log"; done
-[ $rc = 0 ] || fail "see above"
+for_each_version check_version

@@ -1,6 +1,7 @@
 /* kmig-testkit's entry point and the helpers its subcommands share: client
- * creation with the testkit's settings, partition counts, number parsing and
- * clocks. See testkit.h for the subcommands. */
+ * creation with the testkit's settings, partition counts, number parsing,
+ * clocks, message digests and the transaction flags. See testkit.h for the
+ * subcommands. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,10 @@ static void usage(FILE *out) {
             "  mockd    serve a librdkafka mock cluster, controlled over stdin\n"
             "  produce  produce generated records of every shape\n"
             "  check    verify a topic holds exactly the generated (or a source topic's) records\n"
-            "  count    print per-partition watermarks and the total\n");
+            "  count    print per-partition watermarks and the total\n"
+            "  consume  read as a consumer group member, verify, commit what was read\n"
+            "  commit   commit explicit offsets for a group\n"
+            "  committed  print a group's committed offsets\n");
 }
 
 int main(int argc, char **argv) {
@@ -26,7 +30,10 @@ int main(int argc, char **argv) {
     } cmds[] = {{"mockd", testkit_mockd_main},
                 {"produce", testkit_produce_main},
                 {"check", testkit_check_main},
-                {"count", testkit_count_main}};
+                {"count", testkit_count_main},
+                {"consume", testkit_consume_main},
+                {"commit", testkit_commit_main},
+                {"committed", testkit_committed_main}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
@@ -113,4 +120,46 @@ int64_t testkit_mono_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void testkit_msg_digest(record_digest_t *d, const rd_kafka_message_t *m,
+                        uint8_t out[RECORD_DIGEST_LEN]) {
+    record_digest_begin(d, m->key, m->key_len, m->payload, m->len,
+                        rd_kafka_message_timestamp(m, NULL));
+    rd_kafka_headers_t *h;
+    if (!rd_kafka_message_headers(m, &h)) {
+        const char *name;
+        const void *val;
+        size_t vlen;
+        for (size_t k = 0; !rd_kafka_header_get_all(h, k, &name, &val, &vlen); k++)
+            record_digest_header(d, name, val, vlen);
+    }
+    record_digest_end(d, out);
+}
+
+int testkit_txn_opt(testkit_txn_t *t, int c, const char *arg) {
+    int64_t *num;
+    switch (c) {
+    case 'X': t->on = true; return 1;
+    case 'M': num = &t->size; break;
+    case 'A': num = &t->abort_every; break;
+    default: return 0;
+    }
+    if ((*num = testkit_parse_count(arg)) < 0) {
+        fprintf(stderr, "kmig-testkit: bad number '%s'\n", arg);
+        return -1;
+    }
+    return 1;
+}
+
+int testkit_txn_validate(const testkit_txn_t *t, const char *cmd) {
+    if (t->size < 1) {
+        fprintf(stderr, "%s: --txn-size must be at least 1\n", cmd);
+        return -1;
+    }
+    if (!t->on && (t->abort_every || t->size != 10)) {
+        fprintf(stderr, "%s: --txn-size and --abort-every need --transactional\n", cmd);
+        return -1;
+    }
+    return 0;
 }

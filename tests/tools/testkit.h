@@ -7,6 +7,8 @@
  *   produce  testkit_produce.c  writes generated records (testkit_gen.c)
  *   check    testkit_check.c    verifies a topic against the generator or a source topic
  *   count    testkit_count.c    prints watermarks
+ *   consume  testkit_consume.c  a group member: reads, verifies, commits what it read
+ *   commit, committed  testkit_commit.c  set / print a group's committed offsets
  *
  * Subcommand entry points take the arguments after the subcommand name
  * (argv[0] is the subcommand) and return the exit code: 0 ok, 1 failure,
@@ -23,6 +25,9 @@ int testkit_mockd_main(int argc, char **argv);
 int testkit_produce_main(int argc, char **argv);
 int testkit_check_main(int argc, char **argv);
 int testkit_count_main(int argc, char **argv);
+int testkit_consume_main(int argc, char **argv);
+int testkit_commit_main(int argc, char **argv);
+int testkit_committed_main(int argc, char **argv);
 
 /* ------------------------------------------------ shared helpers (testkit.c) */
 
@@ -48,6 +53,10 @@ int64_t testkit_parse_count(const char *s);
 /* Milliseconds since the epoch / of a monotonic clock. */
 int64_t testkit_now_ms(void);
 int64_t testkit_mono_ms(void);
+
+/* The content digest of a consumed message, as kafka/kread.c computes it. */
+void testkit_msg_digest(record_digest_t *d, const rd_kafka_message_t *m,
+                        uint8_t out[RECORD_DIGEST_LEN]);
 
 /* ------------------------------------------------- generator (testkit_gen.c) */
 
@@ -97,5 +106,47 @@ bool testkit_gen_ts_relative(int64_t i);
 /* The digest of r as kafka/kread.c computes it for a consumed record. */
 void testkit_gen_digest(record_digest_t *d, const testkit_rec_t *r,
                         uint8_t out[RECORD_DIGEST_LEN]);
+
+/* Keyed records for compacted topics (`produce --keys K`): record i has the
+ * key "key-<i % K>", the value "<topic>#<i>" (NULL, a tombstone, when
+ * tombstone_every > 0 and i % tombstone_every == tombstone_every - 1), no
+ * headers and the timestamp base_ts + i. */
+void testkit_gen_keyed(testkit_rec_t *r, const char *topic, int64_t i, int64_t keys,
+                       int64_t tombstone_every, int64_t base_ts);
+
+/* Transactions (`--transactional [--txn-size M] [--abort-every K]`, the same
+ * flags for produce, check and consume): record i belongs to transaction
+ * i / M, whatever --start is, and transaction t is aborted when K > 0 and
+ * t % K == K - 1 (every K-th). A reader with read_committed sees exactly the
+ * records of the other transactions. */
+typedef struct testkit_txn {
+    bool on;
+    int64_t size;        /* M, default 10 */
+    int64_t abort_every; /* K, 0: none */
+} testkit_txn_t;
+
+#define TESTKIT_TXN_DEFAULT {false, 10, 0}
+/* getopt_long entries of the three flags (codes 'X', 'M', 'A'). */
+#define TESTKIT_TXN_OPTIONS                                                                     \
+    {"transactional", no_argument, 0, 'X'}, {"txn-size", required_argument, 0, 'M'},          \
+        {"abort-every", required_argument, 0, 'A'}
+#define TESTKIT_TXN_USAGE                                                                       \
+    "  --transactional  records in transactions of --txn-size M (default 10) records,\n"      \
+    "                   record i in transaction i / M; --abort-every K aborts every K-th\n"   \
+    "                   one (transactions K-1, 2K-1, ...)\n"
+
+/* Handles getopt code c of the three flags: 1 if taken, 0 if c is another
+ * option, -1 (message printed) if its value is bad. */
+int testkit_txn_opt(testkit_txn_t *t, int c, const char *arg);
+/* 0 if the flags go together, else -1 with a message printed for cmd. */
+int testkit_txn_validate(const testkit_txn_t *t, const char *cmd);
+bool testkit_txn_aborted(const testkit_txn_t *t, int64_t i);
+
+/* The records a read_committed reader expects on partition p of a topic that
+ * `produce` wrote indexes [start, start+count) to: the committed i with
+ * i % parts == p, increasing. Returns how many; *out is malloc'd (caller
+ * frees). */
+size_t testkit_gen_expected(int64_t start, int64_t count, int64_t parts, int32_t p,
+                            const testkit_txn_t *t, int64_t **out);
 
 #endif

@@ -4,7 +4,8 @@
  * What is expected on partition p is a sequence E[0..n): with the generator
  * (default), the records i of [start, start+count) with i % P == p, in
  * increasing i (testkit_gen.c makes each one distinct and a pure function of
- * i); with --source-bootstrap, the source partition's records as they are.
+ * i), minus those of aborted transactions with --transactional --abort-every
+ * (testkit_gen_expected()); with --source-bootstrap, the source partition's records as they are.
  * Records are compared by content digest (offsets/record_digest.c: key, value,
  * NULL vs empty, headers in order, timestamp).
  *
@@ -44,13 +45,14 @@ typedef struct check {
     const char *topic, *gen_topic;
     bool gen;                /* generator mode; else E comes from the source */
     int64_t start, count, parts, size;
+    testkit_txn_t txn;
     int64_t base_ts;         /* BASE_UNKNOWN until learned */
     char base_from[128];     /* where it was learned */
     record_digest_t *d;
     testkit_rec_t rec;
     /* the partition being checked */
     int32_t p;
-    int64_t first;           /* generator: index of E[0] */
+    int64_t *idx;            /* generator: E[k] is record idx[k] */
     size_t n;                /* records expected */
     digest_t *want;          /* E's digests [0, filled) */
     size_t filled, cap;
@@ -60,7 +62,7 @@ typedef struct check {
     char why[1024];          /* the failure, empty while ok */
 } check_t;
 
-static int64_t index_of(const check_t *c, size_t k) { return c->first + (int64_t)k * c->parts; }
+static int64_t index_of(const check_t *c, size_t k) { return c->idx[k]; }
 
 static void want_push(check_t *c, const uint8_t *dig) {
     if (c->filled == c->cap) {
@@ -172,9 +174,8 @@ static int check_partition(check_t *c, rd_kafka_t *src, rd_kafka_t *tgt, const c
     c->why[0] = '\0';
     char err[512];
     if (c->gen) {
-        int64_t end = c->start + c->count;
-        c->first = c->start + ((p - c->start % c->parts) + c->parts) % c->parts;
-        c->n = c->first < end ? (size_t)((end - c->first + c->parts - 1) / c->parts) : 0;
+        free(c->idx);
+        c->n = testkit_gen_expected(c->start, c->count, c->parts, p, &c->txn, &c->idx);
     } else {
         if (kread_partition(src, src_topic, p, 0, CHECK_READ_TIMEOUT_MS, collect, c, err,
                             sizeof err)) {
@@ -214,12 +215,14 @@ static void check_usage(FILE *out) {
             "usage: kmig-testkit check --bootstrap B --topic T --partitions P --count N\n"
             "         [--start I] [--size BYTES] [--base-ts MS] [--max-dups D]\n"
             "         [--source-topic ST] [--source-bootstrap S]\n"
+            "         [--transactional [--txn-size M] [--abort-every K]]\n"
             "  verifies that T holds exactly the records `produce` wrote (same --start,\n"
-            "  --count, --size; --base-ts is learned if not given), in order per partition,\n"
-            "  allowing at most D (default 0) re-sent duplicates.\n"
+            "  --count, --size and transaction flags; --base-ts is learned if not given),\n"
+            "  in order per partition, allowing at most D (default 0) re-sent duplicates.\n"
             "  --source-topic ST      the records were produced to ST (e.g. T = src.ST)\n"
             "  --source-bootstrap S   compare with topic ST (default T) on cluster S record by\n"
             "                         record instead of the generator (--partitions optional)\n"
+            TESTKIT_TXN_USAGE
             "  prints `check: T: N records ok, D duplicates`; exit 0 only if that holds\n");
 }
 
@@ -231,14 +234,21 @@ int testkit_check_main(int argc, char **argv) {
         {"base-ts", required_argument, 0, 'B'},    {"max-dups", required_argument, 0, 'D'},
         {"source-topic", required_argument, 0, 'T'},
         {"source-bootstrap", required_argument, 0, 'S'},
+        TESTKIT_TXN_OPTIONS,
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     const char *bootstrap = NULL, *src_bootstrap = NULL, *src_topic = NULL;
-    check_t c = {.start = 0, .count = -1, .parts = -1, .size = 1000, .base_ts = BASE_UNKNOWN};
+    check_t c = {.start = 0, .count = -1, .parts = -1, .size = 1000, .base_ts = BASE_UNKNOWN,
+                 .txn = TESTKIT_TXN_DEFAULT};
     int64_t max_dups = 0;
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         int64_t *num = NULL;
+        int t = testkit_txn_opt(&c.txn, opt, optarg);
+        if (t) {
+            if (t < 0) return 2;
+            continue;
+        }
         switch (opt) {
         case 'b': bootstrap = optarg; break;
         case 't': c.topic = optarg; break;
@@ -266,6 +276,7 @@ int testkit_check_main(int argc, char **argv) {
         check_usage(stderr);
         return 2;
     }
+    if (testkit_txn_validate(&c.txn, "check")) return 2;
 
     char err[512];
     int rc = 1;
@@ -325,6 +336,7 @@ int testkit_check_main(int argc, char **argv) {
     }
 out:
     free(c.want);
+    free(c.idx);
     testkit_gen_clear(&c.rec);
     record_digest_destroy(c.d);
     if (src) rd_kafka_destroy(src);

@@ -8,7 +8,10 @@
  * relative timestamp get base_ts + i, and the two with a fixed old timestamp
  * carry i in their key. The checker relies on this to tell a re-sent record
  * from a missing or reordered one. The topic name is mixed into the bytes, so
- * records copied into the wrong topic do not match either. */
+ * records copied into the wrong topic do not match either.
+ *
+ * Also here: keyed records for compacted topics, and which indexes a
+ * transactional producer aborted (testkit.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,4 +225,35 @@ void testkit_gen_digest(record_digest_t *d, const testkit_rec_t *r,
     for (size_t h = 0; h < r->nhdrs; h++)
         record_digest_header(d, r->hdrs[h].name, r->hdrs[h].value, r->hdrs[h].len);
     record_digest_end(d, out);
+}
+
+void testkit_gen_keyed(testkit_rec_t *r, const char *topic, int64_t i, int64_t keys,
+                       int64_t tombstone_every, int64_t base_ts) {
+    r->shape = SH_PLAIN;
+    r->nhdrs = 0;
+    r->timestamp = base_ts + i;
+    int n = snprintf(r->keybuf, sizeof r->keybuf, "key-%lld", (long long)(i % keys));
+    r->key = r->keybuf;
+    r->key_len = (size_t)n;
+    n = snprintf(r->smallval, sizeof r->smallval, "%.150s#%lld", topic, (long long)i);
+    r->value = r->smallval;
+    r->value_len = (size_t)n;
+    if (tombstone_every > 0 && i % tombstone_every == tombstone_every - 1) {
+        r->value = NULL;
+        r->value_len = 0;
+    }
+}
+
+bool testkit_txn_aborted(const testkit_txn_t *t, int64_t i) {
+    return t->on && t->abort_every > 0 && (i / t->size) % t->abort_every == t->abort_every - 1;
+}
+
+size_t testkit_gen_expected(int64_t start, int64_t count, int64_t parts, int32_t p,
+                            const testkit_txn_t *t, int64_t **out) {
+    int64_t first = start + ((p - start % parts) + parts) % parts;
+    size_t n = 0, cap = first < start + count ? (size_t)((start + count - first) / parts + 1) : 1;
+    *out = xmalloc(cap * sizeof **out);
+    for (int64_t i = first; i < start + count; i += parts)
+        if (!testkit_txn_aborted(t, i)) (*out)[n++] = i;
+    return n;
 }
