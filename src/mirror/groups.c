@@ -33,9 +33,11 @@ struct groups {
     rd_kafka_topic_t *ckpt_rkt;
     name_filter_t *filter;
     char **literals;
+    bool all_literal; /* every `groups` entry is a name: no listing needed */
+    int list_failures;
+    struct timespec next_list; /* after a failed listing, not before this */
     char ckpt_topic[300];
     strmap_t *cps; /* "group\x1ftopic\x1fpartition" -> stored_t* */
-    bool list_warned;
     pthread_mutex_t mu; /* stats and status */
     groups_stats_t stats;
     sbuf_t status; /* "group\x1fstatus\x1fcount\n" lines of the last pass */
@@ -66,16 +68,22 @@ static bool groups_is_literal(const char *s) {
     return strpbrk(s, "[]{}()*+?^$|\\") == NULL;
 }
 
-/* Literal group names in the `groups` list (they work where listing does not). */
-static char **groups_literals(const char *list) {
+/* Literal group names in the `groups` list (they work where listing does not).
+ * *all tells whether every entry is one. */
+static char **groups_literals(const char *list, bool *all) {
     char **out = xcalloc(1, sizeof *out);
     size_t n = 0;
+    *all = true;
     char *copy = xstrdup(list), *save = NULL;
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         while (*tok == ' ' || *tok == '\t') tok++;
         size_t len = strlen(tok);
         while (len && (tok[len - 1] == ' ' || tok[len - 1] == '\t')) tok[--len] = '\0';
-        if (!len || !groups_is_literal(tok)) continue;
+        if (!len) continue;
+        if (!groups_is_literal(tok)) {
+            *all = false;
+            continue;
+        }
         out = xrealloc(out, (n + 2) * sizeof *out);
         out[n++] = xstrdup(tok);
         out[n] = NULL;
@@ -91,7 +99,7 @@ groups_t *groups_new(mm2_t *mm2, const mm2_flow_t *flow, char *err, size_t errsz
     g->cps = strmap_new();
     pthread_mutex_init(&g->mu, NULL);
     snprintf(g->ckpt_topic, sizeof g->ckpt_topic, "kmig-checkpoints.%s.internal", flow->source);
-    g->literals = groups_literals(flow->groups);
+    g->literals = groups_literals(flow->groups, &g->all_literal);
     if (!(g->filter = name_filter_new(flow->groups, flow->groups_exclude, err, errsz)) ||
         mm2_client_settings(mm2, flow->source, MM2_CLIENT_ADMIN, &g->src_admin, err, errsz) ||
         mm2_client_settings(mm2, flow->target, MM2_CLIENT_ADMIN, &g->tgt_admin, err, errsz) ||
@@ -188,16 +196,23 @@ char **groups_select(groups_t *g, const char *const *only) {
         out[n++] = xstrdup(*lit);
         out[n] = NULL;
     }
-    if (only) return out;
+    if (only || g->all_literal) return out;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (g->list_failures && now.tv_sec < g->next_list.tv_sec) return out;
     char err[512], **listed = NULL;
     if (kgroups_list(g->sadmin, g->flow->admin_timeout_ms, &listed, err, sizeof err)) {
-        if (!g->list_warned)
+        if (!g->list_failures)
             log_warn("cannot list the source's consumer groups (%s); using the literal names in "
-                     "`groups` only",
+                     "`groups` only, and trying again later",
                      err);
-        g->list_warned = true;
+        /* Back off: 1, 2, 4 ... up to 60 minutes between attempts. */
+        int shift = g->list_failures < 6 ? g->list_failures : 6;
+        g->next_list.tv_sec = now.tv_sec + 60L * (1L << shift);
+        g->list_failures++;
         return out;
     }
+    g->list_failures = 0;
     for (char **p = listed; *p; p++) {
         if (!name_filter_match(g->filter, *p) || names_has(out, n, *p)) continue;
         out = xrealloc(out, (n + 2) * sizeof *out);
