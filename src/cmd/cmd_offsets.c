@@ -157,7 +157,7 @@ int cmd_offsets(int argc, char **argv) {
     int64_t *endv = NULL;
     group_rows_t rows = {0};
     char **names = NULL;
-    groups_import_t *imp = NULL;
+    group_import_t *imp = NULL;
     if (cmd_flow_load(&cf, config, src, tgt, NULL, 0, err, sizeof err) ||
         mm2_client_settings(cf.mm2, cf.flow->target, MM2_CLIENT_CONSUMER, &tcons, err, sizeof err) ||
         mm2_client_settings(cf.mm2, cf.flow->source, MM2_CLIENT_ADMIN, &sadm, err, sizeof err)) {
@@ -204,13 +204,13 @@ int cmd_offsets(int argc, char **argv) {
         groups_load_checkpoints(g, err, sizeof err))
         goto fail;
     if (import) {
-        imp = groups_import_new();
+        imp = group_import_new();
         if (nonly > 1) {
             snprintf(err, sizeof err, "--import with a 3-column CSV takes at most one --group");
             goto fail;
         }
-        if (groups_import_csv(imp, import, nonly ? only[0] : NULL, err, sizeof err)) goto fail;
-        names = groups_import_names(imp);
+        if (group_import_csv(imp, import, nonly ? only[0] : NULL, err, sizeof err)) goto fail;
+        names = group_import_names(imp);
     } else {
         names = groups_select(g, nonly ? only : NULL);
     }
@@ -229,7 +229,7 @@ fail:
     fprintf(stderr, "kmig offsets: %s\n", err);
 out:
     kgroups_names_free(names);
-    groups_import_destroy(imp);
+    group_import_destroy(imp);
     group_rows_clear(&rows);
     groups_destroy(g);
     if (tp) rd_kafka_topic_partition_list_destroy(tp);

@@ -315,89 +315,8 @@ static void groups_write(groups_t *g, const char *group, group_rows_t *rows, siz
     kgroup_offsets_clear(&w);
 }
 
-struct groups_import {
-    strmap_t *offsets; /* cp_key -> int64_t* */
-    char **names;
-    size_t n;
-};
-
-groups_import_t *groups_import_new(void) {
-    groups_import_t *imp = xcalloc(1, sizeof *imp);
-    imp->offsets = strmap_new();
-    imp->names = xcalloc(1, sizeof *imp->names);
-    return imp;
-}
-
-void groups_import_destroy(groups_import_t *imp) {
-    if (!imp) return;
-    size_t pos = 0;
-    const char *k;
-    void *v;
-    while (strmap_next(imp->offsets, &pos, &k, &v)) free(v);
-    strmap_destroy(imp->offsets);
-    for (size_t i = 0; i < imp->n; i++) free(imp->names[i]);
-    free(imp->names);
-    free(imp);
-}
-
-void groups_import_add(groups_import_t *imp, const char *group, const char *topic,
-                       int32_t partition, int64_t offset) {
-    char key[1024];
-    cp_key(key, sizeof key, group, topic, partition);
-    int64_t *v = strmap_get(imp->offsets, key);
-    if (!v) strmap_put(imp->offsets, key, v = xmalloc(sizeof *v));
-    *v = offset;
-    if (!names_has(imp->names, imp->n, group)) {
-        imp->names = xrealloc(imp->names, (imp->n + 2) * sizeof *imp->names);
-        imp->names[imp->n++] = xstrdup(group);
-        imp->names[imp->n] = NULL;
-    }
-}
-
-char **groups_import_names(const groups_import_t *imp) {
-    char **out = xcalloc(imp->n + 1, sizeof *out);
-    for (size_t i = 0; i < imp->n; i++) out[i] = xstrdup(imp->names[i]);
-    return out;
-}
-
-int groups_import_csv(groups_import_t *imp, const char *path, const char *group, char *err,
-                      size_t errsz) {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errsz, "%s: cannot read", path);
-        return -1;
-    }
-    char line[2048];
-    int lineno = 0, rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f)) {
-        lineno++;
-        line[strcspn(line, "\r\n")] = '\0';
-        if (!*line || *line == '#') continue;
-        char *field[5] = {0}, *save = NULL;
-        int n = 0;
-        for (char *t = strtok_r(line, ",", &save); t && n < 5; t = strtok_r(NULL, ",", &save))
-            field[n++] = t;
-        const char *grp = n == 4 ? field[0] : group;
-        char **rest = n == 4 ? field + 1 : field;
-        char *end1, *end2;
-        long part = (n == 3 || n == 4) ? strtol(rest[1], &end1, 10) : -1;
-        long long off = (n == 3 || n == 4) ? strtoll(rest[2], &end2, 10) : -1;
-        if ((n != 3 && n != 4) || !grp || *end1 || *end2 || part < 0 || off < 0) {
-            snprintf(err, errsz,
-                     "%s:%d: expected group,topic,partition,offset (or topic,partition,offset "
-                     "with --group)",
-                     path, lineno);
-            rc = -1;
-            break;
-        }
-        groups_import_add(imp, grp, rest[0], (int32_t)part, off);
-    }
-    fclose(f);
-    return rc;
-}
-
 int groups_pass(groups_t *g, char **names, const groups_partition_t *parts, size_t nparts,
-                groups_translate_fn translate, void *opaque, const groups_import_t *imp,
+                groups_translate_fn translate, void *opaque, const group_import_t *imp,
                 bool write, group_rows_t *rows) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -410,12 +329,10 @@ int groups_pass(groups_t *g, char **names, const groups_partition_t *parts, size
         char err[512];
         kgroup_offsets_t sc = {0}, tq = {0}, tc = {0};
         if (imp) {
-            for (size_t i = 0; i < src.n; i++) {
-                char key[1024];
-                cp_key(key, sizeof key, *name, src.v[i].topic, src.v[i].partition);
-                int64_t *o = strmap_get(imp->offsets, key);
-                kgroup_offsets_add(&sc, src.v[i].topic, src.v[i].partition, o ? *o : -1);
-            }
+            for (size_t i = 0; i < src.n; i++)
+                kgroup_offsets_add(&sc, src.v[i].topic, src.v[i].partition,
+                                   group_import_get(imp, *name, src.v[i].topic,
+                                                    src.v[i].partition));
         } else if (kgroups_committed(g->sadmin, *name, &src, g->flow->admin_timeout_ms, &sc, err,
                                      sizeof err)) {
             log_warn("group %s: source offsets: %s", *name, err);

@@ -18,6 +18,7 @@
 
 #include "config/mm2.h"
 #include "offsets/checkpoint.h"
+#include "offsets/group_import.h"
 
 /* The copied partitions and how to translate an offset on one of them; given
  * by the caller (the mirror's live maps, or maps read back from the target). */
@@ -66,28 +67,13 @@ int groups_load_checkpoints(groups_t *g, char *err, size_t errsz);
  * kgroups_names_free(). */
 char **groups_select(groups_t *g, const char *const *only);
 
-/* Source offsets given from outside instead of read from the source cluster:
- * a CSV file (kafka-consumer-groups.sh --export) or old clients' offsets in
- * ZooKeeper. Keys are made by groups_import_key(). */
-typedef struct groups_import groups_import_t;
-groups_import_t *groups_import_new(void);
-void groups_import_destroy(groups_import_t *imp); /* accepts NULL */
-void groups_import_add(groups_import_t *imp, const char *group, const char *topic,
-                       int32_t partition, int64_t offset);
-/* The groups named in the import, NULL-terminated (free with kgroups_names_free). */
-char **groups_import_names(const groups_import_t *imp);
-/* Parses CSV lines "group,topic,partition,offset", or "topic,partition,offset"
- * with `group` given. Returns 0 or -1 with "path:line: reason". */
-int groups_import_csv(groups_import_t *imp, const char *path, const char *group, char *err,
-                      size_t errsz);
-
 /* One pass over `names`: appends a row per group and partition with a
  * committed source offset (read from the source, or from `imp` when given).
  * With `write`, commits the rows whose action is SYNC_WRITE on the target and
  * records checkpoints. Returns the number of groups whose offsets could not be
  * read or written. */
 int groups_pass(groups_t *g, char **names, const groups_partition_t *parts, size_t nparts,
-                groups_translate_fn translate, void *opaque, const groups_import_t *imp,
+                groups_translate_fn translate, void *opaque, const group_import_t *imp,
                 bool write, group_rows_t *rows);
 
 /* Counters for metrics (monotonic over the life of g). */
