@@ -41,9 +41,8 @@
 #include "metrics/prom.h"
 #include "kafka/kgroups.h"
 #include "mirror/groups.h"
-#include "mirror/name_filter.h"
-#include "mirror/naming.h"
 #include "mirror/recover.h"
+#include "mirror/topic_manager.h"
 #include "offsets/map_set.h"
 #include "offsets/offset_map.h"
 
@@ -69,17 +68,11 @@ typedef struct mtopic {
     int64_t progress_records; /* at the last progress line */
 } mtopic_t;
 
-/* One topic the topic manager found ready on the target. */
-typedef struct ready_topic {
-    char *name, *target;
-    int32_t partitions;
-} ready_topic_t;
 
 struct mirror {
     mirror_opts_t o;
     const mm2_flow_t *flow;
     kv_list_t src_consumer, tgt_producer, src_admin, tgt_admin, tgt_consumer;
-    name_filter_t *topics, *config_exclude;
     char map_topic[300];
 
     rd_kafka_t *consumer, *producer, *sadmin, *tadmin;
@@ -93,16 +86,11 @@ struct mirror {
     strmap_t *topic_by_name;
     map_set_t *loaded; /* maps read at start-up, until their partition starts */
 
-    /* Topic manager -> copy loop. */
-    pthread_t tm_thread;
-    bool tm_started;
-    pthread_mutex_t tm_mu;
-    pthread_cond_t tm_cond;
-    ready_topic_t *ready;
-    size_t nready;
-    int missing;
-    atomic_int tm_gen;
-    int seen_gen;
+    topic_manager_t *tm;
+    int seen_gen; /* the topic manager's last list the copy loop applied */
+    int missing;  /* selected topics that cannot be copied */
+    pthread_mutex_t stop_mu; /* wakes the group thread at stop */
+    pthread_cond_t stop_cond;
 
     /* Consumer groups: checkpoints and sync (mirror/groups.c). */
     groups_t *groups;
@@ -128,12 +116,6 @@ static int64_t mono_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void kv_copy(kv_list_t *dst, const kv_list_t *src) {
-    for (size_t i = 0; i < src->n; i++)
-        kv_list_add(dst, src->items[i].key, src->items[i].value, src->items[i].origin,
-                    src->items[i].secret);
-}
-
 /* ---------------------------------------------------------------- setup */
 
 mirror_t *mirror_new(const mirror_opts_t *opts, char *err, size_t errsz) {
@@ -141,16 +123,13 @@ mirror_t *mirror_new(const mirror_opts_t *opts, char *err, size_t errsz) {
     m->o = *opts;
     m->flow = opts->flow;
     pthread_mutex_init(&m->mu, NULL);
-    pthread_mutex_init(&m->tm_mu, NULL);
-    pthread_cond_init(&m->tm_cond, NULL);
+    pthread_mutex_init(&m->stop_mu, NULL);
+    pthread_cond_init(&m->stop_cond, NULL);
     m->topic_by_name = strmap_new();
     m->loaded = map_set_new();
     const mm2_flow_t *f = m->flow;
     map_store_topic_name(m->map_topic, sizeof m->map_topic, f->source);
 
-    if (!(m->topics = name_filter_new(f->topics, f->topics_exclude, err, errsz)) ||
-        !(m->config_exclude = name_filter_new(f->config_properties_exclude, "", err, errsz)))
-        goto fail;
     if (mm2_client_settings(opts->mm2, f->source, MM2_CLIENT_CONSUMER, &m->src_consumer, err,
                             errsz) ||
         mm2_client_settings(opts->mm2, f->target, MM2_CLIENT_PRODUCER, &m->tgt_producer, err,
@@ -481,252 +460,6 @@ static void handle_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
 
 /* ------------------------------------------------------- topic manager */
 
-static void ready_free(ready_topic_t *v, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        free(v[i].name);
-        free(v[i].target);
-    }
-    free(v);
-}
-
-/* Source configs worth copying: non-default, minus config.properties.exclude. */
-static void configs_filter(mirror_t *m, kv_list_t *in, kv_list_t *out) {
-    for (size_t i = 0; i < in->n; i++)
-        if (!name_filter_match(m->config_exclude, in->items[i].key))
-            kv_list_add(out, in->items[i].key, in->items[i].value, in->items[i].origin,
-                        in->items[i].secret);
-}
-
-/* Makes the target's dynamic configs include the source's (filtered) ones.
- * Target-only settings are kept. */
-static void configs_sync(mirror_t *m, ready_topic_t *r, size_t n) {
-    const mm2_flow_t *f = m->flow;
-    char err[512];
-    kitem_t *src = xcalloc(n ? n : 1, sizeof *src), *tgt = xcalloc(n ? n : 1, sizeof *tgt);
-    for (size_t i = 0; i < n; i++) {
-        src[i].topic = xstrdup(r[i].name);
-        tgt[i].topic = xstrdup(r[i].target);
-    }
-    if (kadmin_describe_topic_configs(m->sadmin, src, n, true, f->admin_timeout_ms, err, sizeof err) ||
-        kadmin_describe_topic_configs(m->tadmin, tgt, n, true, f->admin_timeout_ms, err, sizeof err)) {
-        log_warn("config sync skipped: %s", err);
-        goto out;
-    }
-    size_t nalter = 0;
-    kitem_t *alter = xcalloc(n ? n : 1, sizeof *alter);
-    for (size_t i = 0; i < n; i++) {
-        if (src[i].error || tgt[i].error) continue;
-        kv_list_t want = {0};
-        configs_filter(m, &src[i].configs, &want);
-        bool differs = false;
-        for (size_t c = 0; c < want.n && !differs; c++) {
-            const char *have = kv_list_get(&tgt[i].configs, want.items[c].key);
-            differs = !have || strcmp(have, want.items[c].value);
-        }
-        if (differs) {
-            kitem_t *a = &alter[nalter++];
-            a->topic = xstrdup(r[i].target);
-            /* The full set: target-only settings, then the source's. */
-            for (size_t c = 0; c < tgt[i].configs.n; c++)
-                if (!kv_list_get(&want, tgt[i].configs.items[c].key))
-                    kv_list_add(&a->configs, tgt[i].configs.items[c].key,
-                                tgt[i].configs.items[c].value, "target",
-                                tgt[i].configs.items[c].secret);
-            kv_copy(&a->configs, &want);
-        }
-        kv_list_clear(&want);
-    }
-    if (nalter) {
-        if (kadmin_alter_topic_configs(m->tadmin, alter, nalter, f->admin_timeout_ms, err, sizeof err))
-            log_warn("config sync: %s", err);
-        else
-            for (size_t i = 0; i < nalter; i++) {
-                if (alter[i].error)
-                    log_warn("config sync: %s: %s", alter[i].topic, alter[i].error);
-                else
-                    log_info("config sync: updated the configs of %s", alter[i].topic);
-            }
-    }
-    kitems_clear(alter, nalter);
-    free(alter);
-out:
-    kitems_clear(src, n);
-    kitems_clear(tgt, n);
-    free(src);
-    free(tgt);
-}
-
-static void ready_add(ready_topic_t *ready, size_t *n, const char *name, const char *target,
-                      int32_t partitions) {
-    ready[(*n)++] = (ready_topic_t){xstrdup(name), xstrdup(target), partitions};
-}
-
-/* Creates missing target topics with the source's partitions and non-default
- * configs. items[i] is for source topic st->v[src[i]]. */
-static void create_topics(mirror_t *m, const ktopics_t *st, kitem_t *items, const size_t *src,
-                          size_t n) {
-    const mm2_flow_t *f = m->flow;
-    char err[512];
-    kitem_t *cfg = xcalloc(n, sizeof *cfg);
-    for (size_t i = 0; i < n; i++) cfg[i].topic = xstrdup(st->v[src[i]].name);
-    if (kadmin_describe_topic_configs(m->sadmin, cfg, n, true, f->admin_timeout_ms, err,
-                                      sizeof err) == 0)
-        for (size_t i = 0; i < n; i++) configs_filter(m, &cfg[i].configs, &items[i].configs);
-    else
-        log_warn("source topic configs could not be read (%s); new target topics get the "
-                 "target's defaults", err);
-    kitems_clear(cfg, n);
-    free(cfg);
-    if (kadmin_create_topics(m->tadmin, items, n, f->admin_timeout_ms, err, sizeof err))
-        for (size_t i = 0; i < n; i++) items[i].error = xstrdup(err);
-    for (size_t i = 0; i < n; i++)
-        if (!items[i].error)
-            log_info("created %s on the target: %d partitions, replication factor %d, %zu configs",
-                     items[i].topic, items[i].partitions, items[i].replication_factor,
-                     items[i].configs.n);
-}
-
-/* Grows target topics that have fewer partitions than their source. */
-static void grow_topics(mirror_t *m, kitem_t *items, size_t n) {
-    char err[512];
-    if (kadmin_create_partitions(m->tadmin, items, n, m->flow->admin_timeout_ms, err, sizeof err))
-        for (size_t i = 0; i < n; i++) items[i].error = xstrdup(err);
-    for (size_t i = 0; i < n; i++) {
-        if (items[i].error)
-            log_error("%s has fewer partitions on the target than on the source and adding "
-                      "partitions failed (%s); it is not copied, because records must keep "
-                      "their partition",
-                      items[i].topic, items[i].error);
-        else
-            log_info("%s: partitions increased to %d on the target", items[i].topic,
-                     items[i].partitions);
-    }
-}
-
-/* One refresh: returns the ready topics (caller frees), sets *missing. */
-static ready_topic_t *topic_manager_pass(mirror_t *m, size_t *nready, int *missing,
-                                         bool sync_configs, sbuf_t *last_missing) {
-    const mm2_flow_t *f = m->flow;
-    char err[512];
-    ktopics_t st, tt;
-    *nready = 0;
-    *missing = 0;
-    if (kadmin_list_topics(m->sadmin, f->admin_timeout_ms, &st, err, sizeof err)) {
-        log_warn("source: %s", err);
-        return NULL;
-    }
-    if (kadmin_list_topics(m->tadmin, f->admin_timeout_ms, &tt, err, sizeof err)) {
-        log_warn("target: %s", err);
-        ktopics_clear(&st);
-        return NULL;
-    }
-    size_t cap = st.n ? st.n : 1, ncreate = 0, ngrow = 0;
-    ready_topic_t *ready = xcalloc(cap, sizeof *ready);
-    kitem_t *create = xcalloc(cap, sizeof *create), *grow = xcalloc(cap, sizeof *grow);
-    size_t *create_src = xcalloc(cap, sizeof *create_src), *grow_src = xcalloc(cap, sizeof *grow_src);
-    for (size_t i = 0; i < st.n; i++) {
-        const ktopic_t *s = &st.v[i];
-        char target[256];
-        if (s->error || name_filter_topic_is_internal(s->name, f->separator) ||
-            !name_filter_match(m->topics, s->name) ||
-            naming_is_cycle(f->policy, f->target, f->separator, s->name))
-            continue;
-        if (naming_target_topic(f->policy, f->source, f->separator, s->name, target,
-                                sizeof target)) {
-            log_warn("%s: the target name would be longer than Kafka allows; not copied", s->name);
-            continue;
-        }
-        const ktopic_t *t = ktopics_find(&tt, target);
-        if (t && !t->error && t->partitions >= s->partitions) {
-            ready_add(ready, nready, s->name, target, s->partitions);
-        } else if (t && !t->error) {
-            grow_src[ngrow] = i;
-            grow[ngrow++] = (kitem_t){.topic = xstrdup(target), .partitions = s->partitions};
-        } else {
-            create_src[ncreate] = i;
-            create[ncreate++] = (kitem_t){.topic = xstrdup(target), .partitions = s->partitions,
-                                          .replication_factor = f->replication_factor};
-        }
-    }
-    if (ncreate) create_topics(m, &st, create, create_src, ncreate);
-    if (ngrow) grow_topics(m, grow, ngrow);
-    sbuf_t absent = {0};
-    for (size_t i = 0; i < ncreate; i++) {
-        if (create[i].error)
-            sbuf_printf(&absent, "%s%s", absent.len ? ", " : "", create[i].topic);
-        else
-            ready_add(ready, nready, st.v[create_src[i]].name, create[i].topic,
-                      create[i].partitions);
-    }
-    for (size_t i = 0; i < ngrow; i++)
-        if (!grow[i].error)
-            ready_add(ready, nready, st.v[grow_src[i]].name, grow[i].topic, grow[i].partitions);
-        else
-            (*missing)++;
-    /* Say which topics are missing, once per change of the list. */
-    if (absent.len && strcmp(sbuf_str(&absent), sbuf_str(last_missing))) {
-        const char *why = "";
-        for (size_t i = 0; i < ncreate && !*why; i++)
-            if (create[i].error) why = create[i].error;
-        log_warn("cannot create topics on the target (%s); copying the topics that exist. "
-                 "Missing on the target: %s",
-                 why, sbuf_str(&absent));
-    }
-    for (size_t i = 0; i < ncreate; i++)
-        if (create[i].error) (*missing)++;
-    sbuf_reset(last_missing);
-    sbuf_puts(last_missing, sbuf_str(&absent));
-    sbuf_free(&absent);
-    if (sync_configs && *nready) configs_sync(m, ready, *nready);
-    kitems_clear(create, ncreate);
-    kitems_clear(grow, ngrow);
-    free(create);
-    free(grow);
-    free(create_src);
-    free(grow_src);
-    ktopics_clear(&st);
-    ktopics_clear(&tt);
-    return ready;
-}
-
-static void *topic_manager_main(void *arg) {
-    mirror_t *m = arg;
-    const mm2_flow_t *f = m->flow;
-    int64_t next_sync = 0;
-    sbuf_t last_missing = {0};
-    bool first = true;
-    while (!m->stop) {
-        int64_t now = mono_ms();
-        bool sync = f->sync_topic_configs && now >= next_sync;
-        size_t n;
-        int missing;
-        ready_topic_t *r = topic_manager_pass(m, &n, &missing, sync, &last_missing);
-        if (r) {
-            if (sync) next_sync = now + (int64_t)f->sync_topic_configs_interval_s * 1000;
-            pthread_mutex_lock(&m->tm_mu);
-            ready_free(m->ready, m->nready);
-            m->ready = r;
-            m->nready = n;
-            m->missing = missing;
-            pthread_mutex_unlock(&m->tm_mu);
-            atomic_fetch_add(&m->tm_gen, 1);
-            first = false;
-        }
-        if (!first && !f->refresh_topics && !f->sync_topic_configs) break;
-        int wait_s = first ? 2 : f->refresh_topics_interval_s;
-        pthread_mutex_lock(&m->tm_mu);
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += wait_s;
-        while (!m->stop) {
-            if (pthread_cond_timedwait(&m->tm_cond, &m->tm_mu, &ts)) break;
-        }
-        pthread_mutex_unlock(&m->tm_mu);
-    }
-    sbuf_free(&last_missing);
-    return NULL;
-}
-
 /* Consumers without a group for the recovery reads, created on first use. */
 static int recovery_readers(mirror_t *m, char *err, size_t errsz) {
     if (m->src_reader && m->tgt_reader) return 0;
@@ -801,16 +534,11 @@ static int wait_partitions(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t want, 
 
 /* Starts copying newly ready topics and partitions (copy loop thread). */
 static int apply_ready(mirror_t *m) {
-    int gen = atomic_load(&m->tm_gen);
-    if (gen == m->seen_gen) return 0;
-    m->seen_gen = gen;
-    pthread_mutex_lock(&m->tm_mu);
-    size_t n = m->nready;
-    ready_topic_t *r = xcalloc(n ? n : 1, sizeof *r);
-    for (size_t i = 0; i < n; i++)
-        r[i] = (ready_topic_t){xstrdup(m->ready[i].name), xstrdup(m->ready[i].target),
-                               m->ready[i].partitions};
-    pthread_mutex_unlock(&m->tm_mu);
+    ready_topic_t *r;
+    size_t n;
+    int missing;
+    if (!topic_manager_take(m->tm, &m->seen_gen, &r, &n, &missing)) return 0;
+    m->missing = missing;
 
     /* New partitions: their target end offsets, for recovery. */
     rd_kafka_topic_partition_list_t *ends = rd_kafka_topic_partition_list_new(16);
@@ -861,7 +589,7 @@ static int apply_ready(mirror_t *m) {
         t->nparts = r[i].partitions;
     }
     pthread_mutex_unlock(&m->mu);
-    ready_free(r, n);
+    ready_topics_free(r, n);
 
     char err[512];
     int rc = 0;
@@ -958,14 +686,14 @@ static void *groups_main(void *arg) {
     int64_t next_refresh = 0, next_sync = 0;
     char **names = NULL;
     while (!m->stop) {
-        pthread_mutex_lock(&m->tm_mu);
+        pthread_mutex_lock(&m->stop_mu);
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += period_s;
-        while (!m->stop && !pthread_cond_timedwait(&m->tm_cond, &m->tm_mu, &ts))
+        while (!m->stop && !pthread_cond_timedwait(&m->stop_cond, &m->stop_mu, &ts))
             ;
-        pthread_mutex_unlock(&m->tm_mu);
-        if (m->stop || atomic_load(&m->tm_gen) == 0) continue;
+        pthread_mutex_unlock(&m->stop_mu);
+        if (m->stop || !topic_manager_published(m->tm)) continue;
         int64_t now = mono_ms();
         if (!names || (f->refresh_groups && now >= next_refresh)) {
             kgroups_names_free(names);
@@ -1184,11 +912,11 @@ int mirror_run(mirror_t *m) {
         }
         log_info("metrics: serving /metrics on port %d", http_server_port(m->http));
     }
-    if (pthread_create(&m->tm_thread, NULL, topic_manager_main, m)) {
-        log_error("cannot start the topic manager thread");
+    if (!(m->tm = topic_manager_new(f, m->sadmin, m->tadmin, err, sizeof err)) ||
+        topic_manager_start(m->tm)) {
+        log_error("topic manager: %s", m->tm ? "cannot start its thread" : err);
         return KMIG_EXIT_FAIL;
     }
-    m->tm_started = true;
     if (groups_start(m, err, sizeof err)) {
         log_error("consumer groups: %s", err);
         m->stop = 1;
@@ -1232,9 +960,10 @@ int mirror_run(mirror_t *m) {
     }
     free(msgs);
     m->stop = 1;
-    pthread_mutex_lock(&m->tm_mu);
-    pthread_cond_broadcast(&m->tm_cond);
-    pthread_mutex_unlock(&m->tm_mu);
+    pthread_mutex_lock(&m->stop_mu);
+    pthread_cond_broadcast(&m->stop_cond);
+    pthread_mutex_unlock(&m->stop_mu);
+    topic_manager_stop(m->tm);
 
     log_debug("stopping: flushing the producer and the offset map");
     pthread_mutex_lock(&m->mu);
@@ -1277,13 +1006,10 @@ void mirror_get_stats(mirror_t *m, mirror_stats_t *out) {
 void mirror_destroy(mirror_t *m) {
     if (!m) return;
     m->stop = 1;
-    if (m->tm_started) {
-        pthread_mutex_lock(&m->tm_mu);
-        pthread_cond_broadcast(&m->tm_cond);
-        pthread_mutex_unlock(&m->tm_mu);
-        pthread_join(m->tm_thread, NULL);
-        log_debug("stopping: topic manager joined");
-    }
+    pthread_mutex_lock(&m->stop_mu);
+    pthread_cond_broadcast(&m->stop_cond);
+    pthread_mutex_unlock(&m->stop_mu);
+    topic_manager_destroy(m->tm);
     http_server_destroy(m->http);
     groups_finish(m, false);
     groups_destroy(m->groups);
@@ -1312,16 +1038,13 @@ void mirror_destroy(mirror_t *m) {
     if (m->tgt_reader) rd_kafka_destroy(m->tgt_reader);
     map_set_destroy(m->loaded);
     strmap_destroy(m->topic_by_name);
-    name_filter_destroy(m->topics);
-    name_filter_destroy(m->config_exclude);
     kv_list_clear(&m->src_consumer);
     kv_list_clear(&m->tgt_producer);
     kv_list_clear(&m->src_admin);
     kv_list_clear(&m->tgt_admin);
     kv_list_clear(&m->tgt_consumer);
-    ready_free(m->ready, m->nready);
     pthread_mutex_destroy(&m->mu);
-    pthread_mutex_destroy(&m->tm_mu);
-    pthread_cond_destroy(&m->tm_cond);
+    pthread_mutex_destroy(&m->stop_mu);
+    pthread_cond_destroy(&m->stop_cond);
     free(m);
 }

@@ -1,0 +1,351 @@
+/* The topic manager (see topic_manager.h): discovery, creation, growth and
+ * config sync of target topics, in a thread of its own so that slow admin
+ * calls never stall the copy loop. */
+#include "mirror/topic_manager.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/sbuf.h"
+#include "kafka/kadmin.h"
+#include "mirror/name_filter.h"
+#include "mirror/naming.h"
+
+struct topic_manager {
+    const mm2_flow_t *flow;
+    rd_kafka_t *sadmin, *tadmin;
+    name_filter_t *topics, *config_exclude;
+    pthread_t thread;
+    bool started;
+    volatile bool stop;
+    pthread_mutex_t tm_mu;
+    pthread_cond_t tm_cond;
+    ready_topic_t *ready;
+    size_t nready;
+    int missing;
+    atomic_int tm_gen;
+};
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void kv_copy(kv_list_t *dst, const kv_list_t *src) {
+    for (size_t i = 0; i < src->n; i++)
+        kv_list_add(dst, src->items[i].key, src->items[i].value, src->items[i].origin,
+                    src->items[i].secret);
+}
+
+void ready_topics_free(ready_topic_t *v, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].name);
+        free(v[i].target);
+    }
+    free(v);
+}
+
+/* Source configs worth copying: non-default, minus config.properties.exclude. */
+static void configs_filter(topic_manager_t *m, kv_list_t *in, kv_list_t *out) {
+    for (size_t i = 0; i < in->n; i++)
+        if (!name_filter_match(m->config_exclude, in->items[i].key))
+            kv_list_add(out, in->items[i].key, in->items[i].value, in->items[i].origin,
+                        in->items[i].secret);
+}
+
+/* Makes the target's dynamic configs include the source's (filtered) ones.
+ * Target-only settings are kept. */
+static void configs_sync(topic_manager_t *m, ready_topic_t *r, size_t n) {
+    const mm2_flow_t *f = m->flow;
+    char err[512];
+    kitem_t *src = xcalloc(n ? n : 1, sizeof *src), *tgt = xcalloc(n ? n : 1, sizeof *tgt);
+    for (size_t i = 0; i < n; i++) {
+        src[i].topic = xstrdup(r[i].name);
+        tgt[i].topic = xstrdup(r[i].target);
+    }
+    if (kadmin_describe_topic_configs(m->sadmin, src, n, true, f->admin_timeout_ms, err, sizeof err) ||
+        kadmin_describe_topic_configs(m->tadmin, tgt, n, true, f->admin_timeout_ms, err, sizeof err)) {
+        log_warn("config sync skipped: %s", err);
+        goto out;
+    }
+    size_t nalter = 0;
+    kitem_t *alter = xcalloc(n ? n : 1, sizeof *alter);
+    for (size_t i = 0; i < n; i++) {
+        if (src[i].error || tgt[i].error) continue;
+        kv_list_t want = {0};
+        configs_filter(m, &src[i].configs, &want);
+        bool differs = false;
+        for (size_t c = 0; c < want.n && !differs; c++) {
+            const char *have = kv_list_get(&tgt[i].configs, want.items[c].key);
+            differs = !have || strcmp(have, want.items[c].value);
+        }
+        if (differs) {
+            kitem_t *a = &alter[nalter++];
+            a->topic = xstrdup(r[i].target);
+            /* The full set: target-only settings, then the source's. */
+            for (size_t c = 0; c < tgt[i].configs.n; c++)
+                if (!kv_list_get(&want, tgt[i].configs.items[c].key))
+                    kv_list_add(&a->configs, tgt[i].configs.items[c].key,
+                                tgt[i].configs.items[c].value, "target",
+                                tgt[i].configs.items[c].secret);
+            kv_copy(&a->configs, &want);
+        }
+        kv_list_clear(&want);
+    }
+    if (nalter) {
+        if (kadmin_alter_topic_configs(m->tadmin, alter, nalter, f->admin_timeout_ms, err, sizeof err))
+            log_warn("config sync: %s", err);
+        else
+            for (size_t i = 0; i < nalter; i++) {
+                if (alter[i].error)
+                    log_warn("config sync: %s: %s", alter[i].topic, alter[i].error);
+                else
+                    log_info("config sync: updated the configs of %s", alter[i].topic);
+            }
+    }
+    kitems_clear(alter, nalter);
+    free(alter);
+out:
+    kitems_clear(src, n);
+    kitems_clear(tgt, n);
+    free(src);
+    free(tgt);
+}
+
+static void ready_add(ready_topic_t *ready, size_t *n, const char *name, const char *target,
+                      int32_t partitions) {
+    ready[(*n)++] = (ready_topic_t){xstrdup(name), xstrdup(target), partitions};
+}
+
+/* Creates missing target topics with the source's partitions and non-default
+ * configs. items[i] is for source topic st->v[src[i]]. */
+static void create_topics(topic_manager_t *m, const ktopics_t *st, kitem_t *items, const size_t *src,
+                          size_t n) {
+    const mm2_flow_t *f = m->flow;
+    char err[512];
+    kitem_t *cfg = xcalloc(n, sizeof *cfg);
+    for (size_t i = 0; i < n; i++) cfg[i].topic = xstrdup(st->v[src[i]].name);
+    if (kadmin_describe_topic_configs(m->sadmin, cfg, n, true, f->admin_timeout_ms, err,
+                                      sizeof err) == 0)
+        for (size_t i = 0; i < n; i++) configs_filter(m, &cfg[i].configs, &items[i].configs);
+    else
+        log_warn("source topic configs could not be read (%s); new target topics get the "
+                 "target's defaults", err);
+    kitems_clear(cfg, n);
+    free(cfg);
+    if (kadmin_create_topics(m->tadmin, items, n, f->admin_timeout_ms, err, sizeof err))
+        for (size_t i = 0; i < n; i++) items[i].error = xstrdup(err);
+    for (size_t i = 0; i < n; i++)
+        if (!items[i].error)
+            log_info("created %s on the target: %d partitions, replication factor %d, %zu configs",
+                     items[i].topic, items[i].partitions, items[i].replication_factor,
+                     items[i].configs.n);
+}
+
+/* Grows target topics that have fewer partitions than their source. */
+static void grow_topics(topic_manager_t *m, kitem_t *items, size_t n) {
+    char err[512];
+    if (kadmin_create_partitions(m->tadmin, items, n, m->flow->admin_timeout_ms, err, sizeof err))
+        for (size_t i = 0; i < n; i++) items[i].error = xstrdup(err);
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].error)
+            log_error("%s has fewer partitions on the target than on the source and adding "
+                      "partitions failed (%s); it is not copied, because records must keep "
+                      "their partition",
+                      items[i].topic, items[i].error);
+        else
+            log_info("%s: partitions increased to %d on the target", items[i].topic,
+                     items[i].partitions);
+    }
+}
+
+/* One refresh: returns the ready topics (caller frees), sets *missing. */
+static ready_topic_t *topic_manager_pass(topic_manager_t *m, size_t *nready, int *missing,
+                                         bool sync_configs, sbuf_t *last_missing) {
+    const mm2_flow_t *f = m->flow;
+    char err[512];
+    ktopics_t st, tt;
+    *nready = 0;
+    *missing = 0;
+    if (kadmin_list_topics(m->sadmin, f->admin_timeout_ms, &st, err, sizeof err)) {
+        log_warn("source: %s", err);
+        return NULL;
+    }
+    if (kadmin_list_topics(m->tadmin, f->admin_timeout_ms, &tt, err, sizeof err)) {
+        log_warn("target: %s", err);
+        ktopics_clear(&st);
+        return NULL;
+    }
+    size_t cap = st.n ? st.n : 1, ncreate = 0, ngrow = 0;
+    ready_topic_t *ready = xcalloc(cap, sizeof *ready);
+    kitem_t *create = xcalloc(cap, sizeof *create), *grow = xcalloc(cap, sizeof *grow);
+    size_t *create_src = xcalloc(cap, sizeof *create_src), *grow_src = xcalloc(cap, sizeof *grow_src);
+    for (size_t i = 0; i < st.n; i++) {
+        const ktopic_t *s = &st.v[i];
+        char target[256];
+        if (s->error || name_filter_topic_is_internal(s->name, f->separator) ||
+            !name_filter_match(m->topics, s->name) ||
+            naming_is_cycle(f->policy, f->target, f->separator, s->name))
+            continue;
+        if (naming_target_topic(f->policy, f->source, f->separator, s->name, target,
+                                sizeof target)) {
+            log_warn("%s: the target name would be longer than Kafka allows; not copied", s->name);
+            continue;
+        }
+        const ktopic_t *t = ktopics_find(&tt, target);
+        if (t && !t->error && t->partitions >= s->partitions) {
+            ready_add(ready, nready, s->name, target, s->partitions);
+        } else if (t && !t->error) {
+            grow_src[ngrow] = i;
+            grow[ngrow++] = (kitem_t){.topic = xstrdup(target), .partitions = s->partitions};
+        } else {
+            create_src[ncreate] = i;
+            create[ncreate++] = (kitem_t){.topic = xstrdup(target), .partitions = s->partitions,
+                                          .replication_factor = f->replication_factor};
+        }
+    }
+    if (ncreate) create_topics(m, &st, create, create_src, ncreate);
+    if (ngrow) grow_topics(m, grow, ngrow);
+    sbuf_t absent = {0};
+    for (size_t i = 0; i < ncreate; i++) {
+        if (create[i].error)
+            sbuf_printf(&absent, "%s%s", absent.len ? ", " : "", create[i].topic);
+        else
+            ready_add(ready, nready, st.v[create_src[i]].name, create[i].topic,
+                      create[i].partitions);
+    }
+    for (size_t i = 0; i < ngrow; i++)
+        if (!grow[i].error)
+            ready_add(ready, nready, st.v[grow_src[i]].name, grow[i].topic, grow[i].partitions);
+        else
+            (*missing)++;
+    /* Say which topics are missing, once per change of the list. */
+    if (absent.len && strcmp(sbuf_str(&absent), sbuf_str(last_missing))) {
+        const char *why = "";
+        for (size_t i = 0; i < ncreate && !*why; i++)
+            if (create[i].error) why = create[i].error;
+        log_warn("cannot create topics on the target (%s); copying the topics that exist. "
+                 "Missing on the target: %s",
+                 why, sbuf_str(&absent));
+    }
+    for (size_t i = 0; i < ncreate; i++)
+        if (create[i].error) (*missing)++;
+    sbuf_reset(last_missing);
+    sbuf_puts(last_missing, sbuf_str(&absent));
+    sbuf_free(&absent);
+    if (sync_configs && *nready) configs_sync(m, ready, *nready);
+    kitems_clear(create, ncreate);
+    kitems_clear(grow, ngrow);
+    free(create);
+    free(grow);
+    free(create_src);
+    free(grow_src);
+    ktopics_clear(&st);
+    ktopics_clear(&tt);
+    return ready;
+}
+
+static void *topic_manager_main(void *arg) {
+    topic_manager_t *m = arg;
+    const mm2_flow_t *f = m->flow;
+    int64_t next_sync = 0;
+    sbuf_t last_missing = {0};
+    bool first = true;
+    while (!m->stop) {
+        int64_t now = mono_ms();
+        bool sync = f->sync_topic_configs && now >= next_sync;
+        size_t n;
+        int missing;
+        ready_topic_t *r = topic_manager_pass(m, &n, &missing, sync, &last_missing);
+        if (r) {
+            if (sync) next_sync = now + (int64_t)f->sync_topic_configs_interval_s * 1000;
+            pthread_mutex_lock(&m->tm_mu);
+            ready_topics_free(m->ready, m->nready);
+            m->ready = r;
+            m->nready = n;
+            m->missing = missing;
+            pthread_mutex_unlock(&m->tm_mu);
+            atomic_fetch_add(&m->tm_gen, 1);
+            first = false;
+        }
+        if (!first && !f->refresh_topics && !f->sync_topic_configs) break;
+        int wait_s = first ? 2 : f->refresh_topics_interval_s;
+        pthread_mutex_lock(&m->tm_mu);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += wait_s;
+        while (!m->stop) {
+            if (pthread_cond_timedwait(&m->tm_cond, &m->tm_mu, &ts)) break;
+        }
+        pthread_mutex_unlock(&m->tm_mu);
+    }
+    sbuf_free(&last_missing);
+    return NULL;
+}
+
+topic_manager_t *topic_manager_new(const mm2_flow_t *flow, rd_kafka_t *source_admin,
+                                   rd_kafka_t *target_admin, char *err, size_t errsz) {
+    topic_manager_t *m = xcalloc(1, sizeof *m);
+    m->flow = flow;
+    m->sadmin = source_admin;
+    m->tadmin = target_admin;
+    pthread_mutex_init(&m->tm_mu, NULL);
+    pthread_cond_init(&m->tm_cond, NULL);
+    if (!(m->topics = name_filter_new(flow->topics, flow->topics_exclude, err, errsz)) ||
+        !(m->config_exclude = name_filter_new(flow->config_properties_exclude, "", err, errsz))) {
+        topic_manager_destroy(m);
+        return NULL;
+    }
+    return m;
+}
+
+int topic_manager_start(topic_manager_t *m) {
+    if (pthread_create(&m->thread, NULL, topic_manager_main, m)) return -1;
+    m->started = true;
+    return 0;
+}
+
+void topic_manager_stop(topic_manager_t *m) {
+    if (!m->started) return;
+    pthread_mutex_lock(&m->tm_mu);
+    m->stop = true;
+    pthread_cond_broadcast(&m->tm_cond);
+    pthread_mutex_unlock(&m->tm_mu);
+    pthread_join(m->thread, NULL);
+    m->started = false;
+}
+
+void topic_manager_destroy(topic_manager_t *m) {
+    if (!m) return;
+    topic_manager_stop(m);
+    name_filter_destroy(m->topics);
+    name_filter_destroy(m->config_exclude);
+    ready_topics_free(m->ready, m->nready);
+    pthread_mutex_destroy(&m->tm_mu);
+    pthread_cond_destroy(&m->tm_cond);
+    free(m);
+}
+
+bool topic_manager_take(topic_manager_t *m, int *seen, ready_topic_t **out, size_t *n,
+                        int *missing) {
+    int gen = atomic_load(&m->tm_gen);
+    if (gen == *seen) return false;
+    *seen = gen;
+    pthread_mutex_lock(&m->tm_mu);
+    *n = m->nready;
+    *missing = m->missing;
+    *out = xcalloc(*n ? *n : 1, sizeof **out);
+    for (size_t i = 0; i < *n; i++)
+        (*out)[i] = (ready_topic_t){xstrdup(m->ready[i].name), xstrdup(m->ready[i].target),
+                                    m->ready[i].partitions};
+    pthread_mutex_unlock(&m->tm_mu);
+    return true;
+}
+
+bool topic_manager_published(topic_manager_t *m) { return atomic_load(&m->tm_gen) > 0; }
