@@ -510,7 +510,7 @@ static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends)
     int64_t resend = extra - recovered;
     m->resend_estimate += resend;
     if (extra)
-        log_warn("resume: %" PRId64 " records may be re-sent (%" PRId64
+        log_msg(resend ? LL_WARN : LL_INFO, "resume: %" PRId64 " records may be re-sent (%" PRId64
                  " target records were not in the offset map, %" PRId64
                  " of them matched their source records)",
                  resend, extra, recovered);
