@@ -245,15 +245,28 @@ int kadmin_alter_topic_configs(rd_kafka_t *rk, kitem_t *items, size_t n, int tim
     return kadmin_configs(rk, items, n, true, false, timeout_ms, err, errsz);
 }
 
-int kadmin_end_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int timeout_ms,
-                       char *err, size_t errsz) {
-    for (int i = 0; i < parts->cnt; i++) parts->elems[i].offset = RD_KAFKA_OFFSET_END;
+/* ListOffsets through offsets_for_times: the special timestamps -1 and -2 ask
+ * for the end and the log start. */
+static int kadmin_list_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
+                               int64_t which, int timeout_ms, char *err, size_t errsz) {
+    for (int i = 0; i < parts->cnt; i++) parts->elems[i].offset = which;
     rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk, parts, timeout_ms);
     if (e) {
-        snprintf(err, errsz, "list end offsets: %s", rd_kafka_err2str(e));
+        snprintf(err, errsz, "list %s offsets: %s",
+                 which == RD_KAFKA_OFFSET_END ? "end" : "start", rd_kafka_err2str(e));
         return -1;
     }
     return 0;
+}
+
+int kadmin_end_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int timeout_ms,
+                       char *err, size_t errsz) {
+    return kadmin_list_offsets(rk, parts, RD_KAFKA_OFFSET_END, timeout_ms, err, errsz);
+}
+
+int kadmin_start_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int timeout_ms,
+                         char *err, size_t errsz) {
+    return kadmin_list_offsets(rk, parts, RD_KAFKA_OFFSET_BEGINNING, timeout_ms, err, errsz);
 }
 
 int kadmin_ensure_compacted(rd_kafka_t *rk, const char *topic, int replication_factor,

@@ -78,9 +78,12 @@ rd_kafka_event_t *kadmin_wait(rd_kafka_queue_t *q, int timeout_ms, char *err, si
 int kadmin_ensure_compacted(rd_kafka_t *rk, const char *topic, int replication_factor,
                             int timeout_ms, char *err, size_t errsz); /* frees contents, not the array */
 
-/* End (next) offsets of many partitions in one ListOffsets round, grouped by
- * leader. `parts` offsets are overwritten; per-partition errors set .err. */
+/* End (next) offsets, or with kadmin_start_offsets the log start offsets, of
+ * many partitions in one ListOffsets round, grouped by leader. `parts` offsets
+ * are overwritten; per-partition errors set .err. */
 int kadmin_end_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int timeout_ms,
                        char *err, size_t errsz);
+int kadmin_start_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int timeout_ms,
+                         char *err, size_t errsz);
 
 #endif

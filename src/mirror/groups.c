@@ -310,8 +310,14 @@ static void groups_write(groups_t *g, const char *group, group_rows_t *rows, siz
     if (rc && is_active_error(err)) g->stats.active++;
     else if (rc) g->stats.failures++;
     pthread_mutex_unlock(&g->mu);
+    const char *refused = rc ? err : NULL;
+    for (size_t i = from; i < to && !refused; i++)
+        if (rows->v[i].error) refused = rows->v[i].error;
     if (written) log_info("group %s: committed %zu offsets on the target", group, written);
-    else if (rc) log_warn("group %s: not committed on the target: %s", group, err);
+    if (refused)
+        log_warn("group %s: not committed on the target%s: %s", group,
+                 is_active_error(refused) ? " (the group has active members there)" : "",
+                 refused);
     kgroup_offsets_clear(&w);
 }
 

@@ -607,7 +607,32 @@ static int apply_ready(mirror_t *m) {
         recover_unmapped(m, ends);
         pthread_mutex_unlock(&m->mu);
     }
+    /* Partitions copied for the first time start at their log start, and so
+     * does their map: a group committed in a gap before the first record that
+     * survives (an aborted transaction, compaction) then translates too. */
     rd_kafka_topic_partition_list_t *assign = rd_kafka_topic_partition_list_new(ends->cnt + 1);
+    rd_kafka_topic_partition_list_t *starts = rd_kafka_topic_partition_list_new(ends->cnt + 1);
+    for (int i = 0; i < ends->cnt; i++) {
+        mtopic_t *t = ends->elems[i].opaque;
+        if (offset_map_count(t->parts[ends->elems[i].partition].map) == 0)
+            rd_kafka_topic_partition_list_add(starts, t->name, ends->elems[i].partition)->opaque = t;
+    }
+    if (starts->cnt &&
+        kadmin_start_offsets(m->consumer, starts, m->flow->admin_timeout_ms + 10000, err,
+                             sizeof err)) {
+        log_warn("could not read the source's log start offsets (%s); maps start at the first "
+                 "record read",
+                 err);
+    } else {
+        pthread_mutex_lock(&m->mu);
+        for (int i = 0; i < starts->cnt; i++) {
+            mtopic_t *t = starts->elems[i].opaque;
+            if (!starts->elems[i].err && starts->elems[i].offset >= 0)
+                offset_map_begin(t->parts[starts->elems[i].partition].map, starts->elems[i].offset);
+        }
+        pthread_mutex_unlock(&m->mu);
+    }
+    rd_kafka_topic_partition_list_destroy(starts);
     for (int i = 0; i < ends->cnt; i++) {
         mtopic_t *t = ends->elems[i].opaque;
         int64_t start = offset_map_src_next(t->parts[ends->elems[i].partition].map);

@@ -157,7 +157,7 @@ int testkit_txn_validate(const testkit_txn_t *t, const char *cmd) {
         fprintf(stderr, "%s: --txn-size must be at least 1\n", cmd);
         return -1;
     }
-    if (!t->on && (t->abort_every || t->size != 10)) {
+    if (!t->on && (t->abort_every || t->size != TESTKIT_TXN_SIZE)) {
         fprintf(stderr, "%s: --txn-size and --abort-every need --transactional\n", cmd);
         return -1;
     }

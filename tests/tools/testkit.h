@@ -125,7 +125,8 @@ typedef struct testkit_txn {
     int64_t abort_every; /* K, 0: none */
 } testkit_txn_t;
 
-#define TESTKIT_TXN_DEFAULT {false, 10, 0}
+#define TESTKIT_TXN_SIZE 10 /* default M */
+#define TESTKIT_TXN_DEFAULT {false, TESTKIT_TXN_SIZE, 0}
 /* getopt_long entries of the three flags (codes 'X', 'M', 'A'). */
 #define TESTKIT_TXN_OPTIONS                                                                     \
     {"transactional", no_argument, 0, 'X'}, {"txn-size", required_argument, 0, 'M'},          \
