@@ -41,7 +41,13 @@ PROPS
     wait_for "[ \"\$(copied)\" -gt 0 ]" 60 0.1 || fail "nothing copied: $(tail -5 "$T/mirror-$tag.log")"
     "$KAFKA_SH" restart "tgt$tag" >/dev/null
     echo "target broker restarted with $(copied) of $N records copied"
-    wait_for "curl -sf http://127.0.0.1:$port/metrics | grep -q 'kmig_mirror_lag_records.*topic=\"$topic\".* 0\$'" 120 0.5 ||
+    # Every partition's lag at 0 (the sum over the topic's series).
+    lag_total() {
+        curl -sf "http://127.0.0.1:$port/metrics" |
+            awk -v t="$topic" '/^kmig_mirror_lag_records/ && index($0, "topic=\"" t "\"") { n++; s += $NF }
+                               END { print (n ? s : -1) }'
+    }
+    wait_for "[ \"\$(lag_total)\" = 0 ]" 120 0.5 ||
         fail "lag never reached 0: $(curl -sf "http://127.0.0.1:$port/metrics" | grep lag_records; tail -5 "$T/mirror-$tag.log")"
     out=$(curl -sf "http://127.0.0.1:$port/metrics")
     copied=$(awk -v t="$topic" '/^kmig_mirror_record_count_total/ && index($0, "topic=\"" t "\"") { s += $NF } END { print s }' <<<"$out")
