@@ -10,8 +10,16 @@
 #include "core/sbuf.h"
 #include "core/strmap.h"
 
+typedef struct entry {
+    char *group, *topic;
+    int32_t partition;
+    int64_t offset;
+} entry_t;
+
 struct group_import {
-    strmap_t *offsets; /* group_import_key -> int64_t* */
+    strmap_t *offsets; /* group_import_key -> entry_t* */
+    entry_t **entries;
+    size_t nentries;
     char **names;
     size_t n;
 };
@@ -25,8 +33,19 @@ int64_t group_import_get(const group_import_t *imp, const char *group, const cha
                          int32_t partition) {
     char key[1024];
     group_import_key(key, sizeof key, group, topic, partition);
-    int64_t *o = strmap_get(imp->offsets, key);
-    return o ? *o : -1;
+    entry_t *e = strmap_get(imp->offsets, key);
+    return e ? e->offset : -1;
+}
+
+int group_import_at(const group_import_t *imp, size_t i, const char **group, const char **topic,
+                    int32_t *partition, int64_t *offset) {
+    if (i >= imp->nentries) return 0;
+    const entry_t *e = imp->entries[i];
+    *group = e->group;
+    *topic = e->topic;
+    *partition = e->partition;
+    *offset = e->offset;
+    return 1;
 }
 
 
@@ -39,10 +58,12 @@ group_import_t *group_import_new(void) {
 
 void group_import_destroy(group_import_t *imp) {
     if (!imp) return;
-    size_t pos = 0;
-    const char *k;
-    void *v;
-    while (strmap_next(imp->offsets, &pos, &k, &v)) free(v);
+    for (size_t i = 0; i < imp->nentries; i++) {
+        free(imp->entries[i]->group);
+        free(imp->entries[i]->topic);
+        free(imp->entries[i]);
+    }
+    free(imp->entries);
     strmap_destroy(imp->offsets);
     for (size_t i = 0; i < imp->n; i++) free(imp->names[i]);
     free(imp->names);
@@ -50,12 +71,20 @@ void group_import_destroy(group_import_t *imp) {
 }
 
 void group_import_add(group_import_t *imp, const char *group, const char *topic,
-                       int32_t partition, int64_t offset) {
+                      int32_t partition, int64_t offset) {
     char key[1024];
     group_import_key(key, sizeof key, group, topic, partition);
-    int64_t *v = strmap_get(imp->offsets, key);
-    if (!v) strmap_put(imp->offsets, key, v = xmalloc(sizeof *v));
-    *v = offset;
+    entry_t *e = strmap_get(imp->offsets, key);
+    if (!e) {
+        e = xcalloc(1, sizeof *e);
+        e->group = xstrdup(group);
+        e->topic = xstrdup(topic);
+        e->partition = partition;
+        strmap_put(imp->offsets, key, e);
+        imp->entries = xrealloc(imp->entries, (imp->nentries + 1) * sizeof *imp->entries);
+        imp->entries[imp->nentries++] = e;
+    }
+    e->offset = offset;
     bool known = false;
     for (size_t i = 0; i < imp->n && !known; i++) known = !strcmp(imp->names[i], group);
     if (!known) {

@@ -21,6 +21,10 @@ void group_import_add(group_import_t *imp, const char *group, const char *topic,
 /* The offset for group/topic/partition, or -1. */
 int64_t group_import_get(const group_import_t *imp, const char *group, const char *topic,
                          int32_t partition);
+/* Every entry, in order of first appearance: returns 0 past the end. */
+int group_import_at(const group_import_t *imp, size_t i, const char **group, const char **topic,
+                    int32_t *partition, int64_t *offset);
+
 /* The groups named, in order of appearance, NULL-terminated. */
 char **group_import_names(const group_import_t *imp);
 

@@ -27,6 +27,15 @@ static void test_four_columns(void) {
     CHECK_EQ_INT(7, group_import_get(imp, "billing", "orders", 1));
     CHECK_EQ_INT(0, group_import_get(imp, "fraud", "orders", 0));
     CHECK_EQ_INT(-1, group_import_get(imp, "fraud", "orders", 1));
+    const char *g, *t;
+    int32_t part;
+    int64_t off;
+    CHECK_EQ_INT(1, group_import_at(imp, 0, &g, &t, &part, &off));
+    CHECK_EQ_STR(g, "billing");
+    CHECK_EQ_INT(130, off);
+    CHECK_EQ_INT(1, group_import_at(imp, 2, &g, &t, &part, &off));
+    CHECK_EQ_STR(g, "fraud");
+    CHECK_EQ_INT(0, group_import_at(imp, 3, &g, &t, &part, &off));
     char **names = group_import_names(imp);
     CHECK_EQ_STR(names[0], "billing");
     CHECK_EQ_STR(names[1], "fraud");
