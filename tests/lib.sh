@@ -7,7 +7,7 @@
 #
 # Variables: ROOT (repo), KMIG (binary under test, default build-san/kmig, so
 # tests run under ASan/UBSan with leak checks), TESTKIT (build-san/kmig-testkit),
-# KAFKA_SH (tests/real/kafka.sh), T (temp dir), TEST_NAME.
+# KAFKA_SH (tests/real/kafka.sh), ZK_SH (tests/real/zk.sh), T (temp dir), TEST_NAME.
 # Helpers: fail, expect_eq, expect_contains, wait_for, run_bg, kill_bg,
 # no_leak_check, free_port, unique_name, kafka_start, for_each_version.
 # shellcheck shell=bash
@@ -18,6 +18,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KMIG=${KMIG:-$ROOT/build-san/kmig}
 TESTKIT=${TESTKIT:-$ROOT/build-san/kmig-testkit}
 KAFKA_SH=$ROOT/tests/real/kafka.sh
+ZK_SH=$ROOT/tests/real/zk.sh
 TEST_NAME=$(basename "$0" .sh)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

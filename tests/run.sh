@@ -13,7 +13,8 @@
 # Each test's output goes to build/test-logs/TIER/NAME.log and is shown (tail)
 # only when it fails. Environment: BUILD_SAN (default build-san),
 # KMIG_TEST_TIMEOUT (seconds per test, default 300), KMIG_KAFKA_VERSIONS
-# (default "3.9.2 4.1.2"), KMIG_SKIP_REAL=1 (skip the real tier; not in CI),
+# (default "3.9.2 4.1.2"), KMIG_LEGACY_KAFKA_VERSION (the ZooKeeper-mode legacy
+# source, default 0.10.0.0), KMIG_SKIP_REAL=1 (skip the real tier; not in CI),
 # KMIG_REAL_KEEP=1 (reuse running clusters and leave them running).
 KMIG_LIB_NO_TEST=1
 . "$(dirname "$0")/lib.sh"
@@ -24,12 +25,14 @@ BUILD_SAN=${BUILD_SAN:-build-san}
 LOGS=$ROOT/build/test-logs
 TEST_TIMEOUT=${KMIG_TEST_TIMEOUT:-300}
 VERSIONS=${KMIG_KAFKA_VERSIONS:-3.9.2 4.1.2}
+LEGACY_VERSION=${KMIG_LEGACY_KAFKA_VERSION:-0.10.0.0}
 # Test brokers need start-up speed more than peak throughput: C1-only JIT and
 # the serial GC halve their start-up CPU on a 2-core machine.
 export KMIG_KAFKA_JVM_OPTS=${KMIG_KAFKA_JVM_OPTS:--Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC}
 PASSED=0
 FAILED=0
 CLUSTERS=()
+LEGACY_ZK="" # the legacy cluster's ZooKeeper, if this run started it
 CURRENT_TEST=""
 
 usage() {
@@ -128,17 +131,23 @@ run_test() {
     esac
 }
 
+# Stops the clusters of this run side by side; the legacy broker's ZooKeeper
+# only after that broker (which needs it to shut down cleanly).
 stop_clusters() {
     local n pids=() t0
     [ ${#CLUSTERS[@]} -gt 0 ] || return 0
     t0=$(now_ms)
     for n in "${CLUSTERS[@]}"; do
-        "$KAFKA_SH" stop "$n" >>"$LOGS/real/setup.log" 2>&1 &
+        {
+            "$KAFKA_SH" stop "$n"
+            [ "$n" != legacy ] || [ -z "$LEGACY_ZK" ] || "$ZK_SH" stop "$LEGACY_ZK"
+        } >>"$LOGS/real/setup.log" 2>&1 &
         pids+=($!)
     done
     wait "${pids[@]}"
-    echo "real: stopped ${CLUSTERS[*]} in $(secs_since "$t0")"
+    echo "real: stopped ${CLUSTERS[*]}${LEGACY_ZK:+ $LEGACY_ZK} in $(secs_since "$t0")"
     CLUSTERS=()
+    LEGACY_ZK=""
 }
 
 # Ctrl-C or TERM: end the running test, let cluster start-ups finish, then
@@ -151,19 +160,22 @@ on_signal() {
 }
 trap on_signal INT TERM
 
-# Fetches the jars and starts a source and a target cluster per Kafka version;
+# Fetches the jars and starts a source and a target cluster per Kafka version,
+# and the legacy source (a ZooKeeper server and an old ZooKeeper-mode broker);
 # exports KMIG_REAL_* for the tests. Versions are fetched one after the other
 # (concurrent Maven runs may corrupt a cold ~/.m2) while the clusters of the
 # versions already fetched start in the background. On failure returns
 # non-zero with the reason in REAL_WHY and details in the setup log.
 real_setup() {
-    local log=$LOGS/real/setup.log tool v tag role name port pids=() started=()
+    local log=$LOGS/real/setup.log tool v tag role name port zkport pids=() started=()
     local t0 t1 fetch_ms=0 i each=""
     REAL_WHY=""
     : >"$log"
     for tool in "${KMIG_JAVA:-java}" mvn; do
         command -v "$tool" >/dev/null || { REAL_WHY="$tool not found (scripts/setup.sh installs it)"; return 1; }
     done
+    [ -r /usr/share/java/zookeeper.jar ] ||
+        { REAL_WHY="Debian's zookeeper package is missing (scripts/setup.sh installs it)"; return 1; }
     t0=$(now_ms)
     KMIG_REAL_VERSIONS=""
     for v in $VERSIONS; do
@@ -194,17 +206,44 @@ real_setup() {
         done
     done
     export KMIG_REAL_VERSIONS
+    # The legacy source: its jars come last, its start-up is the shortest.
+    t1=$(now_ms)
+    if [ -z "$REAL_WHY" ] && ! "$KAFKA_SH" fetch "$LEGACY_VERSION" >>"$log" 2>&1; then
+        REAL_WHY="could not fetch the jars of Kafka $LEGACY_VERSION"
+    fi
+    fetch_ms=$((fetch_ms + $(now_ms) - t1))
+    if [ -z "$REAL_WHY" ]; then
+        if [ -n "${KMIG_REAL_KEEP:-}" ] && port=$("$KAFKA_SH" status legacy 2>/dev/null) &&
+            zkport=$("$ZK_SH" status legacy-zk 2>/dev/null); then
+            echo "real: reusing running legacy on $port (ZooKeeper $zkport)"
+            export KMIG_REAL_LEGACY_SRC=$port KMIG_REAL_LEGACY_ZK=$zkport
+        elif zkport=$(free_port) && port=$(free_port); then
+            { "$KAFKA_SH" stop legacy; "$ZK_SH" stop legacy-zk; } >>"$log" 2>&1
+            export KMIG_REAL_LEGACY_SRC=127.0.0.1:$port KMIG_REAL_LEGACY_ZK=127.0.0.1:$zkport
+            {
+                "$ZK_SH" start legacy-zk "$zkport" &&
+                    "$KAFKA_SH" start-zk legacy "$LEGACY_VERSION" "$port" "127.0.0.1:$zkport"
+            } >"$LOGS/real/start-legacy.log" 2>&1 &
+            pids+=($!)
+            started+=(legacy)
+            CLUSTERS+=(legacy)
+            LEGACY_ZK=legacy-zk
+        else
+            REAL_WHY="no free port"
+        fi
+    fi
+    export KMIG_REAL_LEGACY_VERSION=$LEGACY_VERSION
     for i in "${!pids[@]}"; do
         if ! wait "${pids[$i]}"; then
             REAL_WHY=${REAL_WHY:-"Kafka clusters did not start"}
             echo "--- ${started[$i]} did not start:" >>"$log"
         fi
         cat "$LOGS/real/start-${started[$i]}.log" >>"$log"
-        each+="${each:+, }${started[$i]} $(sed -n 's/.* in \([0-9.]*s\)$/\1/p' "$LOGS/real/start-${started[$i]}.log")"
+        each+="${each:+, }${started[$i]} $(sed -n 's/.* in \([0-9.]*s\)$/\1/p' "$LOGS/real/start-${started[$i]}.log" | paste -sd+)"
     done
     [ -z "$REAL_WHY" ] || return 1
     echo "real: jars fetched in $(secs_since $(($(now_ms) - fetch_ms))), clusters up $(secs_since "$t0") after the start (${each:-all reused})"
-    [ -z "${KMIG_REAL_KEEP:-}" ] || CLUSTERS=()
+    [ -z "${KMIG_REAL_KEEP:-}" ] || { CLUSTERS=(); LEGACY_ZK=""; }
     return 0
 }
 

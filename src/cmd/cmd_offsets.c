@@ -24,6 +24,7 @@
 #include "kafka/map_store.h"
 #include "mirror/groups.h"
 #include "offsets/map_set.h"
+#include "zk/zk_offsets.h"
 
 typedef struct xlate {
     map_set_t *maps;
@@ -54,6 +55,7 @@ static void offsets_usage(FILE *out) {
     fprintf(out,
             "usage: kmig offsets --config FILE [--source A --target B] [--group G]...\n"
             "                    [--json] [--export FILE.csv] [--import FILE.csv] [--execute]\n"
+            "                    [--from-zookeeper HOST:PORT[/chroot] [--to-source]]\n"
             "  Shows, per group and partition: the source committed offset and lag, the exact\n"
             "  target offset, what the target group has committed, and the status. Dry run\n"
             "  unless --execute, which commits exact offsets to groups that are not active on\n"
@@ -62,7 +64,10 @@ static void offsets_usage(FILE *out) {
             "  --export FILE    write group,topic,partition,offset CSV of the exact target\n"
             "                   offsets (kafka-consumer-groups.sh --reset-offsets --from-file)\n"
             "  --import FILE    take the SOURCE offsets from a CSV (group,topic,partition,offset,\n"
-            "                   or topic,partition,offset with --group) instead of the cluster\n");
+            "                   or topic,partition,offset with --group) instead of the cluster\n"
+            "  --from-zookeeper Z  take them from old clients' /consumers/<group>/offsets in\n"
+            "                   ZooKeeper; with --to-source --execute also write them into the\n"
+            "                   source's Kafka-stored group offsets\n");
 }
 
 static int print_rows(const group_rows_t *rows, bool json) {
@@ -113,6 +118,32 @@ static int export_csv(const char *path, const group_rows_t *rows, char *err, siz
     return fclose(f) ? -1 : 0;
 }
 
+/* --to-source: commits imported (ZooKeeper) offsets as the source group's
+ * Kafka-stored offsets, so consumers moved to Kafka storage resume there. */
+static int write_to_source(rd_kafka_t *sadmin, const group_import_t *imp, char **names,
+                           const mm2_flow_t *flow, char *err, size_t errsz) {
+    (void)flow;
+    for (char **g = names; g && *g; g++) {
+        kgroup_offsets_t l = {0};
+        const char *ig, *it;
+        int32_t ip;
+        int64_t io;
+        for (size_t i = 0; group_import_at(imp, i, &ig, &it, &ip, &io); i++)
+            if (!strcmp(ig, *g)) kgroup_offsets_add(&l, it, ip, io);
+        int rc = kgroups_alter(sadmin, *g, &l, flow->admin_timeout_ms, err, errsz);
+        for (size_t i = 0; rc == 0 && i < l.n; i++)
+            if (l.v[i].error) {
+                snprintf(err, errsz, "group %s: %s [%d] on the source: %s", *g, l.v[i].topic,
+                         l.v[i].partition, l.v[i].error);
+                rc = -1;
+            }
+        if (rc == 0) fprintf(stderr, "group %s: %zu offsets written to the source's Kafka storage\n", *g, l.n);
+        kgroup_offsets_clear(&l);
+        if (rc) return -1;
+    }
+    return 0;
+}
+
 int cmd_offsets(int argc, char **argv) {
     static const struct option opts[] = {
         {"config", required_argument, 0, 'c'}, {"source", required_argument, 0, 's'},
@@ -120,8 +151,11 @@ int cmd_offsets(int argc, char **argv) {
         {"json", no_argument, 0, 'j'},         {"export", required_argument, 0, 'x'},
         {"execute", no_argument, 0, 'E'},      {"log-level", required_argument, 0, 'l'},
         {"import", required_argument, 0, 'i'},
+        {"from-zookeeper", required_argument, 0, 'z'}, {"to-source", no_argument, 0, 'S'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     const char *config = NULL, *src = NULL, *tgt = NULL, *export = NULL, *import = NULL;
+    const char *zk = NULL;
+    bool to_source = false;
     const char **only = xcalloc((size_t)argc + 1, sizeof *only);
     size_t nonly = 0;
     bool json = false, execute = false;
@@ -137,6 +171,8 @@ int cmd_offsets(int argc, char **argv) {
         case 'x': export = optarg; break;
         case 'E': execute = true; break;
         case 'i': import = optarg; break;
+        case 'z': zk = optarg; break;
+        case 'S': to_source = true; break;
         case 'l':
             if (log_level_parse(optarg) >= 0) log_set_level((log_level_t)log_level_parse(optarg));
             break;
@@ -203,7 +239,23 @@ int cmd_offsets(int argc, char **argv) {
     if (!(g = groups_new(cf.mm2, cf.flow, err, sizeof err)) ||
         groups_load_checkpoints(g, err, sizeof err))
         goto fail;
-    if (import) {
+    if (zk) {
+        /* Old clients' offsets in ZooKeeper stand in for the source's. */
+        zk_offsets_t zo = {0};
+        imp = group_import_new();
+        if (zk_offsets_read(zk, nonly ? only : NULL, cf.flow->admin_timeout_ms, &zo, err,
+                            sizeof err)) {
+            zk_offsets_clear(&zo);
+            goto fail;
+        }
+        for (size_t i = 0; i < zo.n; i++)
+            group_import_add(imp, zo.v[i].group, zo.v[i].topic, zo.v[i].partition,
+                             zo.v[i].offset);
+        zk_offsets_clear(&zo);
+        names = group_import_names(imp);
+        if (to_source && execute && write_to_source(sadmin, imp, names, cf.flow, err, sizeof err))
+            goto fail;
+    } else if (import) {
         imp = group_import_new();
         if (nonly > 1) {
             snprintf(err, sizeof err, "--import with a 3-column CSV takes at most one --group");

@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
 # Starts and drives genuine Apache Kafka brokers for the real test tier and the
-# benchmark. The jars come from Maven Central through tests/real/pom.xml; each
-# cluster is one KRaft node (broker and controller combined) bound to 127.0.0.1,
-# with its files under build/kafka-run/NAME. Nothing here is Kafka's own
-# shell tooling: the tool classes are run straight from the jars.
+# benchmark. The jars come from Maven Central through tests/real/pom.xml (Kafka
+# 2.4 and later) or tests/real/pom-legacy.xml (older, ZooKeeper-mode brokers);
+# each cluster is one node bound to 127.0.0.1, with its files under
+# build/kafka-run/NAME: a KRaft node (broker and controller combined), or a
+# ZooKeeper-mode broker for an old source (its ZooKeeper from tests/real/zk.sh).
+# Nothing here is Kafka's own shell tooling: the tool classes are run straight
+# from the jars.
 #
 #   kafka.sh fetch VERSION                       copy jars, print the libs dir
 #   kafka.sh start NAME VERSION PORT [k=v...]    fresh cluster, controller on PORT+1
+#   kafka.sh start-zk NAME VERSION PORT ZKCONNECT [k=v...]
+#                                                fresh ZooKeeper-mode broker using
+#                                                ZKCONNECT (host:port[/chroot])
 #   kafka.sh stop NAME | kill NAME | restart NAME | stopall
 #   kafka.sh bootstrap NAME                      print 127.0.0.1:PORT
 #   kafka.sh status NAME                         print 127.0.0.1:PORT if running, else fail
 #   kafka.sh topics|groups|configs NAME ARGS...  kafka-topics/-consumer-groups/-configs
 #   kafka.sh perf-produce NAME TOPIC N SIZE [producer k=v...]
 #   kafka.sh perf-consume NAME TOPIC N [consumer k=v...]
+#   kafka.sh zk-consume NAME TOPIC GROUP N       an old ZooKeeper-based consumer
+#                                                (Kafka < 2.0) reads up to N records
+#                                                and stores its offsets in ZooKeeper
+#
+# On a ZooKeeper-mode cluster, `topics` and `configs` get --zookeeper instead
+# of --bootstrap-server (old tools need it).
 #
 # Environment: KMIG_JAVA (java binary, default `java`), KMIG_KAFKA_JVM_OPTS
 # (broker JVM options, default -Xmx512m; tests/run.sh adds C1-only JIT and the
@@ -29,6 +41,20 @@ START_TIMEOUT=${KMIG_KAFKA_START_TIMEOUT:-90}
 die() { echo "kafka.sh: $*" >&2; exit 1; }
 
 libs_of() { echo "$JARS_BASE/$1/libs"; }
+
+# Whether a process still runs. An exited process can stay a zombie for a
+# while (its reaper is init); it no longer counts.
+alive() { kill -0 "$1" 2>/dev/null && ! grep -qs '^State:[[:space:]]*Z' "/proc/$1/status"; }
+
+# Whether a version predates Kafka 2.4: ZooKeeper-only, no connect-mirror, no
+# Scala 2.13 build (its jars come from pom-legacy.xml).
+is_legacy() {
+    local major=${1%%.*} rest=${1#*.}
+    [ "$major" -lt 2 ] || { [ "$major" -eq 2 ] && [ "${rest%%.*}" -lt 4 ]; }
+}
+
+# Whether the broker jar of a version was fetched (kafka_2.11-V.jar, kafka_2.13-V.jar...).
+have_jars() { compgen -G "$(libs_of "$1")/kafka_2.*-$1.jar" >/dev/null; }
 
 # The directory of a cluster that was started at least once.
 cluster_dir() {
@@ -49,14 +75,15 @@ running_pid() {
 }
 
 cmd_fetch() {
-    local v=${1:?usage: fetch VERSION} libs tmp
+    local v=${1:?usage: fetch VERSION} libs tmp pom=pom.xml
     libs=$(libs_of "$v")
-    if [ ! -f "$libs/kafka_2.13-$v.jar" ]; then
+    if ! have_jars "$v"; then
         command -v mvn >/dev/null || die "mvn not found (install maven: scripts/setup.sh)"
+        if is_legacy "$v"; then pom="pom-legacy.xml"; fi
         tmp=$libs.tmp.$$
         rm -rf "$tmp"
         # (Debian's mvn prints colour codes even in batch mode; drop them.)
-        mvn -q -B -f "$ROOT/tests/real/pom.xml" -Dkafka.version="$v" \
+        mvn -q -B -f "$ROOT/tests/real/$pom" -Dkafka.version="$v" \
             dependency:copy-dependencies -DoutputDirectory="$tmp" 2>&1 |
             sed 's/\x1b\[[0-9;]*m//g' >&2 ||
             { rm -rf "$tmp"; die "mvn could not fetch Kafka $v"; }
@@ -151,8 +178,9 @@ launch() {
         sleep 0.05
     done
     pid=$(cat "$d/pid")
-    until grep -q "Kafka Server started" "$d/server.log"; do
-        if ! kill -0 "$pid" 2>/dev/null; then
+    # ("[Kafka Server 0], started" before 1.0, "[KafkaServer id=0] started" in 1.x/2.x)
+    until grep -qE "Kafka Server started| started \(kafka\.server\.KafkaServer\)" "$d/server.log"; do
+        if ! alive "$pid"; then
             tail -n 30 "$d/server.log" "$d/stdout.log" >&2
             die "$name: broker exited during start-up (logs in $d)"
         fi
@@ -169,19 +197,24 @@ launch() {
         "$name" "$v" "$(cat "$d/port")" $((ms / 1000)) $((ms % 1000 / 100))
 }
 
-cmd_start() {
-    [ $# -ge 3 ] || die "usage: start NAME VERSION PORT [server properties...]"
-    local name=$1 v=$2 port=$3 d=$RUN_BASE/$1 libs cid
-    shift 3
+# prepare_dir NAME VERSION PORT: a fresh cluster dir for a stopped cluster.
+prepare_dir() {
+    local name=$1 v=$2 port=$3 d=$RUN_BASE/$1
     [ -z "$(running_pid "$name")" ] || die "$name is already running"
-    libs=$(libs_of "$v")
-    [ -f "$libs/kafka_2.13-$v.jar" ] || die "no jars for Kafka $v (run: kafka.sh fetch $v)"
+    have_jars "$v" || die "no jars for Kafka $v (run: kafka.sh fetch $v)"
     rm -rf "$d"
     mkdir -p "$d/data"
     echo "$v" >"$d/version"
     echo "$port" >"$d/port"
     echo "$JVM_OPTS" >"$d/jvm.opts"
     write_logging "$d"
+}
+
+cmd_start() {
+    [ $# -ge 3 ] || die "usage: start NAME VERSION PORT [server properties...]"
+    local name=$1 v=$2 port=$3 d=$RUN_BASE/$1 cid
+    shift 3
+    prepare_dir "$name" "$v" "$port"
     {
         echo "process.roles=broker,controller"
         echo "node.id=1"
@@ -215,19 +248,49 @@ cmd_start() {
     launch "$name"
 }
 
+# A ZooKeeper-mode broker (broker.id 0) registered in ZKCONNECT. Settings an
+# old version does not know are only logged as unknown by it.
+cmd_start_zk() {
+    [ $# -ge 4 ] || die "usage: start-zk NAME VERSION PORT ZKCONNECT [server properties...]"
+    local name=$1 v=$2 port=$3 zk=$4 d=$RUN_BASE/$1
+    shift 4
+    prepare_dir "$name" "$v" "$port"
+    echo "$zk" >"$d/zookeeper"
+    {
+        echo "broker.id=0"
+        echo "zookeeper.connect=$zk"
+        echo "listeners=PLAINTEXT://127.0.0.1:$port"
+        echo "advertised.listeners=PLAINTEXT://127.0.0.1:$port"
+        echo "log.dirs=$d/data"
+        echo "num.partitions=1"
+        echo "default.replication.factor=1"
+        echo "auto.create.topics.enable=false"
+        echo "delete.topic.enable=true"
+        echo "offsets.topic.replication.factor=1"
+        echo "offsets.topic.num.partitions=5"
+        echo "transaction.state.log.replication.factor=1"
+        echo "transaction.state.log.min.isr=1"
+        echo "transaction.state.log.num.partitions=5"
+        echo "group.initial.rebalance.delay.ms=0"
+        local kv
+        for kv in "$@"; do echo "$kv"; done
+    } >"$d/server.properties"
+    launch "$name"
+}
+
 cmd_stop() {
     local name=${1:?usage: stop NAME} pid i
     pid=$(running_pid "$name")
     [ -n "$pid" ] || return 0
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 150; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
+        alive "$pid" || break
         sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$pid"; then
         echo "kafka.sh: $name did not stop in 15s, killing it" >&2
         kill -KILL "$pid" 2>/dev/null || true
-        while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+        while alive "$pid"; do sleep 0.05; done
     fi
     rm -f "$RUN_BASE/$name/pid"
 }
@@ -237,7 +300,7 @@ cmd_kill() {
     pid=$(running_pid "$name")
     [ -n "$pid" ] || return 0
     kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+    while alive "$pid"; do sleep 0.05; done
     rm -f "$RUN_BASE/$name/pid"
 }
 
@@ -248,14 +311,21 @@ cmd_restart() {
     launch "$name"
 }
 
+# Brokers first, then the ZooKeeper servers they may still need to shut down.
 cmd_stopall() {
     local d pids=() rc=0
     for d in "$RUN_BASE"/*/; do
-        [ -f "$d/pid" ] || continue
-        cmd_stop "$(basename "$d")" &
-        pids+=($!)
+        if [ -f "$d/pid" ] && [ ! -f "$d/zoo.cfg" ]; then
+            cmd_stop "$(basename "$d")" &
+            pids+=($!)
+        fi
     done
-    for d in "${pids[@]}"; do wait "$d" || rc=1; done
+    for d in "${pids[@]+"${pids[@]}"}"; do wait "$d" || rc=1; done
+    for d in "$RUN_BASE"/*/; do
+        if [ -f "$d/pid" ] && [ -f "$d/zoo.cfg" ]; then
+            "$ROOT/tests/real/zk.sh" stop "$(basename "$d")" || rc=1
+        fi
+    done
     return $rc
 }
 
@@ -266,12 +336,49 @@ cmd_tool() {
     shift 2
     d=$(cluster_dir "$name")
     libs=$(libs_of "$(cat "$d/version")")
+    local server=(--bootstrap-server "$(bootstrap "$name")")
     case $kind in
     topics) cls=$(tool_class "$libs" org.apache.kafka.tools.TopicCommand kafka.admin.TopicCommand) ;;
     groups) cls=$(tool_class "$libs" org.apache.kafka.tools.consumer.group.ConsumerGroupCommand kafka.admin.ConsumerGroupCommand) ;;
     configs) cls=$(tool_class "$libs" org.apache.kafka.tools.ConfigCommand kafka.admin.ConfigCommand) ;;
     esac
-    run_tool "$d" "$cls" --bootstrap-server "$(bootstrap "$name")" "$@"
+    if [ -f "$d/zookeeper" ]; then # ZooKeeper mode: old tools
+        case $kind in
+        topics | configs) server=(--zookeeper "$(cat "$d/zookeeper")") ;;
+        groups) case $(cat "$d/version") in 0.*) server+=(--new-consumer) ;; esac ;;
+        esac
+    fi
+    run_tool "$d" "$cls" "${server[@]}" "$@"
+}
+
+# The old Scala consumer keeps its offsets in ZooKeeper under
+# /consumers/GROUP/offsets/TOPIC/PARTITION and commits them when it stops
+# (after N records, or 5 s without any). A group new to ZooKeeper starts at
+# the beginning. The old ConsoleConsumer refuses --from-beginning for a group
+# with offsets: such a group resumes from them, and starts a topic new to it at
+# its end (use a fresh group per topic). Kafka 2.0 removed this consumer.
+cmd_zk_consume() {
+    [ $# -eq 4 ] || die "usage: zk-consume NAME TOPIC GROUP N"
+    local name=$1 topic=$2 group=$3 n=$4 d libs conf errs rc=0
+    d=$(cluster_dir "$name")
+    [ -f "$d/zookeeper" ] || die "$name is not a ZooKeeper-mode cluster (start-zk)"
+    libs=$(libs_of "$(cat "$d/version")")
+    LC_ALL=C grep -qaF kafka/consumer/ZookeeperConsumerConnector.class "$libs"/kafka_2.*.jar ||
+        die "Kafka $(cat "$d/version") has no ZooKeeper-based consumer (removed in 2.0)"
+    conf=$(mktemp "${TMPDIR:-/tmp}/kafka-zk-consumer.XXXXXX")
+    errs=$conf.err
+    printf '%s\n' "group.id=$group" offsets.storage=zookeeper consumer.timeout.ms=5000 >"$conf"
+    set -- --zookeeper "$(cat "$d/zookeeper")" --topic "$topic" --max-messages "$n" --consumer.config "$conf"
+    run_tool "$d" kafka.tools.ConsoleConsumer "$@" --from-beginning >/dev/null 2>"$errs" || rc=$?
+    if [ $rc != 0 ] && grep -q "Found previous offset information" "$errs"; then
+        rc=0
+        run_tool "$d" kafka.tools.ConsoleConsumer "$@" >/dev/null 2>"$errs" || rc=$?
+    fi
+    # (running out of records ends it with a ConsumerTimeoutException: expected)
+    grep -v -e ConsumerTimeoutException -e '^[[:space:]]at ' \
+        -e 'Error processing message, terminating consumer process' "$errs" >&2 || true
+    rm -f "$conf" "$errs"
+    return $rc
 }
 
 cmd_perf_produce() {
@@ -308,6 +415,7 @@ cmd=${1:-}
 case $cmd in
 fetch) cmd_fetch "$@" ;;
 start) cmd_start "$@" ;;
+start-zk) cmd_start_zk "$@" ;;
 stop) cmd_stop "$@" ;;
 kill) cmd_kill "$@" ;;
 restart) cmd_restart "$@" ;;
@@ -317,5 +425,6 @@ status) [ -n "$(running_pid "${1:?usage: status NAME}")" ] && bootstrap "$1" ;;
 topics | groups | configs) cmd_tool "$cmd" "$@" ;;
 perf-produce) cmd_perf_produce "$@" ;;
 perf-consume) cmd_perf_consume "$@" ;;
-*) die "usage: kafka.sh fetch|start|stop|kill|restart|stopall|bootstrap|status|topics|groups|configs|perf-produce|perf-consume ..." ;;
+zk-consume) cmd_zk_consume "$@" ;;
+*) die "usage: kafka.sh fetch|start|start-zk|stop|kill|restart|stopall|bootstrap|status|topics|groups|configs|perf-produce|perf-consume|zk-consume ..." ;;
 esac
