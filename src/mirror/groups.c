@@ -252,7 +252,9 @@ static void checkpoint_emit(groups_t *g, const group_row_t *r) {
                             .settings = &g->tgt_producer, .required = &req};
         if (kadmin_ensure_compacted(g->tadmin, g->ckpt_topic, g->flow->checkpoints_replication_factor,
                                     g->flow->admin_timeout_ms, err, sizeof err))
-            log_debug("checkpoints topic %s: %s", g->ckpt_topic, err);
+            log_warn("could not create the checkpoints topic %s on the target (%s); it must exist "
+                     "or be auto-created (check checkpoints.topic.replication.factor)",
+                     g->ckpt_topic, err);
         g->producer = kclient_new(&o, err, sizeof err);
         kv_list_clear(&req);
         if (!g->producer) {
