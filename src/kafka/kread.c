@@ -2,6 +2,8 @@
  * seen when the read began, digest every record. */
 #include "kafka/kread.h"
 
+#include "core/clock.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,39 @@ void krecords_clear(krecords_t *r) {
     memset(r, 0, sizeof *r);
 }
 
+/* Errors a broker returns while leadership settles (a topic just created, a
+ * broker restarting): worth asking again until the deadline. */
+static bool transient(rd_kafka_resp_err_t e) {
+    switch (e) {
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+rd_kafka_resp_err_t kread_watermarks(rd_kafka_t *rk, const char *topic, int32_t partition,
+                                     int64_t *lo, int64_t *hi, int timeout_ms) {
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    for (int delay = 50;; delay = delay < 1000 ? delay * 2 : 1000) {
+        int64_t left = deadline - clock_mono_ms();
+        rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
+            rk, topic, partition, lo, hi, left > 1000 ? (int)left : 1000);
+        if (!e || !transient(e) || clock_mono_ms() + delay >= deadline) return e;
+        clock_sleep_ms(delay);
+    }
+}
+
 ssize_t kread_batch(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **msgs, size_t size) {
     ssize_t n = rd_kafka_consume_batch_queue(q, 0, msgs, size);
     if (n != 0 || size == 0) return n;
@@ -36,8 +71,7 @@ ssize_t kread_batch(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **ms
 int kread_partition(rd_kafka_t *rk, const char *topic, int32_t partition, int64_t from,
                     int timeout_ms, kread_fn fn, void *opaque, char *err, size_t errsz) {
     int64_t lo, hi;
-    rd_kafka_resp_err_t e =
-        rd_kafka_query_watermark_offsets(rk, topic, partition, &lo, &hi, timeout_ms);
+    rd_kafka_resp_err_t e = kread_watermarks(rk, topic, partition, &lo, &hi, timeout_ms);
     if (e) {
         snprintf(err, errsz, "%s [%d]: end offset: %s", topic, partition, rd_kafka_err2str(e));
         return -1;
@@ -94,15 +128,25 @@ int kread_partition(rd_kafka_t *rk, const char *topic, int32_t partition, int64_
 int kread_topic(rd_kafka_t *rk, const char *topic, int timeout_ms, kread_msg_fn fn, void *opaque,
                 char *err, size_t errsz) {
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-    const rd_kafka_metadata_t *md;
-    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
-    if (e) {
-        snprintf(err, errsz, "reading %s: metadata: %s", topic, rd_kafka_err2str(e));
-        rd_kafka_topic_destroy(rkt);
-        return -1;
+    int32_t nparts = 0;
+    rd_kafka_resp_err_t e;
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    for (;;) {
+        const rd_kafka_metadata_t *md;
+        e = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
+        if (!e) {
+            e = md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+            nparts = e ? 0 : md->topics[0].partition_cnt;
+            rd_kafka_metadata_destroy(md);
+        }
+        if (!e || e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) break; /* missing: empty */
+        if (!transient(e) || clock_mono_ms() + 200 >= deadline) {
+            snprintf(err, errsz, "reading %s: metadata: %s", topic, rd_kafka_err2str(e));
+            rd_kafka_topic_destroy(rkt);
+            return -1;
+        }
+        clock_sleep_ms(200);
     }
-    int32_t nparts = md->topic_cnt == 1 && !md->topics[0].err ? md->topics[0].partition_cnt : 0;
-    rd_kafka_metadata_destroy(md);
     size_t cnt = nparts ? (size_t)nparts : 1;
     int64_t *end = calloc(cnt, sizeof *end), *pos = calloc(cnt, sizeof *pos);
     bool *started = calloc(cnt, sizeof *started);
@@ -110,7 +154,7 @@ int kread_topic(rd_kafka_t *rk, const char *topic, int timeout_ms, kread_msg_fn 
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     int rc = 0, open = 0;
     for (int32_t p = 0; p < nparts && rc == 0; p++) {
-        e = rd_kafka_query_watermark_offsets(rk, topic, p, &pos[p], &end[p], timeout_ms);
+        e = kread_watermarks(rk, topic, p, &pos[p], &end[p], timeout_ms);
         if (e) {
             snprintf(err, errsz, "reading %s [%d]: %s", topic, p, rd_kafka_err2str(e));
             rc = -1;

@@ -28,6 +28,11 @@ typedef struct krecords {
 int krecords_collect(void *krecords, const krecord_t *rec);
 void krecords_clear(krecords_t *r);
 
+/* rd_kafka_query_watermark_offsets(), asked again on errors that pass while
+ * leadership settles (new topic, broker restart) until timeout_ms. */
+rd_kafka_resp_err_t kread_watermarks(rd_kafka_t *rk, const char *topic, int32_t partition,
+                                     int64_t *lo, int64_t *hi, int timeout_ms);
+
 /* Like rd_kafka_consume_batch_queue(), but returns as soon as at least one
  * message is available (that call waits for a full batch or the whole
  * timeout). Returns the number of messages, 0 on timeout. */

@@ -30,6 +30,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "core/exitcode.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/sbuf.h"
 #include "core/strmap.h"
@@ -103,18 +104,6 @@ struct mirror {
     int64_t now_ms; /* wall clock, refreshed per loop iteration */
     http_server_t *http;
 };
-
-static int64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---------------------------------------------------------------- setup */
 
@@ -215,13 +204,13 @@ static int map_load(mirror_t *m, char *err, size_t errsz) {
     rd_kafka_t *rk = kclient_new(&o, err, errsz);
     if (!rk) return -1;
     size_t records = 0;
-    int64_t t0 = mono_ms();
+    int64_t t0 = clock_mono_ms();
     int rc = map_store_load(rk, m->map_topic, m->flow->admin_timeout_ms + 20000, map_set_add_seg,
                             m->loaded, &records, err, errsz);
     rd_kafka_destroy(rk);
     if (rc == 0)
         log_info("offset map: %zu records for %zu partitions read from %s in %" PRId64 " ms",
-                 records, map_set_count(m->loaded), m->map_topic, mono_ms() - t0);
+                 records, map_set_count(m->loaded), m->map_topic, clock_mono_ms() - t0);
     if (map_set_conflicts(m->loaded))
         log_warn("offset map: %zu segments contradict earlier ones and were ignored",
                  map_set_conflicts(m->loaded));
@@ -354,7 +343,7 @@ static bool copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
         if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL && !m->stop && !m->fail) {
             rd_kafka_error_destroy(e);
             rd_kafka_poll(m->producer, 20); /* backpressure: serve delivery reports */
-            m->now_ms = wall_ms();
+            m->now_ms = clock_wall_ms();
             continue;
         }
         if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -383,7 +372,7 @@ static void on_offset_reset(mirror_t *m, mtopic_t *t, int32_t part, const char *
     int64_t expected = p->next_fetch >= 0 ? p->next_fetch : offset_map_src_next(p->map);
     int64_t lo = -1, hi = -1;
     rd_kafka_resp_err_t e =
-        rd_kafka_query_watermark_offsets(m->consumer, t->name, part, &lo, &hi, 10000);
+        kread_watermarks(m->consumer, t->name, part, &lo, &hi, 10000);
     if (e || expected < 0) {
         log_error("%s [%d]: fetch position lost (%s) and the log start could not be read (%s)",
                   t->name, part, why, rd_kafka_err2str(e));
@@ -519,7 +508,7 @@ static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends)
 /* Waits until handle rk's metadata shows `want` partitions for rkt's topic
  * (a partition the producer does not know yet fails at once). */
 static int wait_partitions(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t want, int timeout_ms) {
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = clock_mono_ms() + timeout_ms;
     do {
         const rd_kafka_metadata_t *md;
         if (!rd_kafka_metadata(rk, 0, rkt, &md, 5000)) {
@@ -527,8 +516,8 @@ static int wait_partitions(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t want, 
             rd_kafka_metadata_destroy(md);
             if (have >= want) return 0;
         }
-        usleep(100 * 1000);
-    } while (mono_ms() < deadline);
+        clock_sleep_ms(100);
+    } while (clock_mono_ms() < deadline);
     return -1;
 }
 
@@ -719,7 +708,7 @@ static void *groups_main(void *arg) {
             ;
         pthread_mutex_unlock(&m->stop_mu);
         if (m->stop || !topic_manager_published(m->tm)) continue;
-        int64_t now = mono_ms();
+        int64_t now = clock_mono_ms();
         if (!names || (f->refresh_groups && now >= next_refresh)) {
             kgroups_names_free(names);
             names = groups_select(m->groups, NULL);
@@ -890,9 +879,9 @@ static void render_metrics(void *opaque, sbuf_t *out) {
 static void shutdown_flush(mirror_t *m) {
     /* Give in-flight records a few seconds, then purge: unacknowledged
      * records are not in the map and will be fetched again next run. */
-    int64_t deadline = mono_ms() + 10000;
-    while (rd_kafka_outq_len(m->producer) > 0 && mono_ms() < deadline && !kclient_fatal()) {
-        m->now_ms = wall_ms();
+    int64_t deadline = clock_mono_ms() + 10000;
+    while (rd_kafka_outq_len(m->producer) > 0 && clock_mono_ms() < deadline && !kclient_fatal()) {
+        m->now_ms = clock_wall_ms();
         rd_kafka_poll(m->producer, 100);
     }
     m->shutting_down = true;
@@ -900,8 +889,8 @@ static void shutdown_flush(mirror_t *m) {
     rd_kafka_poll(m->producer, 0);
     map_flush(m);
     m->shutting_down = false; /* map write failures at shutdown are errors */
-    deadline = mono_ms() + 10000;
-    while (rd_kafka_outq_len(m->producer) > 0 && mono_ms() < deadline)
+    deadline = clock_mono_ms() + 10000;
+    while (rd_kafka_outq_len(m->producer) > 0 && clock_mono_ms() < deadline)
         rd_kafka_poll(m->producer, 100);
     if (rd_kafka_outq_len(m->producer) > 0) {
         log_error("the last offset map update could not be written; the next run may re-send "
@@ -949,8 +938,8 @@ int mirror_run(mirror_t *m) {
     }
 
     rd_kafka_message_t **msgs = xcalloc(MIRROR_BATCH, sizeof *msgs);
-    int64_t next_flush = mono_ms() + f->offset_map_flush_ms;
-    int64_t last_progress = mono_ms();
+    int64_t next_flush = clock_mono_ms() + f->offset_map_flush_ms;
+    int64_t last_progress = clock_mono_ms();
     bool caught_up = false;
     while (!m->stop && !m->fail && !m->data_loss) {
         if (kclient_fatal()) {
@@ -963,10 +952,10 @@ int mirror_run(mirror_t *m) {
         }
         ssize_t n = kread_batch(m->cq, 100, msgs, MIRROR_BATCH);
         pthread_mutex_lock(&m->mu);
-        m->now_ms = wall_ms();
+        m->now_ms = clock_wall_ms();
         if (n > 0) handle_batch(m, msgs, n);
         rd_kafka_poll(m->producer, 0);
-        int64_t now = mono_ms();
+        int64_t now = clock_mono_ms();
         if (now >= next_flush) {
             map_flush(m);
             next_flush = now + f->offset_map_flush_ms;

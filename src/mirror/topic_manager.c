@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/sbuf.h"
 #include "kafka/kadmin.h"
@@ -30,12 +31,6 @@ struct topic_manager {
     int missing;
     atomic_int tm_gen;
 };
-
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void kv_copy(kv_list_t *dst, const kv_list_t *src) {
     for (size_t i = 0; i < src->n; i++)
@@ -258,7 +253,7 @@ static void *topic_manager_main(void *arg) {
     sbuf_t last_missing = {0};
     bool first = true;
     while (!m->stop) {
-        int64_t now = mono_ms();
+        int64_t now = clock_mono_ms();
         bool sync = f->sync_topic_configs && now >= next_sync;
         size_t n;
         int missing;
