@@ -172,13 +172,15 @@ int kadmin_create_partitions(rd_kafka_t *rk, kitem_t *items, size_t n, int timeo
     return rc;
 }
 
-/* Runs DescribeConfigs or AlterConfigs on topic resources built from items. */
-static int kadmin_configs(rd_kafka_t *rk, kitem_t *items, size_t n, bool alter,
-                          bool non_default_only, int timeout_ms, char *err, size_t errsz) {
+/* Runs DescribeConfigs or AlterConfigs on resources of `type` named by
+ * items[i].topic (a broker id for brokers). */
+static int kadmin_configs(rd_kafka_t *rk, rd_kafka_ResourceType_t type, kitem_t *items, size_t n,
+                          bool alter, bool non_default_only, int timeout_ms, char *err,
+                          size_t errsz) {
     if (!n) return 0;
     rd_kafka_ConfigResource_t **cr = xcalloc(n, sizeof *cr);
     for (size_t i = 0; i < n; i++) {
-        cr[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, items[i].topic);
+        cr[i] = rd_kafka_ConfigResource_new(type, items[i].topic);
         if (alter)
             for (size_t c = 0; c < items[i].configs.n; c++)
                 rd_kafka_ConfigResource_set_config(cr[i], items[i].configs.items[c].key,
@@ -237,12 +239,32 @@ static int kadmin_configs(rd_kafka_t *rk, kitem_t *items, size_t n, bool alter,
 
 int kadmin_describe_topic_configs(rd_kafka_t *rk, kitem_t *items, size_t n, bool non_default_only,
                                   int timeout_ms, char *err, size_t errsz) {
-    return kadmin_configs(rk, items, n, false, non_default_only, timeout_ms, err, errsz);
+    return kadmin_configs(rk, RD_KAFKA_RESOURCE_TOPIC, items, n, false, non_default_only,
+                          timeout_ms, err, errsz);
+}
+
+int kadmin_describe_broker_configs(rd_kafka_t *rk, int32_t broker_id, kv_list_t *out,
+                                   int timeout_ms, char *err, size_t errsz) {
+    char id[16];
+    snprintf(id, sizeof id, "%d", broker_id);
+    kitem_t it = {.topic = xstrdup(id)};
+    int rc = kadmin_configs(rk, RD_KAFKA_RESOURCE_BROKER, &it, 1, false, false, timeout_ms, err,
+                            errsz);
+    if (rc == 0 && it.error) {
+        snprintf(err, errsz, "broker %d: %s", broker_id, it.error);
+        rc = -1;
+    }
+    for (size_t c = 0; rc == 0 && c < it.configs.n; c++)
+        kv_list_add(out, it.configs.items[c].key, it.configs.items[c].value, "broker",
+                    it.configs.items[c].secret);
+    kitems_clear(&it, 1);
+    return rc;
 }
 
 int kadmin_alter_topic_configs(rd_kafka_t *rk, kitem_t *items, size_t n, int timeout_ms,
                                char *err, size_t errsz) {
-    return kadmin_configs(rk, items, n, true, false, timeout_ms, err, errsz);
+    return kadmin_configs(rk, RD_KAFKA_RESOURCE_TOPIC, items, n, true, false, timeout_ms, err,
+                          errsz);
 }
 
 /* ListOffsets through offsets_for_times: the special timestamps -1 and -2 ask

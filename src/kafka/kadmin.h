@@ -59,6 +59,11 @@ int kadmin_create_partitions(rd_kafka_t *rk, kitem_t *items, size_t n, int timeo
 int kadmin_describe_topic_configs(rd_kafka_t *rk, kitem_t *items, size_t n, bool non_default_only,
                                   int timeout_ms, char *err, size_t errsz);
 
+/* Every config entry of broker `broker_id` (defaults included), appended to
+ * out; sensitive values are marked secret. */
+int kadmin_describe_broker_configs(rd_kafka_t *rk, int32_t broker_id, kv_list_t *out,
+                                   int timeout_ms, char *err, size_t errsz);
+
 /* Sets each topic's dynamic configs to exactly items[i].configs (AlterConfigs
  * replaces the whole set on librdkafka < 2.2, so callers pass the full set). */
 int kadmin_alter_topic_configs(rd_kafka_t *rk, kitem_t *items, size_t n, int timeout_ms,

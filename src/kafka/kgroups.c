@@ -101,9 +101,10 @@ int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t 
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < parts->n; i++)
         kgroup_offsets_add(out, parts->v[i].topic, parts->v[i].partition, -1);
-    rd_kafka_topic_partition_list_t *tp = kgroups_tplist(parts, false);
+    bool all = parts->n == 0;
+    rd_kafka_topic_partition_list_t *tp = all ? NULL : kgroups_tplist(parts, false);
     rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, tp);
-    rd_kafka_topic_partition_list_destroy(tp);
+    if (tp) rd_kafka_topic_partition_list_destroy(tp);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *o =
         kgroups_options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_ms);
@@ -119,6 +120,12 @@ int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t 
             snprintf(err, errsz, "ListConsumerGroupOffsets %s: %s", group,
                      rd_kafka_error_string(ge));
         } else {
+            if (all) { /* every committed partition, in the broker's order */
+                const rd_kafka_topic_partition_list_t *p =
+                    n ? rd_kafka_group_result_partitions(gr[0]) : NULL;
+                for (int i = 0; p && i < p->cnt; i++)
+                    kgroup_offsets_add(out, p->elems[i].topic, p->elems[i].partition, -1);
+            }
             kgroups_results(gr, n, out, true);
             for (size_t i = 0; i < out->n; i++)
                 if (out->v[i].offset < 0) out->v[i].offset = -1;

@@ -35,7 +35,8 @@ int kgroups_list(rd_kafka_t *rk, int timeout_ms, char ***names, char *err, size_
 void kgroups_names_free(char **names);
 
 /* Committed offsets of `group` for the partitions in `parts` (their offsets
- * are ignored); fills out in the same order. */
+ * are ignored); fills out in the same order. An empty `parts` asks for every
+ * partition the group has committed. */
 int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t *parts,
                       int timeout_ms, kgroup_offsets_t *out, char *err, size_t errsz);
 
