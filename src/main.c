@@ -19,10 +19,13 @@ typedef struct {
 } command_t;
 
 static const command_t commands[] = {
+    {"apply", cmd_apply, "make the target match the plan (dry run unless --execute)"},
+    {"assess", cmd_assess, "inventory a cluster, size an MSK target, list what a reviewer must know"},
     {"demo", cmd_demo, "mirror between two in-process mock clusters and check every record"},
     {"map", cmd_map, "print the persisted source->target offset map of a topic"},
     {"mirror", cmd_mirror, "copy topics from a source cluster to a target, with an exact offset map"},
     {"offsets", cmd_offsets, "translate consumer-group offsets exactly; --execute commits them on the target"},
+    {"plan", cmd_plan, "what the target lacks: topics, partitions, configs, ACLs (or as Terraform/Strimzi)"},
 };
 
 static void usage(FILE *out) {

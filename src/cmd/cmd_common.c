@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/sbuf.h"
+#include "kafka/kclient.h"
 
 int cmd_parse_set(char *arg, cmd_override_t *out) {
     char *eq = strchr(arg, '=');
@@ -93,4 +94,42 @@ void cmd_flow_clear(cmd_flow_t *cf) {
     mm2_destroy(cf->mm2);
     props_destroy(cf->props);
     memset(cf, 0, sizeof *cf);
+}
+
+inventory_t *cmd_inventory(mm2_t *m, const char *alias, kinventory_opts_t o, bool sizes,
+                           char *err, size_t errsz) {
+    kv_list_t adm = {0}, cons = {0};
+    inventory_t *inv = NULL;
+    rd_kafka_t *admin = NULL, *gadmin = NULL, *reader = NULL;
+    const char *bootstrap = mm2_bootstrap(m, alias);
+    if (!bootstrap) {
+        snprintf(err, errsz, "unknown cluster alias '%s' (not in `clusters`)", alias);
+        return NULL;
+    }
+    if (mm2_client_settings(m, alias, MM2_CLIENT_ADMIN, &adm, err, errsz) ||
+        (sizes && mm2_client_settings(m, alias, MM2_CLIENT_CONSUMER, &cons, err, errsz)))
+        goto out;
+    kclient_opts_t ao = {.type = RD_KAFKA_PRODUCER, .name = "admin", .settings = &adm};
+    kclient_opts_t go = {.type = RD_KAFKA_PRODUCER, .name = "group-admin", .settings = &adm};
+    kclient_opts_t ro = {.type = RD_KAFKA_CONSUMER, .name = "sampler", .settings = &cons};
+    if (!(admin = kclient_new(&ao, err, errsz)) ||
+        (o.groups && !(gadmin = kclient_new(&go, err, errsz))) ||
+        (sizes && !(reader = kclient_new(&ro, err, errsz))))
+        goto out;
+    o.admin = admin;
+    o.group_admin = gadmin;
+    o.reader = reader;
+    o.client = &adm;
+    inv = inventory_new(alias, bootstrap);
+    if (kinventory_collect(&o, inv, err, errsz)) {
+        inventory_destroy(inv);
+        inv = NULL;
+    }
+out:
+    if (reader) rd_kafka_destroy(reader);
+    if (gadmin) rd_kafka_destroy(gadmin);
+    if (admin) rd_kafka_destroy(admin);
+    kv_list_clear(&adm);
+    kv_list_clear(&cons);
+    return inv;
 }

@@ -2,10 +2,12 @@
 #define KMIG_CMD_CMD_COMMON_H
 /* What several commands share: loading an MM2 properties file with
  * command-line overrides and picking the flow to work on. */
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config/mm2.h"
 #include "config/props.h"
+#include "kafka/kinventory.h"
 
 typedef struct cmd_flow {
     props_t *props;
@@ -30,5 +32,13 @@ void cmd_flow_clear(cmd_flow_t *cf);
 
 /* Parses "key=value" from --set into a new override (pointers into arg). */
 int cmd_parse_set(char *arg, cmd_override_t *out);
+
+/* Reads the inventory of cluster `alias` with its admin settings from the
+ * file: o's admin, group_admin, reader and client fields are filled here
+ * (a reader, with the cluster's consumer settings, only with `sizes`: it
+ * reads the last records of some partitions for record sizes).
+ * Returns a new inventory (inventory_destroy), or NULL with err. */
+inventory_t *cmd_inventory(mm2_t *m, const char *alias, kinventory_opts_t o, bool sizes,
+                           char *err, size_t errsz);
 
 #endif

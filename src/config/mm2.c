@@ -52,6 +52,12 @@ void kv_list_clear(kv_list_t *l) {
     memset(l, 0, sizeof *l);
 }
 
+void kv_list_copy(kv_list_t *to, const kv_list_t *from) {
+    for (size_t i = 0; i < from->n; i++)
+        kv_list_add(to, from->items[i].key, from->items[i].value, from->items[i].origin,
+                    from->items[i].secret);
+}
+
 bool mm2_key_is_secret(const char *key) {
     static const char *const words[] = {"password", "secret",       "jaas",     "token",
                                         "credentials", "keystore.key", "ssl.key.pem"};
@@ -210,13 +216,14 @@ static const struct {
 
 static const char *const TOPICS_EXCLUDE_DEFAULT = ".*[\\-\\.]internal, .*\\.replica, __.*";
 static const char *const GROUPS_EXCLUDE_DEFAULT = "console-consumer-.*, connect-.*, __.*";
+/* MM2's default minus min.insync.replicas, which kmig copies (capped at the
+ * replication factor, plan.h) so that durability settings move too. */
 static const char *const CONFIG_PROPERTIES_EXCLUDE_DEFAULT =
     "follower\\.replication\\.throttled\\.replicas, "
     "leader\\.replication\\.throttled\\.replicas, "
     "message\\.timestamp\\.difference\\.max\\.ms, "
     "message\\.timestamp\\.type, "
-    "unclean\\.leader\\.election\\.enable, "
-    "min\\.insync\\.replicas";
+    "unclean\\.leader\\.election\\.enable";
 
 static const char *const role_names[] = {"consumer", "producer", "admin"};
 

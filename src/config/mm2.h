@@ -31,6 +31,7 @@ void kv_list_add(kv_list_t *l, const char *key, const char *value, const char *o
                  bool secret);
 const char *kv_list_get(const kv_list_t *l, const char *key); /* last wins */
 void kv_list_clear(kv_list_t *l);
+void kv_list_copy(kv_list_t *to, const kv_list_t *from); /* appends copies of from's entries */
 
 typedef enum { POLICY_DEFAULT = 0, POLICY_IDENTITY = 1 } replication_policy_t;
 

@@ -337,7 +337,7 @@ static void scram_collect(const kinventory_opts_t *o, inventory_t *inv) {
     (void)o;
     sbuf_t b = {0};
     sbuf_printf(&b,
-                "not listed: this kmig runs librdkafka %s, which has no SCRAM credential admin "
+                "this kmig runs librdkafka %s, which has no SCRAM credential admin "
                 "API (DescribeUserScramCredentials came in 2.2.0); list them with "
                 "kafka-configs.sh --describe --entity-type users",
                 rd_kafka_version_str());
@@ -374,7 +374,13 @@ int kinventory_collect(const kinventory_opts_t *o, inventory_t *inv, char *err, 
     if (o->topics) offsets_collect(o, o->reader, inv, ends);
     if (o->groups) groups_collect(o, inv, ends);
     strmap_destroy(ends);
-    if (o->acls && kacl_describe_all(o->admin, inv, o->timeout_ms, err, errsz))
+    /* librdkafka drops DescribeAcls' own error, so a cluster without an
+     * authorizer would look like one without bindings: the broker config tells. */
+    const char *authorizer = inventory_broker_config(inv, "authorizer.class.name");
+    if (o->acls && inv->broker_configs.n && (!authorizer || !*authorizer))
+        inv->acls_error = xstrdup("the brokers have no authorizer (authorizer.class.name is "
+                                  "empty): there are no ACLs");
+    else if (o->acls && kacl_describe_all(o->admin, inv, o->timeout_ms, err, errsz))
         inv->acls_error = xstrdup(err);
     scram_collect(o, inv);
     inventory_sort(inv);

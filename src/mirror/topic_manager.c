@@ -16,6 +16,7 @@
 #include "kafka/kadmin.h"
 #include "mirror/name_filter.h"
 #include "mirror/naming.h"
+#include "plan/plan.h"
 
 struct topic_manager {
     const mm2_flow_t *flow;
@@ -32,12 +33,6 @@ struct topic_manager {
     atomic_int tm_gen;
 };
 
-static void kv_copy(kv_list_t *dst, const kv_list_t *src) {
-    for (size_t i = 0; i < src->n; i++)
-        kv_list_add(dst, src->items[i].key, src->items[i].value, src->items[i].origin,
-                    src->items[i].secret);
-}
-
 void ready_topics_free(ready_topic_t *v, size_t n) {
     for (size_t i = 0; i < n; i++) {
         free(v[i].name);
@@ -46,12 +41,13 @@ void ready_topics_free(ready_topic_t *v, size_t n) {
     free(v);
 }
 
-/* Source configs worth copying: non-default, minus config.properties.exclude. */
+/* Source configs worth copying: non-default, minus config.properties.exclude,
+ * min.insync.replicas capped at the flow's replication factor (plan.h). */
 static void configs_filter(topic_manager_t *m, kv_list_t *in, kv_list_t *out) {
-    for (size_t i = 0; i < in->n; i++)
-        if (!name_filter_match(m->config_exclude, in->items[i].key))
-            kv_list_add(out, in->items[i].key, in->items[i].value, in->items[i].origin,
-                        in->items[i].secret);
+    const char *capped = plan_topic_configs(in, m->config_exclude, m->flow->replication_factor, out);
+    if (capped)
+        log_info("min.insync.replicas %s capped at the replication factor %d", capped,
+                 m->flow->replication_factor);
 }
 
 /* Makes the target's dynamic configs include the source's (filtered) ones.
@@ -89,7 +85,7 @@ static void configs_sync(topic_manager_t *m, ready_topic_t *r, size_t n) {
                     kv_list_add(&a->configs, tgt[i].configs.items[c].key,
                                 tgt[i].configs.items[c].value, "target",
                                 tgt[i].configs.items[c].secret);
-            kv_copy(&a->configs, &want);
+            kv_list_copy(&a->configs, &want);
         }
         kv_list_clear(&want);
     }

@@ -66,12 +66,6 @@ static bool topic_selected(const ctx_t *c, const char *name) {
            !(c->tgt->alias && naming_is_cycle(c->o->policy, c->tgt->alias, c->sep, name));
 }
 
-static void kv_copy(kv_list_t *to, const kv_list_t *from) {
-    for (size_t i = 0; i < from->n; i++)
-        kv_list_add(to, from->items[i].key, from->items[i].value, from->items[i].origin,
-                    from->items[i].secret);
-}
-
 /* Sets key in l to value, replacing an existing entry. */
 static void kv_set(kv_list_t *l, const char *key, const char *value, bool secret) {
     for (size_t i = 0; i < l->n; i++) {
@@ -85,14 +79,12 @@ static void kv_set(kv_list_t *l, const char *key, const char *value, bool secret
     kv_list_add(l, key, value, NULL, secret);
 }
 
-/* The source topic's configs as the target should have them: non-default
- * ones minus config_exclude, min.insync.replicas capped at `rf` (when > 0).
- * Returns the original min.insync.replicas when it was capped, else NULL. */
-static const char *desired_configs(const ctx_t *c, const inv_topic_t *st, int rf, kv_list_t *out) {
+const char *plan_topic_configs(const kv_list_t *src, const name_filter_t *exclude, int rf,
+                               kv_list_t *out) {
     const char *capped = NULL;
-    for (size_t i = 0; i < st->configs.n; i++) {
-        const kv_t *kv = &st->configs.items[i];
-        if (c->o->config_exclude && name_filter_match(c->o->config_exclude, kv->key)) continue;
+    for (size_t i = 0; i < src->n; i++) {
+        const kv_t *kv = &src->items[i];
+        if (exclude && name_filter_match(exclude, kv->key)) continue;
         bool secret = kv->secret || mm2_key_is_secret(kv->key);
         if (rf > 0 && strcmp(kv->key, MIN_ISR) == 0 && atoi(kv->value) > rf) {
             char v[16];
@@ -104,6 +96,10 @@ static const char *desired_configs(const ctx_t *c, const inv_topic_t *st, int rf
         }
     }
     return capped;
+}
+
+static const char *desired_configs(const ctx_t *c, const inv_topic_t *st, int rf, kv_list_t *out) {
+    return plan_topic_configs(&st->configs, c->o->config_exclude, rf, out);
 }
 
 static void note_cap(plan_t *p, plan_item_t *it, const char *was, int rf) {
@@ -162,7 +158,7 @@ static void plan_existing_topic(ctx_t *c, const inv_topic_t *st, const inv_topic
     const plan_opts_t *o = c->o;
     /* the topic's full config set after the plan */
     kv_list_t full = {0};
-    kv_copy(&full, &tt->configs);
+    kv_list_copy(&full, &tt->configs);
     plan_config_change_t *changes = NULL;
     size_t nchanges = 0;
     const char *capped = NULL;
@@ -184,7 +180,7 @@ static void plan_existing_topic(ctx_t *c, const inv_topic_t *st, const inv_topic
         it->partitions = after;
         it->from_partitions = tt->partitions;
         it->replication_factor = tt->replication_factor;
-        kv_copy(&it->configs, &full);
+        kv_list_copy(&it->configs, &full);
     }
     if (nchanges) {
         plan_item_t *it = topic_item_add(c->p, PLAN_SET_CONFIGS, st->name, tt->name);

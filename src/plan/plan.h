@@ -107,6 +107,13 @@ typedef struct plan_opts {
     const principal_map_t *principals; /* NULL: principals unchanged */
 } plan_opts_t;
 
+/* A source topic's non-default configs as the target should have them:
+ * minus `exclude` (may be NULL), min.insync.replicas capped at `rf` when
+ * rf > 0. Appends to out; returns the source's min.insync.replicas when it
+ * was capped, else NULL. The mirror's topic creation uses it too. */
+const char *plan_topic_configs(const kv_list_t *src, const name_filter_t *exclude, int rf,
+                               kv_list_t *out);
+
 plan_t *plan_build(const inventory_t *source, const inventory_t *target, const plan_opts_t *o);
 void plan_destroy(plan_t *p); /* accepts NULL */
 

@@ -173,7 +173,7 @@ static void test_defaults(void) {
                  "follower\\.replication\\.throttled\\.replicas, "
                  "leader\\.replication\\.throttled\\.replicas, "
                  "message\\.timestamp\\.difference\\.max\\.ms, message\\.timestamp\\.type, "
-                 "unclean\\.leader\\.election\\.enable, min\\.insync\\.replicas");
+                 "unclean\\.leader\\.election\\.enable");
     CHECK_EQ_STR(f->compression, "lz4");
     CHECK_EQ_INT(f->offset_map_flush_ms, 1000);
     CHECK(f->read_committed);
