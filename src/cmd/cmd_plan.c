@@ -33,7 +33,8 @@ static void plan_usage(FILE *out, bool apply) {
             "  %s\n"
             "  --map-principal R     maps an ACL principal, e.g. 'User:CN=alice,O=acme -> User:alice'\n"
             "                        or 'regex:User:CN=([^,]+),.* -> User:$1' (repeatable)\n"
-            "  --principal-map FILE  one such rule per line ('#' comments)\n"
+            "  --principal-map FILE  one such rule per line ('#' comments); default: the\n"
+            "                        file of kmig.principal.map, as the mirror's ACL sync uses\n"
             "  --no-configs          leave configs of existing target topics alone\n"
             "  --no-acls             leave ACLs out\n",
             apply ? "apply" : "plan",
@@ -199,6 +200,9 @@ static int plan_main(int argc, char **argv, bool apply) {
     if (cmd_flow_load(&cf, config, src, tgt, NULL, 0, err, sizeof err) ||
         !(topics = name_filter_new(cf.flow->topics, cf.flow->topics_exclude, err, sizeof err)) ||
         !(exclude = name_filter_new(cf.flow->config_properties_exclude, "", err, sizeof err)))
+        goto fail;
+    if (!principal_map_count(pm) && *cf.flow->principal_map &&
+        principal_map_load(pm, cf.flow->principal_map, err, sizeof err))
         goto fail;
     rc = KMIG_EXIT_FAIL;
     const int timeout = cf.flow->admin_timeout_ms;

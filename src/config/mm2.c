@@ -84,8 +84,6 @@ static const struct {
     {"heartbeats.topic.replication.factor", KEY_NOT_SUPPORTED},
     {"heartbeats.replication.enabled", KEY_NOT_SUPPORTED},
     /* MirrorSourceConnector features and pluggable Java classes. */
-    {"sync.topic.acls.enabled", KEY_NOT_SUPPORTED},
-    {"sync.topic.acls.interval.seconds", KEY_NOT_SUPPORTED},
     {"offset-syncs.topic.location", KEY_NOT_SUPPORTED},
     {"emit.offset-syncs.enabled", KEY_NOT_SUPPORTED},
     {"topic.filter.class", KEY_NOT_SUPPORTED},
@@ -559,6 +557,7 @@ static void flow_free(mm2_flow_t *f) {
     free(f->config_properties_exclude);
     free(f->compression);
     free(f->groups);
+    free(f->principal_map);
     free(f->groups_exclude);
     free(f);
 }
@@ -629,6 +628,7 @@ static mm2_flow_t *flow_resolve(mm2_t *m, const char *src, const char *tgt, char
         flow_string(m, f, "config.properties.exclude", "config.properties.blacklist",
                     CONFIG_PROPERTIES_EXCLUDE_DEFAULT);
     f->groups = flow_string(m, f, "groups", NULL, ".*");
+    f->principal_map = flow_string(m, f, "kmig.principal.map", NULL, "");
     f->groups_exclude =
         flow_string(m, f, "groups.exclude", "groups.blacklist", GROUPS_EXCLUDE_DEFAULT);
     int rc =
@@ -644,6 +644,9 @@ static mm2_flow_t *flow_resolve(mm2_t *m, const char *src, const char *tgt, char
         flow_bool(m, f, "sync.topic.configs.enabled", true, &f->sync_topic_configs, err, errsz) ||
         flow_int(m, f, "sync.topic.configs.interval.seconds", 600, 1, INT_MAX,
                  &f->sync_topic_configs_interval_s, err, errsz) ||
+        flow_bool(m, f, "sync.topic.acls.enabled", true, &f->sync_topic_acls, err, errsz) ||
+        flow_int(m, f, "sync.topic.acls.interval.seconds", 600, 1, INT_MAX,
+                 &f->sync_topic_acls_interval_s, err, errsz) ||
         flow_bool(m, f, "refresh.groups.enabled", true, &f->refresh_groups, err, errsz) ||
         flow_int(m, f, "refresh.groups.interval.seconds", 10, 1, INT_MAX,
                  &f->refresh_groups_interval_s, err, errsz) ||

@@ -50,7 +50,9 @@ typedef struct mm2_flow {
     int refresh_topics_interval_s;     /* refresh.topics.interval.seconds; kmig default 10 */
     bool sync_topic_configs;           /* sync.topic.configs.enabled, default true */
     int sync_topic_configs_interval_s; /* sync.topic.configs.interval.seconds, default 600 */
-    char *config_properties_exclude;   /* config.properties.exclude, MM2 default list */
+    char *config_properties_exclude;   /* config.properties.exclude, MM2's list minus min.insync.replicas */
+    bool sync_topic_acls;              /* sync.topic.acls.enabled, default true (plan.h rules) */
+    int sync_topic_acls_interval_s;    /* sync.topic.acls.interval.seconds, default 600 */
     /* Consumer groups (MM2's MirrorCheckpointConnector keys). */
     char *groups;                      /* Java regex list, default ".*" */
     char *groups_exclude;              /* default "console-consumer-.*, connect-.*, __.*" */
@@ -68,6 +70,7 @@ typedef struct mm2_flow {
     bool read_committed;
     bool continue_on_data_loss;    /* kmig.on.data.loss=continue (default fail) */
     int admin_timeout_ms;          /* kmig.admin.timeout.ms, else admin.timeout.ms, else 10000 */
+    char *principal_map;           /* kmig.principal.map: ACL principal rule file, "" for none */
 } mm2_flow_t;
 
 typedef enum { MM2_CLIENT_CONSUMER, MM2_CLIENT_PRODUCER, MM2_CLIENT_ADMIN } mm2_client_t;

@@ -1,6 +1,6 @@
 /* The topic manager (see topic_manager.h): discovery, creation, growth and
- * config sync of target topics, in a thread of its own so that slow admin
- * calls never stall the copy loop. */
+ * config sync of target topics, and ACL sync, in a thread of its own so that
+ * slow admin calls never stall the copy loop. */
 #include "mirror/topic_manager.h"
 
 #include <pthread.h>
@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/sbuf.h"
+#include "kafka/kacl.h"
 #include "kafka/kadmin.h"
 #include "mirror/name_filter.h"
 #include "mirror/naming.h"
@@ -22,6 +23,8 @@ struct topic_manager {
     const mm2_flow_t *flow;
     rd_kafka_t *sadmin, *tadmin;
     name_filter_t *topics, *config_exclude;
+    principal_map_t *principals; /* kmig.principal.map, or NULL */
+    bool acl_warned;             /* the plan's warnings were logged once */
     pthread_t thread;
     bool started;
     volatile bool stop;
@@ -242,10 +245,55 @@ static ready_topic_t *topic_manager_pass(topic_manager_t *m, size_t *nready, int
     return ready;
 }
 
+/* Creates on the target the ACL bindings `kmig plan` would (plan.h rules:
+ * every resource type, mapped principals); never deletes any. */
+static void acls_sync(topic_manager_t *m) {
+    const mm2_flow_t *f = m->flow;
+    char err[512];
+    inventory_t *src = inventory_new(f->source, NULL), *tgt = inventory_new(f->target, NULL);
+    plan_t *p = NULL;
+    if (kacl_describe_all(m->sadmin, src, f->admin_timeout_ms, err, sizeof err) ||
+        kacl_describe_all(m->tadmin, tgt, f->admin_timeout_ms, err, sizeof err)) {
+        log_warn("ACL sync skipped: %s", err);
+        goto out;
+    }
+    plan_opts_t po = {.source_alias = f->source, .separator = f->separator, .policy = f->policy,
+                      .topics = m->topics, .replication_factor = f->replication_factor,
+                      .do_acls = true, .principals = m->principals};
+    p = plan_build(src, tgt, &po);
+    for (size_t i = 0; !m->acl_warned && i < p->nwarnings; i++)
+        log_warn("ACL sync: %s", p->warnings[i]);
+    m->acl_warned = true;
+    if (!p->n) goto out;
+    inv_acl_t *acls = xcalloc(p->n, sizeof *acls);
+    char **errors = xcalloc(p->n, sizeof *errors);
+    for (size_t i = 0; i < p->n; i++) acls[i] = p->items[i].acl; /* borrowed */
+    size_t done = 0;
+    if (kacl_create(m->tadmin, acls, p->n, errors, f->admin_timeout_ms, err, sizeof err)) {
+        log_warn("ACL sync: %s", err);
+    } else {
+        for (size_t i = 0; i < p->n; i++) {
+            if (errors[i])
+                log_warn("ACL sync: %s %s on %s %s: %s", acls[i].principal, acls[i].operation,
+                         acls[i].resource_type, acls[i].resource_name, errors[i]);
+            else
+                done++;
+            free(errors[i]);
+        }
+    }
+    if (done) log_info("ACL sync: created %zu binding(s) on the target", done);
+    free(errors);
+    free(acls);
+out:
+    plan_destroy(p);
+    inventory_destroy(src);
+    inventory_destroy(tgt);
+}
+
 static void *topic_manager_main(void *arg) {
     topic_manager_t *m = arg;
     const mm2_flow_t *f = m->flow;
-    int64_t next_sync = 0;
+    int64_t next_sync = 0, next_acl_sync = 0;
     sbuf_t last_missing = {0};
     bool first = true;
     while (!m->stop) {
@@ -265,7 +313,11 @@ static void *topic_manager_main(void *arg) {
             atomic_fetch_add(&m->tm_gen, 1);
             first = false;
         }
-        if (!first && !f->refresh_topics && !f->sync_topic_configs) break;
+        if (r && f->sync_topic_acls && now >= next_acl_sync) {
+            acls_sync(m);
+            next_acl_sync = now + (int64_t)f->sync_topic_acls_interval_s * 1000;
+        }
+        if (!first && !f->refresh_topics && !f->sync_topic_configs && !f->sync_topic_acls) break;
         int wait_s = first ? 2 : f->refresh_topics_interval_s;
         pthread_mutex_lock(&m->tm_mu);
         struct timespec ts;
@@ -293,6 +345,13 @@ topic_manager_t *topic_manager_new(const mm2_flow_t *flow, rd_kafka_t *source_ad
         topic_manager_destroy(m);
         return NULL;
     }
+    if (*flow->principal_map) {
+        m->principals = principal_map_new();
+        if (principal_map_load(m->principals, flow->principal_map, err, errsz)) {
+            topic_manager_destroy(m);
+            return NULL;
+        }
+    }
     return m;
 }
 
@@ -317,6 +376,7 @@ void topic_manager_destroy(topic_manager_t *m) {
     topic_manager_stop(m);
     name_filter_destroy(m->topics);
     name_filter_destroy(m->config_exclude);
+    principal_map_destroy(m->principals);
     ready_topics_free(m->ready, m->nready);
     pthread_mutex_destroy(&m->tm_mu);
     pthread_cond_destroy(&m->tm_cond);

@@ -169,6 +169,9 @@ static void test_defaults(void) {
     CHECK_EQ_INT(f->refresh_topics_interval_s, 10);
     CHECK(f->sync_topic_configs);
     CHECK_EQ_INT(f->sync_topic_configs_interval_s, 600);
+    CHECK(f->sync_topic_acls);
+    CHECK_EQ_INT(f->sync_topic_acls_interval_s, 600);
+    CHECK_EQ_STR(f->principal_map, "");
     CHECK_EQ_STR(f->config_properties_exclude,
                  "follower\\.replication\\.throttled\\.replicas, "
                  "leader\\.replication\\.throttled\\.replicas, "
@@ -917,6 +920,7 @@ static void test_file_msk(void) {
     CHECK_EQ_INT(f->replication_factor, 3);
     CHECK_EQ_INT(f->offset_map_replication_factor, 3);
     CHECK_EQ_INT(f->refresh_topics_interval_s, 30);
+    CHECK(!f->sync_topic_acls); /* sync.topic.acls.enabled = false */
     CHECK_EQ_INT(mm2_flow_at(m, 1)->policy, POLICY_IDENTITY);
 
     kv_list_t l = {0};
@@ -932,7 +936,7 @@ static void test_file_msk(void) {
     all_clients(m);
     const char *w = mm2_unused_keys_warning(m);
     CHECK_EQ_STR(w,
-                 "not supported yet: sync.topic.acls.enabled (data/msk.properties:20), " "heartbeats.topic.replication.factor (data/msk.properties:24); ignored: "
+                 "not supported yet: heartbeats.topic.replication.factor (data/msk.properties:24); ignored: "
                  "offset.storage.replication.factor (data/msk.properties:26), "
                  "status.storage.replication.factor (data/msk.properties:27), "
                  "config.storage.replication.factor (data/msk.properties:28), tasks.max "
