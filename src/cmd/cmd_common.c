@@ -7,6 +7,7 @@
 
 #include "core/sbuf.h"
 #include "kafka/kclient.h"
+#include "kafka/kgroups.h"
 
 int cmd_parse_set(char *arg, cmd_override_t *out) {
     char *eq = strchr(arg, '=');
@@ -109,11 +110,9 @@ inventory_t *cmd_inventory(mm2_t *m, const char *alias, kinventory_opts_t o, boo
     if (mm2_client_settings(m, alias, MM2_CLIENT_ADMIN, &adm, err, errsz) ||
         (sizes && mm2_client_settings(m, alias, MM2_CLIENT_CONSUMER, &cons, err, errsz)))
         goto out;
-    kclient_opts_t ao = {.type = RD_KAFKA_PRODUCER, .name = "admin", .settings = &adm};
-    kclient_opts_t go = {.type = RD_KAFKA_PRODUCER, .name = "group-admin", .settings = &adm};
     kclient_opts_t ro = {.type = RD_KAFKA_CONSUMER, .name = "sampler", .settings = &cons};
-    if (!(admin = kclient_new(&ao, err, errsz)) ||
-        (o.groups && !(gadmin = kclient_new(&go, err, errsz))) ||
+    if (!(admin = kgroups_admin_new("admin", &adm, err, errsz)) ||
+        (o.groups && !(gadmin = kgroups_admin_new("group-admin", &adm, err, errsz))) ||
         (sizes && !(reader = kclient_new(&ro, err, errsz))))
         goto out;
     o.admin = admin;

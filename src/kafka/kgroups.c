@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/sbuf.h"
 #include "kafka/kadmin.h"
+#include "kafka/kclient.h"
 
 void kgroup_offsets_add(kgroup_offsets_t *l, const char *topic, int32_t partition, int64_t offset) {
     if (l->n == l->cap) {
@@ -96,8 +98,46 @@ static void kgroups_results(const rd_kafka_group_result_t **gr, size_t n, kgroup
     }
 }
 
+static int kgroups_committed_once(rd_kafka_t *rk, const char *group,
+                                  const kgroup_offsets_t *parts, int timeout_ms,
+                                  kgroup_offsets_t *out, rd_kafka_resp_err_t *busy, char *err,
+                                  size_t errsz);
+
+/* Errors a group coordinator gives while it starts, moves or loads its
+ * partition of __consumer_offsets: worth asking again. */
+static bool coordinator_busy(rd_kafka_resp_err_t e) {
+    return e == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
+           e == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
+           e == RD_KAFKA_RESP_ERR_NOT_COORDINATOR;
+}
+
 int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t *parts,
                       int timeout_ms, kgroup_offsets_t *out, char *err, size_t errsz) {
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    for (;;) {
+        rd_kafka_resp_err_t busy = RD_KAFKA_RESP_ERR_NO_ERROR;
+        int rc = kgroups_committed_once(rk, group, parts, timeout_ms, out, &busy, err, errsz);
+        if (rc == 0 || !coordinator_busy(busy) || clock_mono_ms() + 500 >= deadline) return rc;
+        kgroup_offsets_clear(out);
+        clock_sleep_ms(500);
+    }
+}
+
+rd_kafka_t *kgroups_admin_new(const char *name, const kv_list_t *settings, char *err,
+                              size_t errsz) {
+    kv_list_t req = {0};
+    kv_list_add(&req, "group.id", "kmig-group-admin", "kmig", false);
+    kclient_opts_t o = {.type = RD_KAFKA_CONSUMER, .name = name, .settings = settings,
+                        .required = &req};
+    rd_kafka_t *rk = kclient_new(&o, err, errsz);
+    kv_list_clear(&req);
+    return rk;
+}
+
+static int kgroups_committed_once(rd_kafka_t *rk, const char *group,
+                                  const kgroup_offsets_t *parts, int timeout_ms,
+                                  kgroup_offsets_t *out, rd_kafka_resp_err_t *busy, char *err,
+                                  size_t errsz) {
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < parts->n; i++)
         kgroup_offsets_add(out, parts->v[i].topic, parts->v[i].partition, -1);
@@ -119,6 +159,7 @@ int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t 
         if (ge) {
             snprintf(err, errsz, "ListConsumerGroupOffsets %s: %s", group,
                      rd_kafka_error_string(ge));
+            *busy = rd_kafka_error_code(ge);
         } else {
             if (all) { /* every committed partition, in the broker's order */
                 const rd_kafka_topic_partition_list_t *p =

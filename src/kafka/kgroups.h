@@ -5,14 +5,21 @@
  * (refused by the broker while the group has active members), and describe a
  * group's state. Results are plain structs owned by the caller.
  *
- * librdkafka 2.0.2 caveat: after a DescribeConsumerGroups call fails, the next
- * group call on the same handle may never return, so callers give
- * kgroups_describe() a handle of its own. */
+ * librdkafka caveats (2.0.2, still open in 2.x):
+ *  - after a DescribeConsumerGroups call fails, the next group call on the
+ *    same handle may never return, so callers give kgroups_describe() a
+ *    handle of its own;
+ *  - ListConsumerGroupOffsets answered NOT_COORDINATOR (a coordinator that is
+ *    starting or moving) crashes a handle that has no consumer group of its
+ *    own (confluentinc/librdkafka#5040), so kgroups_committed() needs a handle
+ *    from kgroups_admin_new(). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <librdkafka/rdkafka.h>
+
+#include "config/mm2.h"
 
 typedef struct kgroup_offset {
     char *topic;
@@ -34,9 +41,16 @@ void kgroup_offsets_clear(kgroup_offsets_t *l);
 int kgroups_list(rd_kafka_t *rk, int timeout_ms, char ***names, char *err, size_t errsz);
 void kgroups_names_free(char **names);
 
+/* An admin handle safe for every call here: a consumer handle with a
+ * group.id of its own ("kmig-group-admin", never joined), built from the
+ * cluster's admin `settings`. The caller owns it (rd_kafka_destroy). */
+rd_kafka_t *kgroups_admin_new(const char *name, const kv_list_t *settings, char *err,
+                              size_t errsz);
+
 /* Committed offsets of `group` for the partitions in `parts` (their offsets
  * are ignored); fills out in the same order. An empty `parts` asks for every
- * partition the group has committed. */
+ * partition the group has committed. Asks again while the group coordinator
+ * is loading or moving, until timeout_ms. `rk` from kgroups_admin_new(). */
 int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t *parts,
                       int timeout_ms, kgroup_offsets_t *out, char *err, size_t errsz);
 

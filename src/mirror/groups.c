@@ -108,11 +108,8 @@ groups_t *groups_new(mm2_t *mm2, const mm2_flow_t *flow, char *err, size_t errsz
         mm2_client_settings(mm2, flow->target, MM2_CLIENT_CONSUMER, &g->tgt_consumer, err,
                             errsz))
         goto fail;
-    kclient_opts_t so = {.type = RD_KAFKA_PRODUCER, .name = "source-group-admin",
-                         .settings = &g->src_admin};
-    kclient_opts_t to = {.type = RD_KAFKA_PRODUCER, .name = "target-group-admin",
-                         .settings = &g->tgt_admin};
-    if (!(g->sadmin = kclient_new(&so, err, errsz)) || !(g->tadmin = kclient_new(&to, err, errsz)))
+    if (!(g->sadmin = kgroups_admin_new("source-group-admin", &g->src_admin, err, errsz)) ||
+        !(g->tadmin = kgroups_admin_new("target-group-admin", &g->tgt_admin, err, errsz)))
         goto fail;
     return g;
 fail:
