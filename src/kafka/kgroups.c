@@ -117,8 +117,9 @@ int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t 
     for (;;) {
         rd_kafka_resp_err_t busy = RD_KAFKA_RESP_ERR_NO_ERROR;
         int rc = kgroups_committed_once(rk, group, parts, timeout_ms, out, &busy, err, errsz);
-        if (rc == 0 || !coordinator_busy(busy) || clock_mono_ms() + 500 >= deadline) return rc;
+        if (rc == 0) return 0;
         kgroup_offsets_clear(out);
+        if (!coordinator_busy(busy) || clock_mono_ms() + 500 >= deadline) return -1;
         clock_sleep_ms(500);
     }
 }

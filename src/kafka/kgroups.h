@@ -50,7 +50,8 @@ rd_kafka_t *kgroups_admin_new(const char *name, const kv_list_t *settings, char 
 /* Committed offsets of `group` for the partitions in `parts` (their offsets
  * are ignored); fills out in the same order. An empty `parts` asks for every
  * partition the group has committed. Asks again while the group coordinator
- * is loading or moving, until timeout_ms. `rk` from kgroups_admin_new(). */
+ * is loading or moving, until timeout_ms. On failure out is left empty.
+ * `rk` from kgroups_admin_new(). */
 int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t *parts,
                       int timeout_ms, kgroup_offsets_t *out, char *err, size_t errsz);
 

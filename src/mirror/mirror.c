@@ -278,7 +278,16 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
         }
         p->failed = true;
     } else if (!p->failed) {
-        if (offset_map_add(p->map, src->offset, dm->offset)) {
+        if (dm->offset < 0) {
+            /* librdkafka reports a retried batch the broker had already
+             * written (DUPLICATE_SEQUENCE_NUMBER) as delivered, offset unknown. */
+            log_error("%s [%d]: the target acknowledged source offset %" PRId64
+                      " without its offset (a retry of a batch it had already written); "
+                      "stopping this partition: a restart pairs it from the target's records",
+                      t->name, dm->partition, src->offset);
+            p->failed = true;
+            m->fail = true;
+        } else if (offset_map_add(p->map, src->offset, dm->offset)) {
             log_error("%s [%d]: delivery out of order (source %" PRId64 " -> target %" PRId64
                       "); stopping this partition",
                       t->name, dm->partition, src->offset, dm->offset);

@@ -102,8 +102,9 @@ mm2_config() {
         fi
         echo "replication.factor = 1"
         echo "offset-syncs.topic.replication.factor = 1"
-        # The mock has no admin API: no config sync, short admin timeouts.
+        # The mock has no admin API: no config or ACL sync, short admin timeouts.
         echo "sync.topic.configs.enabled = false"
+        echo "sync.topic.acls.enabled = false"
         echo "kmig.admin.timeout.ms = 2000"
         echo "refresh.topics.interval.seconds = 2"
         # Nor can it list groups: name them (librdkafka 2.0.2 also leaks on the

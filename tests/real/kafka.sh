@@ -5,6 +5,9 @@
 # each cluster is one node bound to 127.0.0.1, with its files under
 # build/kafka-run/NAME: a KRaft node (broker and controller combined), or a
 # ZooKeeper-mode broker for an old source (its ZooKeeper from tests/real/zk.sh).
+# KRaft nodes run the ACL authorizer with ANONYMOUS (every plaintext client,
+# and the controller listener) as super user, so clients keep full access while
+# ACLs can be created and listed; `authorizer.class.name=` turns it off.
 # Nothing here is Kafka's own shell tooling: the tool classes are run straight
 # from the jars.
 #
@@ -16,7 +19,8 @@
 #   kafka.sh stop NAME | kill NAME | restart NAME | stopall
 #   kafka.sh bootstrap NAME                      print 127.0.0.1:PORT
 #   kafka.sh status NAME                         print 127.0.0.1:PORT if running, else fail
-#   kafka.sh topics|groups|configs NAME ARGS...  kafka-topics/-consumer-groups/-configs
+#   kafka.sh topics|groups|configs|acls NAME ARGS...
+#                                                kafka-topics/-consumer-groups/-configs/-acls
 #   kafka.sh perf-produce NAME TOPIC N SIZE [producer k=v...]
 #   kafka.sh perf-consume NAME TOPIC N [consumer k=v...]
 #   kafka.sh zk-consume NAME TOPIC GROUP N       an old ZooKeeper-based consumer
@@ -234,6 +238,11 @@ cmd_start() {
         echo "transaction.state.log.min.isr=1"
         echo "transaction.state.log.num.partitions=5"
         echo "group.initial.rebalance.delay.ms=0"
+        # (The controller authorizes the broker's registration and heartbeats
+        # too: they arrive as ANONYMOUS over the PLAINTEXT controller listener.)
+        echo "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+        echo "super.users=User:ANONYMOUS"
+        echo "allow.everyone.if.no.acl.found=true"
         local kv
         for kv in "$@"; do echo "$kv"; done
     } >"$d/server.properties"
@@ -341,6 +350,7 @@ cmd_tool() {
     topics) cls=$(tool_class "$libs" org.apache.kafka.tools.TopicCommand kafka.admin.TopicCommand) ;;
     groups) cls=$(tool_class "$libs" org.apache.kafka.tools.consumer.group.ConsumerGroupCommand kafka.admin.ConsumerGroupCommand) ;;
     configs) cls=$(tool_class "$libs" org.apache.kafka.tools.ConfigCommand kafka.admin.ConfigCommand) ;;
+    acls) cls=$(tool_class "$libs" org.apache.kafka.tools.AclCommand kafka.admin.AclCommand) ;;
     esac
     if [ -f "$d/zookeeper" ]; then # ZooKeeper mode: old tools
         case $kind in
@@ -422,9 +432,9 @@ restart) cmd_restart "$@" ;;
 stopall) cmd_stopall ;;
 bootstrap) bootstrap "${1:?usage: bootstrap NAME}" ;;
 status) [ -n "$(running_pid "${1:?usage: status NAME}")" ] && bootstrap "$1" ;;
-topics | groups | configs) cmd_tool "$cmd" "$@" ;;
+topics | groups | configs | acls) cmd_tool "$cmd" "$@" ;;
 perf-produce) cmd_perf_produce "$@" ;;
 perf-consume) cmd_perf_consume "$@" ;;
 zk-consume) cmd_zk_consume "$@" ;;
-*) die "usage: kafka.sh fetch|start|start-zk|stop|kill|restart|stopall|bootstrap|status|topics|groups|configs|perf-produce|perf-consume|zk-consume ..." ;;
+*) die "usage: kafka.sh fetch|start|start-zk|stop|kill|restart|stopall|bootstrap|status|topics|groups|configs|acls|perf-produce|perf-consume|zk-consume ..." ;;
 esac

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Target topics on real Kafka: kmig creates them with the source's partition
-# count and non-default configs (minus MM2's excluded properties), names them
+# count and non-default configs (minus config.properties.exclude; unlike MM2,
+# min.insync.replicas is copied), names them
 # by the default replication policy ("src.<topic>"), leaves excluded topics
 # alone, picks up partitions added on the source while it runs, keeps configs
-# in sync, creates its compacted offset-map topic, and exits 0 on SIGTERM with
+# and ACL bindings in sync, creates its compacted offset-map topic, and exits 0 on SIGTERM with
 # every produced record in the offset map.
 . "$(dirname "$0")/../lib.sh"
 
@@ -21,6 +22,10 @@ check_version() {
         --config min.insync.replicas=1 >/dev/null
     "$KAFKA_SH" topics "src$tag" --create --topic "$skip" --partitions 1 >/dev/null
     "$KAFKA_SH" perf-produce "src$tag" "$topic" 3000 100 acks=all >/dev/null
+    # ACLs: Read is copied onto the renamed topic, Write is not (only the
+    # replicator writes to mirrored topics under the default policy).
+    "$KAFKA_SH" acls "src$tag" --add --allow-principal User:dave --operation Read \
+        --operation Write --topic "$topic" >/dev/null
 
     cfg=$T/mm2-$tag.properties
     cat >"$cfg" <<PROPS
@@ -34,6 +39,7 @@ replication.factor = 1
 offset-syncs.topic.replication.factor = 1
 refresh.topics.interval.seconds = 1
 sync.topic.configs.interval.seconds = 1
+sync.topic.acls.interval.seconds = 1
 PROPS
     run_bg "$T/mirror-$tag.log" "$KMIG" mirror --config "$cfg" --progress 0
     local pid=$BG_PID
@@ -42,8 +48,13 @@ PROPS
     desc=$("$KAFKA_SH" configs "tgt$tag" --describe --entity-type topics --entity-name "src$tag.$topic")
     expect_contains "$desc" "retention.ms=3600000" "target configs"
     expect_contains "$desc" "max.message.bytes=2000000" "target configs"
-    case $desc in *min.insync.replicas*) fail "min.insync.replicas is excluded by MM2's default but was copied: $desc" ;; esac
+    expect_contains "$desc" "min.insync.replicas=1" "target configs (kmig copies it, unlike MM2)"
     if "$KAFKA_SH" topics "tgt$tag" --list | grep -q "$skip"; then fail "excluded topic $skip was created"; fi
+    wait_for "'$KAFKA_SH' acls tgt$tag --list --topic src$tag.$topic | grep -q 'User:dave, host=\*, operation=READ'" 60 1 ||
+        fail "the Read binding was not synced: $(grep -i acl "$T/mirror-$tag.log" | tail -3)"
+    if "$KAFKA_SH" acls "tgt$tag" --list --topic "src$tag.$topic" | grep -q "operation=WRITE"; then
+        fail "a Write binding was copied onto the renamed topic"
+    fi
 
     # Partition growth and config changes while running.
     "$KAFKA_SH" topics "src$tag" --alter --topic "$topic" --partitions 5 >/dev/null

@@ -20,7 +20,8 @@ static void usage(FILE *out) {
             "  count    print per-partition watermarks and the total\n"
             "  consume  read as a consumer group member, verify, commit what was read\n"
             "  commit   commit explicit offsets for a group\n"
-            "  committed  print a group's committed offsets\n");
+            "  committed  print a group's committed offsets\n"
+            "  admin-seed  create topics, configs, records, groups and ACLs on a real cluster\n");
 }
 
 int main(int argc, char **argv) {
@@ -33,7 +34,8 @@ int main(int argc, char **argv) {
                 {"count", testkit_count_main},
                 {"consume", testkit_consume_main},
                 {"commit", testkit_commit_main},
-                {"committed", testkit_committed_main}};
+                {"committed", testkit_committed_main},
+                {"admin-seed", testkit_admin_seed_main}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
