@@ -69,11 +69,7 @@ int cmd_assess(int argc, char **argv) {
             }
             break;
         case 'l':
-            if (log_level_parse(optarg) < 0) {
-                fprintf(stderr, "kmig assess: unknown --log-level '%s'\n", optarg);
-                return KMIG_EXIT_USAGE;
-            }
-            log_set_level((log_level_t)log_level_parse(optarg));
+            if (cmd_set_log_level("kmig assess", optarg)) return KMIG_EXIT_USAGE;
             break;
         case 'h': assess_usage(stdout); return KMIG_EXIT_OK;
         default: assess_usage(stderr); return KMIG_EXIT_USAGE;

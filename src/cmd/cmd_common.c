@@ -5,9 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/sbuf.h"
 #include "kafka/kclient.h"
 #include "kafka/kgroups.h"
+
+int cmd_set_log_level(const char *cmd, const char *name) {
+    int level = log_level_parse(name);
+    if (level < 0) {
+        fprintf(stderr, "%s: unknown --log-level '%s' (error, warn, info, debug)\n", cmd, name);
+        return -1;
+    }
+    log_set_level((log_level_t)level);
+    return 0;
+}
 
 int cmd_parse_set(char *arg, cmd_override_t *out) {
     char *eq = strchr(arg, '=');

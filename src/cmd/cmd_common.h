@@ -30,6 +30,10 @@ int cmd_flow_load(cmd_flow_t *cf, const char *path, const char *src, const char 
                   const cmd_override_t *ov, size_t nov, char *err, size_t errsz);
 void cmd_flow_clear(cmd_flow_t *cf);
 
+/* --log-level NAME: sets the level, or says "<cmd>: unknown --log-level ..."
+ * on stderr and returns -1. */
+int cmd_set_log_level(const char *cmd, const char *name);
+
 /* Parses "key=value" from --set into a new override (pointers into arg). */
 int cmd_parse_set(char *arg, cmd_override_t *out);
 

@@ -79,11 +79,7 @@ int cmd_mirror(int argc, char **argv) {
         case 'm': metrics = optarg; break;
         case 'p': progress_s = atoi(optarg); break;
         case 'l':
-            if (log_level_parse(optarg) < 0) {
-                fprintf(stderr, "kmig mirror: unknown log level '%s'\n", optarg);
-                return KMIG_EXIT_USAGE;
-            }
-            log_set_level((log_level_t)log_level_parse(optarg));
+            if (cmd_set_log_level("kmig mirror", optarg)) return KMIG_EXIT_USAGE;
             break;
         case 'h': mirror_usage(stdout); return KMIG_EXIT_OK;
         default: mirror_usage(stderr); return KMIG_EXIT_USAGE;

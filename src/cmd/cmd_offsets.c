@@ -174,7 +174,10 @@ int cmd_offsets(int argc, char **argv) {
         case 'z': zk = optarg; break;
         case 'S': to_source = true; break;
         case 'l':
-            if (log_level_parse(optarg) >= 0) log_set_level((log_level_t)log_level_parse(optarg));
+            if (cmd_set_log_level("kmig offsets", optarg)) {
+                free(only);
+                return KMIG_EXIT_USAGE;
+            }
             break;
         case 'h': offsets_usage(stdout); free(only); return KMIG_EXIT_OK;
         default: offsets_usage(stderr); free(only); return KMIG_EXIT_USAGE;

@@ -183,11 +183,7 @@ static int plan_main(int argc, char **argv, bool apply) {
             if (principal_map_load(pm, optarg, err, sizeof err)) goto fail;
             break;
         case 'l':
-            if (log_level_parse(optarg) < 0) {
-                fprintf(stderr, "%s: unknown --log-level '%s'\n", cmd, optarg);
-                goto out;
-            }
-            log_set_level((log_level_t)log_level_parse(optarg));
+            if (cmd_set_log_level(cmd, optarg)) goto out;
             break;
         case 'h': plan_usage(stdout, apply); rc = KMIG_EXIT_OK; goto out;
         default: plan_usage(stderr, apply); goto out;
