@@ -143,10 +143,26 @@ static int mirror_connect(mirror_t *m, char *err, size_t errsz) {
     kv_list_t cdef = {0}, creq = {0}, pdef = {0}, preq = {0};
     /* Consumer: bounded prefetch, no group membership or commits (partitions
      * are assigned by kmig; group.id only enables the single consumer queue). */
-    kv_list_add(&cdef, "queued.max.messages.kbytes", "32768", "kmig default", false);
-    kv_list_add(&cdef, "fetch.max.bytes", "16777216", "kmig default", false);
-    kv_list_add(&cdef, "max.partition.fetch.bytes", "4194304", "kmig default", false);
+    kv_list_add(&cdef, "queued.max.messages.kbytes", "16384", "kmig default", false);
+    kv_list_add(&cdef, "fetch.max.bytes", "4194304", "kmig default", false);
+    kv_list_add(&cdef, "max.partition.fetch.bytes", "1048576", "kmig default", false);
     kv_list_add(&cdef, "fetch.wait.max.ms", "100", "kmig default", false);
+    /* librdkafka stops fetching once queued.max.messages.kbytes are queued
+     * and shrinks fetch.max.bytes to that size: fetches as big as the queue
+     * leave no second fetch in flight and halve the rate. Fetches are kept to
+     * a quarter of the queue, so memory follows one setting. */
+    const char *qkb = kv_list_get(&m->src_consumer, "queued.max.messages.kbytes");
+    long long cap = (qkb ? atoll(qkb) : 16384) * 1024 / 4;
+    static const char *const fetch_keys[] = {"fetch.max.bytes", "max.partition.fetch.bytes"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *v = kv_list_get(&m->src_consumer, fetch_keys[i]);
+        if (v && atoll(v) > cap && cap > 0) {
+            char capped[32];
+            snprintf(capped, sizeof capped, "%lld", cap);
+            kv_list_add(&creq, fetch_keys[i], capped,
+                        "kmig (a quarter of queued.max.messages.kbytes)", false);
+        }
+    }
     kv_list_add(&creq, "group.id", gid, "kmig", false);
     kv_list_add(&creq, "enable.auto.commit", "false", "kmig", false);
     kv_list_add(&creq, "enable.auto.offset.store", "false", "kmig", false);
@@ -156,8 +172,10 @@ static int mirror_connect(mirror_t *m, char *err, size_t errsz) {
                 "kmig.isolation.level", false);
     /* Producer: idempotent, ordered, never gives up on a record by itself. */
     kv_list_add(&pdef, "linger.ms", "5", "kmig default", false);
-    kv_list_add(&pdef, "batch.size", "1000000", "kmig default", false);
-    kv_list_add(&pdef, "queue.buffering.max.kbytes", "32768", "kmig default", false);
+    kv_list_add(&pdef, "batch.size", "524288", "kmig default", false);
+    kv_list_add(&pdef, "queue.buffering.max.kbytes", "12288", "kmig default", false);
+    /* Records stay in the consumed messages until delivered: no copies. */
+    kv_list_add(&pdef, "message.copy.max.bytes", "0", "kmig default", false);
     kv_list_add(&pdef, "message.timeout.ms", "0", "kmig default", false);
     kv_list_add(&preq, "enable.idempotence", "true", "kmig", false);
     kv_list_add(&preq, "acks", "all", "kmig", false);
