@@ -59,6 +59,9 @@ typedef struct mpart {
     int64_t latency_max_ms, latency_sum_ms, latency_n; /* since the last scrape */
     int64_t tgt_base;    /* target end offset when copying started in this run, -1 unknown */
     bool failed;         /* a record could not be delivered: nothing more is mapped */
+    /* Source offsets delivered without a target offset (see place_unknown). */
+    int64_t *unknown;
+    size_t nunknown, unknown_cap;
 } mpart_t;
 
 typedef struct mtopic {
@@ -101,6 +104,7 @@ struct mirror {
     volatile sig_atomic_t stop;
     bool fail, data_loss, shutting_down;
     int64_t resend_estimate, lost_total, map_errors, produce_errors;
+    int unknown_parts; /* partitions with records delivered without offsets */
     int64_t now_ms; /* wall clock, refreshed per loop iteration */
     http_server_t *http;
 };
@@ -261,11 +265,61 @@ static void map_flush(mirror_t *m) {
 
 /* ------------------------------------------------------- the copy loop */
 
+/* librdkafka reports a retried batch that the broker had already written
+ * (DUPLICATE_SEQUENCE_NUMBER) as delivered without an offset. Those records
+ * sit right after the last mapped one, in order, unless someone else wrote
+ * to the partition in between: so when the next known target offset `next`
+ * (a later delivery, or the partition's end once nothing is in flight) is
+ * exactly the map's next target offset plus their count, they are placed
+ * there. Otherwise the partition stops (a restart re-pairs them from the
+ * target's records by digest). */
+static void place_unknown(mirror_t *m, mtopic_t *t, int32_t partition, int64_t next) {
+    mpart_t *p = &t->parts[partition];
+    int64_t at = offset_map_tgt_next(p->map);
+    bool fits = at >= 0 && next - at == (int64_t)p->nunknown;
+    for (size_t i = 0; fits && i < p->nunknown; i++)
+        fits = offset_map_add(p->map, p->unknown[i], at + (int64_t)i) == 0;
+    if (fits) {
+        log_warn("%s [%d]: %zu record(s) the target acknowledged without offsets (a retried "
+                 "batch it had already written) placed at target offsets %" PRId64 "..%" PRId64,
+                 t->name, partition, p->nunknown, at, next - 1);
+    } else {
+        log_error("%s [%d]: %zu record(s) from source offset %" PRId64 " were acknowledged "
+                  "without target offsets and cannot be placed (the target's next offset is %" PRId64
+                  ", the map's %" PRId64 "): stopping this partition; a restart re-pairs them "
+                  "from the target's records",
+                  t->name, partition, p->nunknown, p->unknown[0], next, at);
+        p->failed = true;
+        m->fail = true;
+    }
+    p->nunknown = 0;
+}
+
+static void part_try_cover(mpart_t *p);
+
+/* Unknown offsets at the end of a partition's deliveries: its end offset on
+ * the target tells where they are (main loop; rare). */
+static void place_unknown_tails(mirror_t *m) {
+    for (size_t i = 0; m->unknown_parts && i < m->ntopics; i++) {
+        mtopic_t *t = m->topics_v[i];
+        for (int32_t p = 0; p < t->nparts; p++) {
+            mpart_t *mp = &t->parts[p];
+            int64_t lo, hi;
+            if (!mp->nunknown || mp->inflight || mp->failed) continue;
+            if (rd_kafka_query_watermark_offsets(m->producer, t->target, p, &lo, &hi, 5000))
+                continue; /* asked again on the next loop */
+            place_unknown(m, t, p, hi);
+            m->unknown_parts--;
+            part_try_cover(mp);
+        }
+    }
+}
+
 /* When nothing is in flight, extends the map over source offsets that hold
  * no record up to where the consumer has been: the end of the partition, or
  * the first offset after a range reported as lost. */
 static void part_try_cover(mpart_t *p) {
-    if (p->inflight || p->failed) return;
+    if (p->inflight || p->failed || p->nunknown) return;
     int64_t to = p->eof_offset > p->loss_cover ? p->eof_offset : p->loss_cover;
     if (to < 0) return;
     if (offset_map_count(p->map) == 0) offset_map_begin(p->map, to);
@@ -296,22 +350,27 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
         }
         p->failed = true;
     } else if (!p->failed) {
-        if (dm->offset < 0) {
-            /* librdkafka reports a retried batch the broker had already
-             * written (DUPLICATE_SEQUENCE_NUMBER) as delivered, offset unknown. */
-            log_error("%s [%d]: the target acknowledged source offset %" PRId64
-                      " without its offset (a retry of a batch it had already written); "
-                      "stopping this partition: a restart pairs it from the target's records",
-                      t->name, dm->partition, src->offset);
-            p->failed = true;
-            m->fail = true;
+        if (dm->offset < 0) { /* place_unknown() finds its target offset later */
+            if (!p->nunknown) m->unknown_parts++;
+            if (p->nunknown == p->unknown_cap) {
+                p->unknown_cap = p->unknown_cap ? 2 * p->unknown_cap : 64;
+                p->unknown = xrealloc(p->unknown, p->unknown_cap * sizeof *p->unknown);
+            }
+            p->unknown[p->nunknown++] = src->offset;
+        } else if (p->nunknown) {
+            m->unknown_parts--;
+            place_unknown(m, t, dm->partition, dm->offset);
+        }
+        if (p->failed || dm->offset < 0) {
+            /* mapped later, or nothing more is mapped */
         } else if (offset_map_add(p->map, src->offset, dm->offset)) {
             log_error("%s [%d]: delivery out of order (source %" PRId64 " -> target %" PRId64
                       "); stopping this partition",
                       t->name, dm->partition, src->offset, dm->offset);
             p->failed = true;
             m->fail = true;
-        } else {
+        }
+        if (!p->failed) {
             p->records++;
             p->bytes += (int64_t)(src->len + src->key_len);
             int64_t lat = m->now_ms - rd_kafka_message_timestamp(src, NULL);
@@ -982,6 +1041,7 @@ int mirror_run(mirror_t *m) {
         m->now_ms = clock_wall_ms();
         if (n > 0) handle_batch(m, msgs, n);
         rd_kafka_poll(m->producer, 0);
+        if (m->unknown_parts) place_unknown_tails(m);
         int64_t now = clock_mono_ms();
         if (now >= next_flush) {
             map_flush(m);
@@ -1056,7 +1116,10 @@ void mirror_destroy(mirror_t *m) {
     groups_destroy(m->groups);
     for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
-        for (int32_t p = 0; p < t->nparts; p++) offset_map_destroy(t->parts[p].map);
+        for (int32_t p = 0; p < t->nparts; p++) {
+            offset_map_destroy(t->parts[p].map);
+            free(t->parts[p].unknown);
+        }
         if (t->src_rkt) rd_kafka_topic_destroy(t->src_rkt);
         if (t->tgt_rkt) rd_kafka_topic_destroy(t->tgt_rkt);
         free(t->parts);
