@@ -265,10 +265,13 @@ static void map_flush(mirror_t *m) {
 
 /* ------------------------------------------------------- the copy loop */
 
-/* librdkafka reports a retried batch that the broker had already written
- * (DUPLICATE_SEQUENCE_NUMBER) as delivered without an offset. Those records
- * sit right after the last mapped one, in order, unless someone else wrote
- * to the partition in between: so when the next known target offset `next`
+/* librdkafka reports records delivered without an offset when a retried
+ * batch was already written (DUPLICATE_SEQUENCE_NUMBER), or when a failed
+ * batch must have been written because a later sequence was acknowledged
+ * (true of real brokers; not of the librdkafka mock, which checks sequences
+ * only for transactional producers). Those records sit right after the
+ * last mapped one, in order, unless someone else wrote to the partition in
+ * between: so when the next known target offset `next`
  * (a later delivery, or the partition's end once nothing is in flight) is
  * exactly the map's next target offset plus their count, they are placed
  * there. Otherwise the partition stops (a restart re-pairs them from the
@@ -280,8 +283,8 @@ static void place_unknown(mirror_t *m, mtopic_t *t, int32_t partition, int64_t n
     for (size_t i = 0; fits && i < p->nunknown; i++)
         fits = offset_map_add(p->map, p->unknown[i], at + (int64_t)i) == 0;
     if (fits) {
-        log_warn("%s [%d]: %zu record(s) the target acknowledged without offsets (a retried "
-                 "batch it had already written) placed at target offsets %" PRId64 "..%" PRId64,
+        log_warn("%s [%d]: %zu record(s) the target acknowledged without offsets placed at "
+                 "target offsets %" PRId64 "..%" PRId64,
                  t->name, partition, p->nunknown, at, next - 1);
     } else {
         log_error("%s [%d]: %zu record(s) from source offset %" PRId64 " were acknowledged "
