@@ -15,6 +15,7 @@
 #include "core/sbuf.h"
 #include "kafka/kacl.h"
 #include "kafka/kadmin.h"
+#include "kafka/kplan.h"
 #include "mirror/name_filter.h"
 #include "mirror/naming.h"
 #include "plan/plan.h"
@@ -265,25 +266,14 @@ static void acls_sync(topic_manager_t *m) {
         log_warn("ACL sync: %s", p->warnings[i]);
     m->acl_warned = true;
     if (!p->n) goto out;
-    inv_acl_t *acls = xcalloc(p->n, sizeof *acls);
-    char **errors = xcalloc(p->n, sizeof *errors);
-    for (size_t i = 0; i < p->n; i++) acls[i] = p->items[i].acl; /* borrowed */
-    size_t done = 0;
-    if (kacl_create(m->tadmin, acls, p->n, errors, f->admin_timeout_ms, err, sizeof err)) {
-        log_warn("ACL sync: %s", err);
-    } else {
-        for (size_t i = 0; i < p->n; i++) {
-            if (errors[i])
-                log_warn("ACL sync: %s %s on %s %s: %s", acls[i].principal, acls[i].operation,
-                         acls[i].resource_type, acls[i].resource_name, errors[i]);
-            else
-                done++;
-            free(errors[i]);
-        }
+    size_t failed = kplan_apply(p, m->tadmin, f->admin_timeout_ms);
+    for (size_t i = 0; i < p->n; i++) {
+        const inv_acl_t *a = &p->items[i].acl;
+        if (p->items[i].error)
+            log_warn("ACL sync: %s %s on %s %s: %s", a->principal, a->operation,
+                     a->resource_type, a->resource_name, p->items[i].error);
     }
-    if (done) log_info("ACL sync: created %zu binding(s) on the target", done);
-    free(errors);
-    free(acls);
+    if (failed < p->n) log_info("ACL sync: created %zu binding(s) on the target", p->n - failed);
 out:
     plan_destroy(p);
     inventory_destroy(src);
