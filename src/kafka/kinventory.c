@@ -135,7 +135,8 @@ static void sizes_collect(const kinventory_opts_t *o, rd_kafka_t *reader, invent
                           const rd_kafka_topic_partition_list_t *lo,
                           const rd_kafka_topic_partition_list_t *hi) {
     rd_kafka_queue_t *q = rd_kafka_queue_new(reader);
-    strmap_t *topics = strmap_new(); /* name -> inv_topic_t* */
+    strmap_t *topics = strmap_new(); /* name -> index + 1 into inv->topics */
+    strmap_t *started = strmap_new(); /* "topic:partition" -> started_t* */
     int64_t *bytes = xcalloc(inv->ntopics + 1, sizeof *bytes),
             *count = xcalloc(inv->ntopics + 1, sizeof *count);
     typedef struct {
@@ -162,6 +163,9 @@ static void sizes_collect(const kinventory_opts_t *o, rd_kafka_t *reader, invent
         s->end = h->offset;
         s->last = from - 1;
         s->topic = (size_t)strmap_get(topics, h->topic) - 1;
+        char key[320];
+        snprintf(key, sizeof key, "%s:%d", h->topic, h->partition);
+        strmap_put(started, key, s);
         rd_kafka_consume_start_queue(s->rkt, h->partition, from, q);
         open++;
     }
@@ -172,8 +176,11 @@ static void sizes_collect(const kinventory_opts_t *o, rd_kafka_t *reader, invent
         for (ssize_t k = 0; k < n; k++) {
             rd_kafka_message_t *m = msgs[k];
             started_t *s = NULL;
-            for (size_t j = 0; j < nst && !s; j++)
-                if (st[j].partition == m->partition && m->rkt == st[j].rkt) s = &st[j];
+            if (m->rkt) { /* NULL on errors not about a partition */
+                char key[320];
+                snprintf(key, sizeof key, "%s:%d", rd_kafka_topic_name(m->rkt), m->partition);
+                s = strmap_get(started, key);
+            }
             if (s && !m->err && s->last < s->end - 1) {
                 inv_topic_t *t = &inv->topics[s->topic];
                 size_t sz = m->len + m->key_len;
@@ -209,6 +216,7 @@ static void sizes_collect(const kinventory_opts_t *o, rd_kafka_t *reader, invent
     free(bytes);
     free(count);
     strmap_destroy(topics);
+    strmap_destroy(started);
     rd_kafka_queue_destroy(q);
 }
 
