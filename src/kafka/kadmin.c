@@ -57,7 +57,13 @@ void kitems_clear(kitem_t *items, size_t n) {
 
 rd_kafka_event_t *kadmin_wait(rd_kafka_queue_t *q, int timeout_ms, char *err, size_t errsz,
                                      const char *what) {
+    return kadmin_wait_code(q, timeout_ms, NULL, err, errsz, what);
+}
+
+rd_kafka_event_t *kadmin_wait_code(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_resp_err_t *code,
+                                   char *err, size_t errsz, const char *what) {
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 2000);
+    if (code) *code = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
     if (!ev) {
         snprintf(err, errsz, "%s: no answer within %d ms (the broker may not support the admin API)",
                  what, timeout_ms);

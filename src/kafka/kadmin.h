@@ -76,6 +76,10 @@ void kitems_clear(kitem_t *items, size_t n);
  * a failed call's error. */
 rd_kafka_event_t *kadmin_wait(rd_kafka_queue_t *q, int timeout_ms, char *err, size_t errsz,
                               const char *what);
+/* The same, also giving the failed call's error code in *code (NO_ERROR with
+ * an event; __TIMED_OUT without an answer). */
+rd_kafka_event_t *kadmin_wait_code(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_resp_err_t *code,
+                                   char *err, size_t errsz, const char *what);
 
 /* Creates a compacted one-partition internal topic if it does not exist.
  * Returns 0 when it exists or was created, -1 with err otherwise (a target

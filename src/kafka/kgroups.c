@@ -98,11 +98,6 @@ static void kgroups_results(const rd_kafka_group_result_t **gr, size_t n, kgroup
     }
 }
 
-static int kgroups_committed_once(rd_kafka_t *rk, const char *group,
-                                  const kgroup_offsets_t *parts, int timeout_ms,
-                                  kgroup_offsets_t *out, rd_kafka_resp_err_t *busy, char *err,
-                                  size_t errsz);
-
 /* Errors a group coordinator gives while it starts, moves or loads its
  * partition of __consumer_offsets: worth asking again. */
 static bool coordinator_busy(rd_kafka_resp_err_t e) {
@@ -111,33 +106,19 @@ static bool coordinator_busy(rd_kafka_resp_err_t e) {
            e == RD_KAFKA_RESP_ERR_NOT_COORDINATOR;
 }
 
-int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t *parts,
-                      int timeout_ms, kgroup_offsets_t *out, char *err, size_t errsz) {
-    int64_t deadline = clock_mono_ms() + timeout_ms;
-    for (;;) {
-        rd_kafka_resp_err_t busy = RD_KAFKA_RESP_ERR_NO_ERROR;
-        int rc = kgroups_committed_once(rk, group, parts, timeout_ms, out, &busy, err, errsz);
-        if (rc == 0) return 0;
-        kgroup_offsets_clear(out);
-        if (!coordinator_busy(busy) || clock_mono_ms() + 500 >= deadline) return -1;
-        clock_sleep_ms(500);
-    }
+/* After a failure with `code`: true, having waited, when the coordinator was
+ * busy and there is time left before `deadline` to ask again. */
+static bool coordinator_retry(rd_kafka_resp_err_t code, int64_t deadline) {
+    if (!coordinator_busy(code) || clock_mono_ms() + 500 >= deadline) return false;
+    clock_sleep_ms(500);
+    return true;
 }
 
-rd_kafka_t *kgroups_admin_new(const char *name, const kv_list_t *settings, char *err,
-                              size_t errsz) {
-    kv_list_t req = {0};
-    kv_list_add(&req, "group.id", "kmig-group-admin", "kmig", false);
-    kclient_opts_t o = {.type = RD_KAFKA_CONSUMER, .name = name, .settings = settings,
-                        .required = &req};
-    rd_kafka_t *rk = kclient_new(&o, err, errsz);
-    kv_list_clear(&req);
-    return rk;
-}
-
+/* One ListConsumerGroupOffsets call; *code gets the call's or the group's
+ * error code. */
 static int kgroups_committed_once(rd_kafka_t *rk, const char *group,
                                   const kgroup_offsets_t *parts, int timeout_ms,
-                                  kgroup_offsets_t *out, rd_kafka_resp_err_t *busy, char *err,
+                                  kgroup_offsets_t *out, rd_kafka_resp_err_t *code, char *err,
                                   size_t errsz) {
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < parts->n; i++)
@@ -150,7 +131,8 @@ static int kgroups_committed_once(rd_kafka_t *rk, const char *group,
     rd_kafka_AdminOptions_t *o =
         kgroups_options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_ms);
     rd_kafka_ListConsumerGroupOffsets(rk, &req, 1, o, q);
-    rd_kafka_event_t *ev = kadmin_wait(q, timeout_ms, err, errsz, "ListConsumerGroupOffsets");
+    rd_kafka_event_t *ev =
+        kadmin_wait_code(q, timeout_ms, code, err, errsz, "ListConsumerGroupOffsets");
     int rc = -1;
     if (ev) {
         size_t n;
@@ -160,7 +142,7 @@ static int kgroups_committed_once(rd_kafka_t *rk, const char *group,
         if (ge) {
             snprintf(err, errsz, "ListConsumerGroupOffsets %s: %s", group,
                      rd_kafka_error_string(ge));
-            *busy = rd_kafka_error_code(ge);
+            *code = rd_kafka_error_code(ge);
         } else {
             if (all) { /* every committed partition, in the broker's order */
                 const rd_kafka_topic_partition_list_t *p =
@@ -181,8 +163,33 @@ static int kgroups_committed_once(rd_kafka_t *rk, const char *group,
     return rc;
 }
 
-int kgroups_alter(rd_kafka_t *rk, const char *group, kgroup_offsets_t *offsets, int timeout_ms,
-                  char *err, size_t errsz) {
+int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t *parts,
+                      int timeout_ms, kgroup_offsets_t *out, char *err, size_t errsz) {
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    for (;;) {
+        rd_kafka_resp_err_t code;
+        if (kgroups_committed_once(rk, group, parts, timeout_ms, out, &code, err, errsz) == 0)
+            return 0;
+        kgroup_offsets_clear(out);
+        if (!coordinator_retry(code, deadline)) return -1;
+    }
+}
+
+rd_kafka_t *kgroups_admin_new(const char *name, const kv_list_t *settings, char *err,
+                              size_t errsz) {
+    kv_list_t req = {0};
+    kv_list_add(&req, "group.id", "kmig-group-admin", "kmig", false);
+    kclient_opts_t o = {.type = RD_KAFKA_CONSUMER, .name = name, .settings = settings,
+                        .required = &req};
+    rd_kafka_t *rk = kclient_new(&o, err, errsz);
+    kv_list_clear(&req);
+    return rk;
+}
+
+/* One AlterConsumerGroupOffsets call; *code as for kgroups_committed_once. */
+static int kgroups_alter_once(rd_kafka_t *rk, const char *group, kgroup_offsets_t *offsets,
+                              int timeout_ms, rd_kafka_resp_err_t *code, char *err,
+                              size_t errsz) {
     rd_kafka_topic_partition_list_t *tp = kgroups_tplist(offsets, true);
     rd_kafka_AlterConsumerGroupOffsets_t *req = rd_kafka_AlterConsumerGroupOffsets_new(group, tp);
     rd_kafka_topic_partition_list_destroy(tp);
@@ -190,7 +197,8 @@ int kgroups_alter(rd_kafka_t *rk, const char *group, kgroup_offsets_t *offsets, 
     rd_kafka_AdminOptions_t *o =
         kgroups_options(rk, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout_ms);
     rd_kafka_AlterConsumerGroupOffsets(rk, &req, 1, o, q);
-    rd_kafka_event_t *ev = kadmin_wait(q, timeout_ms, err, errsz, "AlterConsumerGroupOffsets");
+    rd_kafka_event_t *ev =
+        kadmin_wait_code(q, timeout_ms, code, err, errsz, "AlterConsumerGroupOffsets");
     int rc = -1;
     if (ev) {
         size_t n;
@@ -199,6 +207,7 @@ int kgroups_alter(rd_kafka_t *rk, const char *group, kgroup_offsets_t *offsets, 
         const rd_kafka_error_t *ge = n ? rd_kafka_group_result_error(gr[0]) : NULL;
         if (ge) {
             snprintf(err, errsz, "%s: %s", rd_kafka_error_name(ge), rd_kafka_error_string(ge));
+            *code = rd_kafka_error_code(ge);
         } else {
             kgroups_results(gr, n, offsets, false);
             rc = 0;
@@ -209,6 +218,16 @@ int kgroups_alter(rd_kafka_t *rk, const char *group, kgroup_offsets_t *offsets, 
     rd_kafka_AdminOptions_destroy(o);
     rd_kafka_queue_destroy(q);
     return rc;
+}
+
+int kgroups_alter(rd_kafka_t *rk, const char *group, kgroup_offsets_t *offsets, int timeout_ms,
+                  char *err, size_t errsz) {
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    for (;;) {
+        rd_kafka_resp_err_t code;
+        if (kgroups_alter_once(rk, group, offsets, timeout_ms, &code, err, errsz) == 0) return 0;
+        if (!coordinator_retry(code, deadline)) return -1;
+    }
 }
 
 int kgroups_describe(rd_kafka_t *rk, const char *group, int timeout_ms, char *state,

@@ -50,7 +50,8 @@ rd_kafka_t *kgroups_admin_new(const char *name, const kv_list_t *settings, char 
 /* Committed offsets of `group` for the partitions in `parts` (their offsets
  * are ignored); fills out in the same order. An empty `parts` asks for every
  * partition the group has committed. Asks again while the group coordinator
- * is loading or moving, until timeout_ms. On failure out is left empty.
+ * is loading or moving (whether the call or the group reports it), until
+ * timeout_ms. On failure out is left empty.
  * `rk` from kgroups_admin_new(). */
 int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t *parts,
                       int timeout_ms, kgroup_offsets_t *out, char *err, size_t errsz);
@@ -58,7 +59,8 @@ int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t 
 /* Commits offsets for `group` (AlterConsumerGroupOffsets); per-partition
  * outcomes go to the items' error fields of `offsets`. Returns -1 only when
  * the call failed as a whole; err is then "CODE_NAME: description" (e.g.
- * UNKNOWN_MEMBER_ID when the group has active members). */
+ * UNKNOWN_MEMBER_ID when the group has active members). Like
+ * kgroups_committed(), asks again while the coordinator loads or moves. */
 int kgroups_alter(rd_kafka_t *rk, const char *group, kgroup_offsets_t *offsets, int timeout_ms,
                   char *err, size_t errsz);
 
