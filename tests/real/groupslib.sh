@@ -6,7 +6,8 @@
 #
 #   groups_config FILE TAG TOPICS GROUPS [LINE...]
 #                         kmig/MM2 config srcTAG -> tgtTAG (aliases sTAG, tTAG):
-#                         identity names, group sync on, 1 s intervals
+#                         identity names, group sync on, 1 s intervals; with
+#                         GROUPS_SOURCE=ALIAS=BOOTSTRAP, that source instead
 #   field OUT KEY         value of KEY=VALUE in a consume/committed output
 #                         (KEY like first[0]; empty if absent)
 #   offsets_json FILE CONFIG [ARGS...]
@@ -30,16 +31,17 @@
 command -v jq >/dev/null || fail "jq not found (scripts/setup.sh installs it)"
 
 groups_config() {
-    local file=$1 tag=$2 topics=$3 groups=$4 src tgt
+    local file=$1 tag=$2 topics=$3 groups=$4 s=s$tag src tgt
     shift 4
-    src=KMIG_REAL_SRC_$tag; src=${!src}
+    src=KMIG_REAL_SRC_$tag; src=${!src:-}
+    if [ -n "${GROUPS_SOURCE:-}" ]; then s=${GROUPS_SOURCE%%=*} src=${GROUPS_SOURCE#*=}; fi
     tgt=KMIG_REAL_TGT_$tag; tgt=${!tgt}
     {
-        echo "clusters = s$tag, t$tag"
-        echo "s$tag.bootstrap.servers = $src"
+        echo "clusters = $s, t$tag"
+        echo "$s.bootstrap.servers = $src"
         echo "t$tag.bootstrap.servers = $tgt"
-        echo "s$tag->t$tag.enabled = true"
-        echo "s$tag->t$tag.topics = $topics"
+        echo "$s->t$tag.enabled = true"
+        echo "$s->t$tag.topics = $topics"
         echo "replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPolicy"
         echo "replication.factor = 1"
         echo "offset-syncs.topic.replication.factor = 1"

@@ -27,21 +27,7 @@ check_version() {
     topic=$(unique_name mg$tag)
     pfx=$(unique_name g$tag)
     cfg=$T/mm2-$tag.properties
-    cat >"$cfg" <<PROPS
-clusters = legacy, t$tag
-legacy.bootstrap.servers = $src
-t$tag.bootstrap.servers = $tgt
-legacy->t$tag.enabled = true
-legacy->t$tag.topics = $topic
-replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPolicy
-replication.factor = 1
-offset-syncs.topic.replication.factor = 1
-checkpoints.topic.replication.factor = 1
-groups = $pfx-member, $pfx-picked
-emit.checkpoints.interval.seconds = 1
-sync.group.offsets.enabled = true
-sync.group.offsets.interval.seconds = 1
-PROPS
+    GROUPS_SOURCE=legacy=$src groups_config "$cfg" "$tag" "$topic" "$pfx-member, $pfx-picked"
 
     "$KAFKA_SH" topics legacy --create --topic "$topic" --partitions "$P" --replication-factor 1 >/dev/null
     wait_for "'$TESTKIT' count --bootstrap '$src' --topic '$topic' | grep -qx total=0" 30
