@@ -169,6 +169,10 @@ void offset_map_mark_clean(offset_map_t *map) {
     map->dirty_from = map->n;
 }
 
+void offset_map_mark_dirty_from(offset_map_t *map, size_t i) {
+    if (i < map->n) mark_dirty(map, i);
+}
+
 /* A segment on its own is well-formed (the rules offset_map_add() keeps). */
 static bool seg_valid(const offset_seg_t *s) {
     if (s->src_start < 0 || s->count < 0 || s->src_end < s->src_start ||

@@ -102,6 +102,8 @@ const offset_seg_t *offset_map_at(const offset_map_t *map, size_t i); /* NULL wh
  * final versions of all before it, so a reloaded map has no hole). */
 size_t offset_map_dirty_from(const offset_map_t *map);
 void offset_map_mark_clean(offset_map_t *map);
+/* Marks segments from index i on dirty again (their write failed). */
+void offset_map_mark_dirty_from(offset_map_t *map, size_t i);
 
 /* Inserts or replaces (same src_start) a segment read back from storage.
  * Later versions of a segment only grow (same tgt_start unless it had no
