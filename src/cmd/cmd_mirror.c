@@ -26,7 +26,7 @@
 #define STOP_GRACE_S 4
 
 static mirror_t *running;
-static atomic_int signals_seen;
+static atomic_int signals_seen, run_done, final_rc;
 static sem_t signal_sem;
 
 static void on_signal(int sig) {
@@ -36,11 +36,14 @@ static void on_signal(int sig) {
     sem_post(&signal_sem);
 }
 
-/* Waits for the first signal, then gives the engine STOP_GRACE_S seconds
- * (less after a second signal) to finish before exiting the process. */
+/* Waits for the first signal, or the end of the run, then gives the engine
+ * STOP_GRACE_S seconds (less after a second signal) to finish before exiting
+ * the process with the run's status (0 when stopped by a signal).
+ * librdkafka 2.0.2 may never finish destroying a consumer whose topic was
+ * deleted, and closing one with 24,000 partitions takes ~10 s. */
 static void *stop_watchdog(void *arg) {
     (void)arg;
-    while (sem_wait(&signal_sem) && !atomic_load(&signals_seen))
+    while (sem_wait(&signal_sem) && !atomic_load(&signals_seen) && !atomic_load(&run_done))
         ;
     int64_t deadline = clock_mono_ms() + STOP_GRACE_S * 1000;
     for (;;) {
@@ -53,7 +56,7 @@ static void *stop_watchdog(void *arg) {
              "last offset map update missed, or counts it as re-sent)",
              STOP_GRACE_S);
     fflush(stdout);
-    _exit(KMIG_EXIT_OK);
+    _exit(atomic_load(&final_rc));
     return NULL;
 }
 
@@ -162,13 +165,17 @@ int cmd_mirror(int argc, char **argv) {
         log_error("--summary-json: %s", err);
         if (rc == KMIG_EXIT_OK) rc = KMIG_EXIT_FAIL;
     }
-    mirror_destroy(m);
-    running = NULL;
     printf("kmig mirror %s -> %s: copied %" PRId64 " records (%.1f MB) in %d topics, %d "
            "partitions; may have re-sent %" PRId64 " (recovered %" PRId64 "); lost %" PRId64
            "; exit %d\n",
            cf.flow->source, cf.flow->target, st.records, (double)st.bytes / 1e6, st.topics,
            st.partitions, st.resend_estimate, st.recovered, st.lost, rc);
+    fflush(stdout);
+    atomic_store(&final_rc, rc);
+    atomic_store(&run_done, 1);
+    sem_post(&signal_sem);
+    running = NULL;
+    mirror_destroy(m);
     cmd_flow_clear(&cf);
     return rc;
 }

@@ -737,11 +737,10 @@ static void parts_gone(mirror_t *m, mtopic_t *t, int32_t from, const char *why) 
                            : "; stopping (set kmig.on.data.loss=continue or "
                              "--continue-on-data-loss to go on)");
     }
-    if (l->cnt) {
-        rd_kafka_error_t *e = rd_kafka_incremental_unassign(m->consumer, l);
-        if (e) rd_kafka_error_destroy(e);
-        if (!go_on) m->data_loss = true;
-    }
+    /* The consumer keeps them assigned: librdkafka 2.0.2 does not finish
+     * destroying a consumer that unassigned partitions of a deleted topic. Their
+     * records, if the topic comes back, are dropped (state not copying). */
+    if (l->cnt && !go_on) m->data_loss = true;
     rd_kafka_topic_partition_list_destroy(l);
 }
 
@@ -1090,11 +1089,18 @@ void mirror_destroy(mirror_t *m) {
     }
     free(m->topics_v);
     if (m->map_rkt) rd_kafka_topic_destroy(m->map_rkt);
-    if (m->cq) rd_kafka_queue_destroy(m->cq);
     if (m->consumer) {
+        /* Events still queued hold partition references: librdkafka's
+         * destroy waits for them forever (seen after a topic was deleted). */
+        rd_kafka_assign(m->consumer, NULL);
+        for (rd_kafka_message_t *msg; m->cq && (msg = rd_kafka_consume_queue(m->cq, 0));)
+            rd_kafka_message_destroy(msg);
+        if (m->cq) rd_kafka_queue_destroy(m->cq);
         rd_kafka_consumer_close(m->consumer);
         rd_kafka_destroy(m->consumer);
         log_debug("stopping: consumer closed");
+    } else if (m->cq) {
+        rd_kafka_queue_destroy(m->cq);
     }
     if (m->producer) rd_kafka_destroy(m->producer);
     if (m->sadmin) rd_kafka_destroy(m->sadmin);
