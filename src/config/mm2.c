@@ -304,6 +304,22 @@ static const char *alias_prefix(const mm2_t *m, const char *key) {
     return best;
 }
 
+/* The alias a cluster-scoped key `<alias>.<key>` belongs to, or NULL. When
+ * aliases are dotted prefixes of each other (`a` and `a.b`), `<alias>.bootstrap.servers`
+ * of a listed alias belongs to that alias (every alias needs it, and load_clusters()
+ * reads it by that exact name); any other key belongs to the longest alias it
+ * starts with. */
+static const char *key_cluster(const mm2_t *m, const char *key) {
+    static const char suffix[] = ".bootstrap.servers";
+    size_t n = strlen(key), sn = sizeof suffix - 1;
+    if (n > sn && strcmp(key + n - sn, suffix) == 0) {
+        for (size_t i = 0; i < m->n_aliases; i++)
+            if (strlen(m->aliases[i]) == n - sn && strncmp(key, m->aliases[i], n - sn) == 0)
+                return m->aliases[i];
+    }
+    return alias_prefix(m, key);
+}
+
 static void alias_list(const mm2_t *m, sbuf_t *b) {
     for (size_t i = 0; i < m->n_aliases; i++)
         sbuf_printf(b, "%s%s", i ? ", " : "", m->aliases[i]);
@@ -803,7 +819,7 @@ static bool inherited(const char *k) {
 /* The Java key that entry `key` sets for the clients of `role` of `alias`. */
 static const char *client_key_of(const mm2_t *m, const char *key, const char *alias,
                                  const char *role, int *level) {
-    const char *scope = alias_prefix(m, key);
+    const char *scope = key_cluster(m, key);
     if (scope && strcmp(scope, alias) == 0) {
         const char *k = key + strlen(alias) + 1;
         size_t rl = strlen(role);
@@ -1097,8 +1113,13 @@ int mm2_client_settings(mm2_t *m, const char *alias, mm2_client_t role, kv_list_
     qsort(c.r, c.n, sizeof *c.r, by_order);
     int rc = 0;
     const resolved_t *b = ctx_find(&c, "bootstrap.servers");
-    char *hosts = b->level == 3 ? join_hosts(b->entry->value) : xstrdup(mm2_bootstrap(m, alias));
-    if (hosts) {
+    char *hosts = !b ? NULL
+                  : b->level == 3 ? join_hosts(b->entry->value)
+                                  : xstrdup(mm2_bootstrap(m, alias));
+    if (!b) {
+        snprintf(err, errsz, "no bootstrap.servers applies to cluster '%s'", alias);
+        rc = -1;
+    } else if (hosts) {
         emit(&c, b, "bootstrap.servers", hosts);
     } else {
         bad_value(b->entry, "lists no host:port pairs", err, errsz);
@@ -1131,7 +1152,7 @@ static key_kind_t classify(const mm2_t *m, const char *key) {
         free(src);
         return rest ? mm2_key_kind(rest) : KEY_UNKNOWN;
     }
-    const char *alias = alias_prefix(m, key);
+    const char *alias = key_cluster(m, key);
     if (alias) {
         const char *k = key + strlen(alias) + 1;
         if (role_scoped(k)) k = strchr(k, '.') + 1;
