@@ -14,6 +14,7 @@
 #include "config/mm2.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1058,12 +1059,14 @@ static int client_translate(client_ctx_t *c, const resolved_t *r) {
         strlist_free(&l);
     } else if (strcmp(k, "buffer.memory") == 0) {
         char *end;
+        errno = 0;
         long long bytes = strtoll(v, &end, 10);
-        if (!*v || *end || bytes < 0) {
-            bad_value(r->entry, "is not a number of bytes", c->err, c->errsz);
+        if (!*v || *end || bytes < 0 || errno == ERANGE) {
+            bad_value(r->entry, "is not a number of bytes (0 to 9223372036854775807)", c->err,
+                      c->errsz);
             rc = -1;
         } else {
-            long long kb = (bytes + 1023) / 1024;
+            long long kb = bytes / 1024 + (bytes % 1024 != 0);
             char buf[32];
             snprintf(buf, sizeof buf, "%lld", kb < 1 ? 1 : kb > INT_MAX ? INT_MAX : kb);
             emit(c, r, "queue.buffering.max.kbytes", buf);

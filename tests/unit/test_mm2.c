@@ -559,9 +559,20 @@ static void test_client_translation(void) {
     done(m, p);
     m = load(TWO "b.producer.buffer.memory = 32MB\n", &p);
     CHECK_EQ_INT(mm2_client_settings(m, "b", MM2_CLIENT_PRODUCER, &l, err, sizeof err), -1);
-    CHECK_EQ_STR(err,
-                 "mm2.properties:4: b.producer.buffer.memory: '32MB' is not a number of bytes");
+    CHECK_EQ_STR(err, "mm2.properties:4: b.producer.buffer.memory: '32MB' is not a number of "
+                      "bytes (0 to 9223372036854775807)");
     CHECK_EQ_INT(l.n, 0);
+    done(m, p);
+    /* the largest long, and one beyond it (found by the fuzzer: the rounding overflowed) */
+    m = load(TWO "b.producer.buffer.memory = 9223372036854775807\n", &p);
+    CHECK_EQ_INT(mm2_client_settings(m, "b", MM2_CLIENT_PRODUCER, &l, err, sizeof err), 0);
+    CHECK_EQ_STR(kv_list_get(&l, "queue.buffering.max.kbytes"), "2147483647");
+    kv_list_clear(&l);
+    done(m, p);
+    m = load(TWO "b.producer.buffer.memory = 9223372036854775808\n", &p);
+    CHECK_EQ_INT(mm2_client_settings(m, "b", MM2_CLIENT_PRODUCER, &l, err, sizeof err), -1);
+    CHECK(contains(err, "mm2.properties:4: b.producer.buffer.memory: '9223372036854775808' is "
+                        "not a number of bytes"));
     done(m, p);
 }
 
