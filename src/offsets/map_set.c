@@ -84,7 +84,7 @@ static int map_set_cmp(const void *a, const void *b) {
 size_t map_set_count(const map_set_t *s) { return s->n; }
 
 map_entry_t *map_set_sorted(map_set_t *s, size_t i) {
-    if (!s->sorted) {
+    if (!s->sorted && s->n) { /* qsort wants a non-NULL array */
         qsort(s->v, s->n, sizeof *s->v, map_set_cmp);
         s->sorted = 1;
     }
