@@ -224,6 +224,9 @@ static const char *const CONFIG_PROPERTIES_EXCLUDE_DEFAULT =
     "message\\.timestamp\\.type, "
     "unclean\\.leader\\.election\\.enable";
 
+/* kmig.admin.timeout.ms at most an hour: callers add some seconds to it in an int. */
+#define ADMIN_TIMEOUT_MAX_MS 3600000
+
 static const char *const role_names[] = {"consumer", "producer", "admin"};
 
 struct mm2 {
@@ -681,7 +684,7 @@ static mm2_flow_t *flow_resolve(mm2_t *m, const char *src, const char *tgt, char
                  &f->offset_map_flush_ms, err, errsz) ||
         flow_isolation(m, f, err, errsz) || flow_data_loss(m, f, err, errsz) ||
         entry_int(flow_entry_or(m, f, "kmig.admin.timeout.ms", "admin.timeout.ms"), 10000, 1,
-                  INT_MAX, &f->admin_timeout_ms, err, errsz);
+                  ADMIN_TIMEOUT_MAX_MS, &f->admin_timeout_ms, err, errsz);
     if (rc) {
         flow_free(f);
         return NULL;

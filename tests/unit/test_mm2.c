@@ -410,6 +410,11 @@ static void test_value_errors(void) {
                       "read_committed, read_uncommitted"));
     e = load_error(TWO "a->b.kmig.on.data.loss = ignore\n");
     CHECK(contains(e, "a->b.kmig.on.data.loss: 'ignore' is not one of fail, continue"));
+    e = load_error(TWO "a->b.kmig.admin.timeout.ms = 2147483647\n");
+    CHECK(contains(e, "mm2.properties:4: a->b.kmig.admin.timeout.ms: '2147483647' is out of "
+                      "range (1 to 3600000)"));
+    e = load_error(TWO "admin.timeout.ms = 3600001\na->b.enabled = true\n");
+    CHECK(contains(e, "mm2.properties:4: admin.timeout.ms: '3600001' is out of range"));
     e = load_error(TWO "a->b.kmig.admin.timeout.ms = -5\n");
     CHECK(contains(e, "a->b.kmig.admin.timeout.ms: '-5' is out of range"));
     e = load_error(TWO "a->b.replication.policy.separator =   \n");
