@@ -103,5 +103,22 @@ static void test_sorted(void) {
     map_set_destroy(s);
 }
 
+/* Topic names longer than any fixed key buffer stay apart. */
+static void test_long_topics(void) {
+    char a[600], b[600];
+    memset(a, 'x', sizeof a - 1);
+    a[sizeof a - 1] = '\0';
+    memcpy(b, a, sizeof b);
+    b[sizeof b - 2] = 'y';
+    map_set_t *s = map_set_new();
+    add(s, a, 0, 0, 3, 0, 3);
+    add(s, b, 0, 0, 5, 0, 5);
+    CHECK_EQ_INT(map_set_count(s), 2);
+    CHECK_EQ_INT(map_set_conflicts(s), 0);
+    CHECK_EQ_INT(offset_map_src_next(map_set_get(s, a, 0)->map), 3);
+    CHECK_EQ_INT(offset_map_src_next(map_set_get(s, b, 0)->map), 5);
+    map_set_destroy(s);
+}
+
 UNIT_MAIN(UNIT_TEST(test_partitions_apart), UNIT_TEST(test_conflicts_counted), UNIT_TEST(test_take),
-          UNIT_TEST(test_sorted))
+          UNIT_TEST(test_sorted), UNIT_TEST(test_long_topics))
