@@ -3,7 +3,7 @@
  *     directory KMIG_FUZZ_CORPUS, as a unit test that fails when the corpus is
  *     empty; a crash or a sanitizer report fails the run;
  *   - with `--mutate N [SEED]`: N random mutations (byte flips, inserts, deletes,
- *     splices of corpus files and of MM2-ish tokens) of the corpus files, for
+ *     splices of corpus files and of MM2 and offset-map tokens) of the corpus files, for
  *     machines without clang's -fsanitize=fuzzer. Each input is written to
  *     `fuzz-last-input` first, so the one that crashed can be added to the corpus. */
 #include <dirent.h>
@@ -79,7 +79,10 @@ static void mutate(sbuf_t *b, const corpus_t *c) {
         "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" "
         "password=\"p\";",
         "ssl.truststore.location", "ssl.truststore.type=PEM", "ssl.keystore.location",
-        "buffer.memory", "\"", "'", "/*", "//", ";"};
+        "buffer.memory", "\"", "'", "/*", "//", ";",
+        /* offset-map records */
+        "9223372036854775807", "9223372036854775806", "\"count\":", "\"tgt_start\":",
+        "\"src_end\":", "{", "}", "\n--\n", ":0:"};
     size_t ops = 1 + rnd(8);
     for (size_t k = 0; k < ops; k++) {
         size_t at = b->len ? rnd(b->len + 1) : 0;
