@@ -93,6 +93,7 @@ int cmd_mirror(int argc, char **argv) {
     size_t nov = 0;
     bool stop_at_end = false;
     int progress_s = isatty(STDERR_FILENO) ? 5 : 30;
+    long long num;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:s:t:h", opts, NULL)) != -1) {
@@ -119,7 +120,11 @@ int cmd_mirror(int argc, char **argv) {
             break;
         case 'm': metrics = optarg; break;
         case 'J': summary = optarg; break;
-        case 'p': progress_s = atoi(optarg); break;
+        case 'p':
+            if (cmd_parse_int("mirror", "--progress", optarg, 0, 86400, &num))
+                return KMIG_EXIT_USAGE;
+            progress_s = (int)num;
+            break;
         case 'l':
             if (cmd_set_log_level("kmig mirror", optarg)) return KMIG_EXIT_USAGE;
             break;
