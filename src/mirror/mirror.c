@@ -97,6 +97,8 @@ struct mirror {
     int map_fail_rounds;  /* flush rounds in a row with a failed map write */
     bool map_failed_now;  /* a map write failed since the last flush */
     int unknown_parts;    /* partitions with records delivered without offsets */
+    int unstarted;        /* partitions added but not fetched yet (start_partitions) */
+    int64_t next_start;   /* monotonic ms of the next start_partitions attempt */
     int64_t now_ms;       /* wall clock, refreshed per loop iteration */
     sbuf_t errors;        /* error lines for the summary */
     size_t nerrors;
@@ -589,7 +591,9 @@ static void publish(mirror_t *m) {
             }
             msnap_part_t *sp = msnap_add(s, t->name, t->target, p, t->pub[p]);
             bool done = mpart_caught_up(mp);
-            sp->state = done ? "caught-up" : mpart_state_name(mp->state);
+            sp->state = done                                         ? "caught-up"
+                        : !mp->started && mp->state == MPART_COPYING ? "starting"
+                                                                     : mpart_state_name(mp->state);
             sp->records = mp->records;
             sp->bytes = mp->bytes;
             sp->lost = mp->lost;
@@ -728,6 +732,7 @@ static void parts_gone(mirror_t *m, mtopic_t *t, int32_t from, const char *why) 
     for (int32_t p = from; p < t->nparts; p++) {
         mpart_t *mp = &t->parts[p];
         if (mp->state != MPART_COPYING) continue;
+        if (!mp->started) m->unstarted--;
         mp->state = go_on ? MPART_REMOVED : MPART_DATA_LOSS;
         rd_kafka_topic_partition_list_add(l, t->name, p);
         mirror_error(m, "DATA LOSS: %s [%d]: %s; it was copied up to source offset %" PRId64
@@ -769,8 +774,7 @@ static int apply_ready(mirror_t *m) {
     }
     strmap_destroy(listed);
 
-    /* New partitions: their target end offsets, for recovery. */
-    rd_kafka_topic_partition_list_t *ends = rd_kafka_topic_partition_list_new(16);
+    /* New partitions: added now, started by start_partitions(). */
     for (size_t i = 0; i < n && !atomic_load(&m->stop); i++) {
         mtopic_t *t = strmap_get(m->topic_by_name, r[i].name);
         if (!t) t = topic_add(m, &r[i]);
@@ -796,37 +800,71 @@ static int apply_ready(mirror_t *m) {
             mpart_init(&t->parts[p], map_set_take(m->loaded, t->name, p));
             t->pub[p] = NULL;
             t->pub_version[p] = 0;
-            rd_kafka_topic_partition_list_add(ends, t->target, p)->opaque = t;
+            m->unstarted++;
         }
         log_info("copying %s -> %s: partitions %d..%d", t->name, t->target, t->nparts,
                  r[i].partitions - 1);
         t->nparts = r[i].partitions;
     }
     ready_topics_free(r, n);
+    return 0;
+}
 
+/* Starts fetching the partitions added but not started: first the target's
+ * end offsets (where this run's records will land, and how many records the
+ * target holds beyond the map: recovery pairs them, or counts them as
+ * possibly re-sent). A partition whose end offset cannot be read is not
+ * started (unknown is not "none": copying it could write duplicates nobody
+ * counted); it is tried again a few seconds later. */
+static int start_partitions(mirror_t *m) {
+    int64_t now = clock_mono_ms();
+    if (!m->unstarted || now < m->next_start) return 0;
+    m->next_start = now + 3000;
+    rd_kafka_topic_partition_list_t *ends = rd_kafka_topic_partition_list_new(m->unstarted);
+    for (size_t i = 0; i < m->ntopics; i++) {
+        mtopic_t *t = m->topics_v[i];
+        for (int32_t p = 0; p < t->nparts; p++)
+            if (!t->parts[p].started && t->parts[p].state == MPART_COPYING)
+                rd_kafka_topic_partition_list_add(ends, t->target, p)->opaque = t;
+    }
     char err[512];
     int rc = 0;
-    if (ends->cnt &&
-        kadmin_end_offsets(m->producer, ends, m->flow->admin_timeout_ms + 10000, err,
-                           sizeof err)) {
-        log_warn("could not read target end offsets (%s); the re-send count is unknown", err);
-    } else if (ends->cnt) {
-        for (int i = 0; i < ends->cnt; i++) {
-            mtopic_t *t = ends->elems[i].opaque;
-            if (!ends->elems[i].err)
-                t->parts[ends->elems[i].partition].tgt_base = ends->elems[i].offset;
-        }
-        recover_unmapped(m, ends);
+    if (ends->cnt && kadmin_end_offsets(m->producer, ends, m->flow->admin_timeout_ms + 10000,
+                                        err, sizeof err)) {
+        log_warn("could not read the target's end offsets (%s); %d partition(s) wait to start "
+                 "(kmig copies only where it can count what the target already holds)",
+                 err, ends->cnt);
+        rd_kafka_topic_partition_list_destroy(ends);
+        return 0;
     }
+    /* Only the partitions whose end offset is known go on. */
+    rd_kafka_topic_partition_list_t *go = rd_kafka_topic_partition_list_new(ends->cnt + 1);
+    int waiting = 0;
+    for (int i = 0; i < ends->cnt; i++) {
+        rd_kafka_topic_partition_t *e = &ends->elems[i];
+        if (e->err || e->offset < 0) {
+            if (!waiting++)
+                log_warn("%s [%d]: the target's end offset cannot be read (%s); waiting to start",
+                         e->topic, e->partition, rd_kafka_err2str(e->err));
+            continue;
+        }
+        mtopic_t *t = e->opaque;
+        t->parts[e->partition].tgt_base = e->offset;
+        rd_kafka_topic_partition_t *g = rd_kafka_topic_partition_list_add(go, e->topic, e->partition);
+        g->offset = e->offset;
+        g->opaque = t;
+    }
+    rd_kafka_topic_partition_list_destroy(ends);
+    recover_unmapped(m, go);
     /* Partitions copied for the first time start at their log start, and so
      * does their map: a group committed in a gap before the first record that
      * survives (an aborted transaction, compaction) then translates too. */
-    rd_kafka_topic_partition_list_t *assign = rd_kafka_topic_partition_list_new(ends->cnt + 1);
-    rd_kafka_topic_partition_list_t *starts = rd_kafka_topic_partition_list_new(ends->cnt + 1);
-    for (int i = 0; i < ends->cnt; i++) {
-        mtopic_t *t = ends->elems[i].opaque;
-        if (offset_map_count(t->parts[ends->elems[i].partition].map) == 0)
-            rd_kafka_topic_partition_list_add(starts, t->name, ends->elems[i].partition)->opaque = t;
+    rd_kafka_topic_partition_list_t *assign = rd_kafka_topic_partition_list_new(go->cnt + 1);
+    rd_kafka_topic_partition_list_t *starts = rd_kafka_topic_partition_list_new(go->cnt + 1);
+    for (int i = 0; i < go->cnt; i++) {
+        mtopic_t *t = go->elems[i].opaque;
+        if (offset_map_count(t->parts[go->elems[i].partition].map) == 0)
+            rd_kafka_topic_partition_list_add(starts, t->name, go->elems[i].partition)->opaque = t;
     }
     if (starts->cnt &&
         kadmin_start_offsets(m->consumer, starts, m->flow->admin_timeout_ms + 10000, err,
@@ -845,11 +883,14 @@ static int apply_ready(mirror_t *m) {
         }
     }
     rd_kafka_topic_partition_list_destroy(starts);
-    for (int i = 0; i < ends->cnt; i++) {
-        mtopic_t *t = ends->elems[i].opaque;
-        int64_t start = offset_map_src_next(t->parts[ends->elems[i].partition].map);
-        rd_kafka_topic_partition_list_add(assign, t->name, ends->elems[i].partition)->offset =
+    for (int i = 0; i < go->cnt; i++) {
+        mtopic_t *t = go->elems[i].opaque;
+        int32_t p = go->elems[i].partition;
+        int64_t start = offset_map_src_next(t->parts[p].map);
+        rd_kafka_topic_partition_list_add(assign, t->name, p)->offset =
             start >= 0 ? start : RD_KAFKA_OFFSET_BEGINNING;
+        t->parts[p].started = true;
+        m->unstarted--;
     }
     if (assign->cnt) {
         rd_kafka_error_t *e = rd_kafka_incremental_assign(m->consumer, assign);
@@ -860,7 +901,7 @@ static int apply_ready(mirror_t *m) {
         }
     }
     rd_kafka_topic_partition_list_destroy(assign);
-    rd_kafka_topic_partition_list_destroy(ends);
+    rd_kafka_topic_partition_list_destroy(go);
     return rc;
 }
 
@@ -934,7 +975,7 @@ static int mirror_loop(mirror_t *m) {
             m->fail = true;
             break;
         }
-        if (apply_ready(m)) {
+        if (apply_ready(m) || start_partitions(m)) {
             m->fail = true;
             break;
         }

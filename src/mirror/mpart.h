@@ -26,6 +26,7 @@ typedef enum {
 typedef struct mpart {
     offset_map_t *map;
     mpart_state_t state;
+    bool started;       /* fetching: the target's end was read and recovery ran */
     int64_t next_fetch; /* one past the last consumed record, -1 before any */
     int64_t inflight;   /* produced, delivery report pending */
     int64_t eof_offset; /* end offset when the consumer reported EOF, else -1 */
