@@ -227,6 +227,7 @@ static const char *status_of(const group_row_t *r) {
     case SYNC_BEHIND: return "behind";
     case SYNC_TAKEN_OVER: return "taken-over";
     case SYNC_WRITE: return "exact";
+    case SYNC_UNKNOWN: return "failed";
     }
     return "?";
 }
