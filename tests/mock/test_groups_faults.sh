@@ -23,9 +23,10 @@ timeout 120 "$KMIG" mirror --config "$cfg" --stop-at-end --progress 0 >"$T/mirro
 [ "$rc" = 0 ] || fail "kmig mirror --stop-at-end exited $rc: $(tail -20 "$T/mirror.log")"
 
 G=kmig-test-group
-committed() { # CLUSTER_BOOTSTRAP: "O0 O1"
-    "$TESTKIT" committed --bootstrap "$1" --group "$G" --topic t | sed 's/.*=//' | tr '\n' ' ' | sed 's/ $//'
+committed_g() { # GROUP CLUSTER_BOOTSTRAP: "O0 O1"
+    "$TESTKIT" committed --bootstrap "$2" --group "$1" --topic t | sed 's/.*=//' | tr '\n' ' ' | sed 's/ $//'
 }
+committed() { committed_g "$G" "$1"; }
 offsets() { # ARGS...: kmig offsets --json, exit status in OFF_RC
     OFF_RC=0
     "$KMIG" offsets --config "$cfg" --group "$G" --json "$@" >"$T/off.json" 2>"$T/off.err" || OFF_RC=$?
@@ -65,7 +66,46 @@ expect_contains "$(cat "$T/off.err")" "GROUP_AUTHORIZATION_FAILED" "stderr when 
 expect_eq "100 120" "$(committed "$TGT")" "target after a failed source read"
 echo "read failures: nothing written, reported"
 
-# 6. A mirror whose topic filter matches nothing, with the group on the source:
+# 6. Checkpoint records the target refuses (Produce, API 0: TOPIC_AUTHORIZATION_FAILED, 29)
+#    are not stored: `kmig offsets --execute` says so and exits 1.
+ckpts() { "$TESTKIT" count --bootstrap "$TGT" --topic kmig-checkpoints.src.internal | sed -n 's/^total=//p'; }
+"$TESTKIT" commit --bootstrap "$SRC" --group g2 --topic t --offset 0:20 --offset 1:30
+before=$(ckpts)
+mock_cmd tgt errors 0 29 1
+OFF_RC=0
+"$KMIG" offsets --config "$cfg" --group g2 --json --execute >"$T/off.json" 2>"$T/off.err" || OFF_RC=$?
+expect_eq 1 "$OFF_RC" "--execute exit status when checkpoints are not stored"
+expect_contains "$(cat "$T/off.err")" "were not stored" "stderr when checkpoints are not stored"
+expect_eq "$before" "$(ckpts)" "checkpoint records after a refused write"
+echo "lost checkpoints: reported"
+
+# 7. The mirror's sync: the first checkpoints of g3 are refused twice; they are
+#    written again on later passes until stored, so a later kmig knows that the
+#    target's offsets are kmig's own (not the consumers').
+cfg3=$T/mm2-g3.properties
+mm2_config "$cfg3" "$SRC" "$TGT" t identity "groups = g3" "emit.checkpoints.interval.seconds = 1" \
+    "sync.group.offsets.enabled = true" "sync.group.offsets.interval.seconds = 1" \
+    "checkpoints.topic.replication.factor = 1"
+run_bg "$T/mirror-g3.log" "$KMIG" mirror --config "$cfg3" --progress 1
+pid=$BG_PID
+wait_for "grep -q 'caught up' $T/mirror-g3.log" 60 || fail "mirror did not catch up: $(tail -20 "$T/mirror-g3.log")"
+before=$(ckpts)
+mock_cmd tgt errors 0 29 2
+"$TESTKIT" commit --bootstrap "$SRC" --group g3 --topic t --offset 0:40 --offset 1:50
+wait_for "[ \"\$(committed_g g3 "$TGT")\" = '40 50' ]" 30 ||
+    fail "g3 not synced: $(committed_g g3 "$TGT"): $(tail -20 "$T/mirror-g3.log")"
+wait_for "[ \$(ckpts) -ge $((before + 2)) ]" 30 ||
+    fail "lost checkpoints were not written again ($(ckpts) records, $before before)"
+wait_for "grep -q 'were not stored' $T/mirror-g3.log" 30 || fail "no report of lost checkpoints"
+kill_bg "$pid" TERM
+expect_eq 0 "$BG_RC" "kmig mirror exit status"
+"$TESTKIT" commit --bootstrap "$SRC" --group g3 --topic t --offset 0:45 --offset 1:55
+offsets_g() { "$KMIG" offsets --config "$cfg" --group "$1" --json 2>"$T/off.err"; }
+expect_eq "exact exact" "$(offsets_g g3 | jq -r '[.[] | .status] | join(" ")')" \
+    "g3 statuses after the source moved (kmig's own commits recognised)"
+echo "lost checkpoints: written again"
+
+# 8. A mirror whose topic filter matches nothing, with the group on the source:
 #    its group passes have no partition to work on and do nothing.
 cfg0=$T/mm2-none.properties
 mm2_config "$cfg0" "$SRC" "$TGT" "matches-nothing" identity "emit.checkpoints.interval.seconds = 1" \
