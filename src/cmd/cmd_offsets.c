@@ -285,6 +285,7 @@ int cmd_offsets(int argc, char **argv) {
         names = groups_select(g, nonly ? only : NULL);
     }
     xlate_t x = {maps, ends};
+    groups_set_emit(g, false); /* a dry run writes nothing; --execute records what it commits */
     int failed = groups_pass(g, names, parts, n, xlate_fn, &x, imp, execute, &rows);
     print_rows(&rows, json);
     if (export && export_csv(export, &rows, err, sizeof err)) goto fail;

@@ -50,6 +50,7 @@ struct groups {
     struct timespec next_list; /* after a failed listing, not before this */
     char ckpt_topic[300];
     bool ckpt_topic_ok; /* the checkpoints topic exists (checked before the first commit) */
+    bool emit;          /* record checkpoints in passes that do not write */
     strmap_t *cps; /* group_import_key() -> stored_t* */
     /* Checkpoint delivery in the current pass (groups thread only). */
     int ckpt_lost;
@@ -112,6 +113,10 @@ void groups_checkpoint_topic(char *buf, size_t size, const char *source) {
     snprintf(buf, size, "kmig-checkpoints.%s.internal", source);
 }
 
+void groups_set_emit(groups_t *g, bool emit) {
+    g->emit = emit;
+}
+
 groups_t *groups_new(mm2_t *mm2, const mm2_flow_t *flow, char *err, size_t errsz) {
     groups_t *g = xcalloc(1, sizeof *g);
     g->mm2 = mm2;
@@ -119,6 +124,7 @@ groups_t *groups_new(mm2_t *mm2, const mm2_flow_t *flow, char *err, size_t errsz
     g->cps = strmap_new();
     pthread_mutex_init(&g->mu, NULL);
     groups_checkpoint_topic(g->ckpt_topic, sizeof g->ckpt_topic, flow->source);
+    g->emit = flow->emit_checkpoints;
     g->literals = groups_literals(flow->groups, &g->all_literal);
     if (!(g->filter = name_filter_new(flow->groups, flow->groups_exclude, err, errsz)) ||
         mm2_client_settings(mm2, flow->source, MM2_CLIENT_ADMIN, &g->src_admin, err, errsz) ||
@@ -141,10 +147,10 @@ void groups_destroy(groups_t *g) {
     if (!g) return;
     if (g->producer) {
         g->ckpt_lost = 0;
-        if (rd_kafka_flush(g->producer, g->flow->admin_timeout_ms)) {
+        if (rd_kafka_flush(g->producer, g->flow->admin_timeout_ms + 1000)) {
             /* Their delivery reports free the records and count them lost. */
             rd_kafka_purge(g->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-            rd_kafka_poll(g->producer, 0);
+            rd_kafka_flush(g->producer, 1000);
         }
         if (g->ckpt_lost)
             log_error("checkpoints: %d records were not stored on %s at exit (%s)", g->ckpt_lost,
@@ -360,7 +366,9 @@ static void checkpoint_emit(groups_t *g, const group_row_t *r, char *key) {
 /* Waits (bounded) for the pass's checkpoints; -1, said loudly, when any was
  * not stored. */
 static int checkpoint_flush(groups_t *g) {
-    if (g->producer && rd_kafka_flush(g->producer, g->flow->admin_timeout_ms)) {
+    /* Records time out after admin_timeout_ms (message.timeout.ms): their
+     * reports normally come within this wait. */
+    if (g->producer && rd_kafka_flush(g->producer, g->flow->admin_timeout_ms + 1000)) {
         int left = rd_kafka_outq_len(g->producer);
         log_error("checkpoints: %d records not confirmed by %s within %d ms; kmig writes them "
                   "again next pass",
@@ -633,7 +641,7 @@ int groups_pass(groups_t *g, char **names, const groups_partition_t *parts, size
             for (size_t i = from; i < rows->n; i++) count += !strcmp(rows->v[i].status, statuses[k]);
             if (count) sbuf_printf(&status, "%s\x1f%s\x1f%d\n", *name, statuses[k], count);
         }
-        if (write || g->flow->emit_checkpoints) group_checkpoints(g, rows, from, rows->n);
+        if (write || g->emit) group_checkpoints(g, rows, from, rows->n);
     }
     kgroup_offsets_clear(&src);
     if (checkpoint_flush(g)) failed++;

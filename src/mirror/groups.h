@@ -67,6 +67,11 @@ void groups_checkpoint_topic(char *buf, size_t size, const char *source);
 groups_t *groups_new(mm2_t *mm2, const mm2_flow_t *flow, char *err, size_t errsz);
 void groups_destroy(groups_t *g); /* accepts NULL */
 
+/* Whether passes that do not write record checkpoints (default:
+ * emit.checkpoints.enabled). `kmig offsets` without --execute turns it off: a
+ * dry run writes nothing. */
+void groups_set_emit(groups_t *g, bool emit);
+
 /* Reads the checkpoints kept on the target (what kmig committed before). */
 int groups_load_checkpoints(groups_t *g, char *err, size_t errsz);
 
@@ -82,8 +87,8 @@ char **groups_select(groups_t *g, const char *const *only);
  * the rows whose action is SYNC_WRITE on the target, unless any offset of the
  * group could not be read (unknown is not "none": that group is not written
  * this pass) or the checkpoints topic cannot be created (checked once, before
- * the first commit). Records checkpoints (with `write` or
- * emit.checkpoints.enabled); only a checkpoint the target confirmed counts as
+ * the first commit). Records checkpoints (with `write`, or see
+ * groups_set_emit()); only a checkpoint the target confirmed counts as
  * stored, any other is written again next pass. Returns the number of groups
  * whose offsets could not be read, plus one when checkpoints were not
  * stored. */
