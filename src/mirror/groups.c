@@ -57,7 +57,8 @@ struct groups {
     char ckpt_error[256];
     pthread_mutex_t mu; /* stats and status */
     groups_stats_t stats;
-    sbuf_t status; /* "group\x1fstatus\x1fcount\n" lines of the last pass */
+    sbuf_t status; /* "<len>:<group><status> <count>\n" per group and status of the last
+                      pass (the group length-prefixed: any bytes) */
 };
 
 void group_rows_clear(group_rows_t *r) {
@@ -639,7 +640,8 @@ int groups_pass(groups_t *g, char **names, const groups_partition_t *parts, size
         for (size_t k = 0; k < sizeof statuses / sizeof statuses[0]; k++) {
             int count = 0;
             for (size_t i = from; i < rows->n; i++) count += !strcmp(rows->v[i].status, statuses[k]);
-            if (count) sbuf_printf(&status, "%s\x1f%s\x1f%d\n", *name, statuses[k], count);
+            if (count)
+                sbuf_printf(&status, "%zu:%s%s %d\n", strlen(*name), *name, statuses[k], count);
         }
         if (write || g->emit) group_checkpoints(g, rows, from, rows->n);
     }
@@ -669,18 +671,21 @@ void groups_get_stats(groups_t *g, groups_stats_t *out) {
 void groups_render_status(groups_t *g, sbuf_t *out, const char *name, const char *source,
                           const char *target) {
     pthread_mutex_lock(&g->mu);
-    char *copy = xstrdup(sbuf_str(&g->status)), *save = NULL;
+    char *copy = xstrdup(sbuf_str(&g->status));
     pthread_mutex_unlock(&g->mu);
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *status = strchr(line, '\x1f');
-        if (!status) continue;
-        *status++ = '\0';
-        char *count = strchr(status, '\x1f');
-        if (!count) continue;
-        *count++ = '\0';
-        const char *labels[] = {"source", source, "target", target, "group", line,
+    for (const char *p = copy; *p;) {
+        char *end;
+        size_t len = strtoul(p, &end, 10);
+        if (*end != ':' || strlen(end + 1) < len) break;
+        const char *st = end + 1 + len, *sp = strchr(st, ' '), *nl = sp ? strchr(sp, '\n') : NULL;
+        if (!nl) break;
+        char *group = xstrndup(end + 1, len), *status = xstrndup(st, (size_t)(sp - st));
+        const char *labels[] = {"source", source, "target", target, "group", group,
                                 "status", status, NULL};
-        prom_sample_i64(out, name, labels, strtoll(count, NULL, 10));
+        prom_sample_i64(out, name, labels, strtoll(sp + 1, NULL, 10));
+        free(group);
+        free(status);
+        p = nl + 1;
     }
     free(copy);
 }

@@ -86,7 +86,8 @@ cfg3=$T/mm2-g3.properties
 mm2_config "$cfg3" "$SRC" "$TGT" t identity "groups = g3" "emit.checkpoints.interval.seconds = 1" \
     "sync.group.offsets.enabled = true" "sync.group.offsets.interval.seconds = 1" \
     "checkpoints.topic.replication.factor = 1"
-run_bg "$T/mirror-g3.log" "$KMIG" mirror --config "$cfg3" --progress 1
+mport=$(free_port)
+run_bg "$T/mirror-g3.log" "$KMIG" mirror --config "$cfg3" --progress 1 --metrics-addr "$mport"
 pid=$BG_PID
 wait_for "grep -q 'caught up' $T/mirror-g3.log" 60 || fail "mirror did not catch up: $(tail -20 "$T/mirror-g3.log")"
 before=$(ckpts)
@@ -97,6 +98,9 @@ wait_for "[ \"\$(committed_g g3 "$TGT")\" = '40 50' ]" 30 ||
 wait_for "[ \$(ckpts) -ge $((before + 2)) ]" 30 ||
     fail "lost checkpoints were not written again ($(ckpts) records, $before before)"
 wait_for "grep -q 'were not stored' $T/mirror-g3.log" 30 || fail "no report of lost checkpoints"
+metric='kmig_group_partitions{source="src",target="tgt",group="g3",status="up-to-date"} 2'
+wait_for "curl -s http://127.0.0.1:$mport/metrics | grep -qF '$metric'" 20 ||
+    fail "no '$metric' in: $(curl -s "http://127.0.0.1:$mport/metrics" | grep kmig_group_partitions)"
 kill_bg "$pid" TERM
 expect_eq 0 "$BG_RC" "kmig mirror exit status"
 "$TESTKIT" commit --bootstrap "$SRC" --group g3 --topic t --offset 0:45 --offset 1:55
