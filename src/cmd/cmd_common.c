@@ -86,12 +86,11 @@ int cmd_flow_load(cmd_flow_t *cf, const char *path, const char *src, const char 
         }
     }
     for (size_t i = 0; i < nov; i++) {
-        char key[512];
-        if (ov[i].scoped)
-            snprintf(key, sizeof key, "%s->%s.%s", s, t, ov[i].key);
-        else
-            snprintf(key, sizeof key, "%s", ov[i].key);
-        props_set(cf->props, key, ov[i].value, ov[i].origin);
+        sbuf_t key = {0}; /* exact: never truncated */
+        if (ov[i].scoped) sbuf_printf(&key, "%s->%s.", s, t);
+        sbuf_puts(&key, ov[i].key);
+        props_set(cf->props, sbuf_str(&key), ov[i].value, ov[i].origin);
+        sbuf_free(&key);
     }
     int rc = -1;
     if ((cf->mm2 = mm2_new(cf->props, err, errsz)) &&

@@ -70,18 +70,31 @@ static void offsets_usage(FILE *out) {
             "                   source's Kafka-stored group offsets\n");
 }
 
+/* An offset for JSON: null when it could not be read. */
+static json_t *offset_json(int64_t v) {
+    return v == CHECKPOINT_UNKNOWN ? json_null() : json_integer((json_int_t)v);
+}
+
+/* An offset for the table: "-" when there is none, "?" when unknown. */
+static const char *offset_text(char *buf, size_t size, int64_t v) {
+    if (v == CHECKPOINT_UNKNOWN) return "?";
+    if (v < 0) return "-";
+    snprintf(buf, size, "%" PRId64, v);
+    return buf;
+}
+
 static int print_rows(const group_rows_t *rows, bool json) {
     if (json) {
         json_t *arr = json_array();
         for (size_t i = 0; i < rows->n; i++) {
             const group_row_t *r = &rows->v[i];
             json_array_append_new(
-                arr, json_pack("{s:s,s:s,s:i,s:I,s:I,s:s,s:I,s:I,s:s,s:s?}", "group", r->group,
+                arr, json_pack("{s:s,s:s?,s:i,s:o,s:I,s:s?,s:I,s:o,s:s,s:s?}", "group", r->group,
                                "topic", r->topic, "partition", (int)r->partition, "source_offset",
-                               (json_int_t)r->source_offset, "source_lag",
+                               offset_json(r->source_offset), "source_lag",
                                (json_int_t)r->source_lag, "target_topic", r->target_topic,
                                "target_offset", (json_int_t)r->cp.target_offset,
-                               "target_committed", (json_int_t)r->target_committed, "status",
+                               "target_committed", offset_json(r->target_committed), "status",
                                r->status, "error", r->error));
         }
         json_dumpf(arr, stdout, JSON_INDENT(2));
@@ -94,12 +107,14 @@ static int print_rows(const group_rows_t *rows, bool json) {
            "STATUS");
     for (size_t i = 0; i < rows->n; i++) {
         const group_row_t *r = &rows->v[i];
-        char to[24] = "-", tc[24] = "-";
-        if (r->cp.target_offset >= 0) snprintf(to, sizeof to, "%" PRId64, r->cp.target_offset);
-        if (r->target_committed >= 0) snprintf(tc, sizeof tc, "%" PRId64, r->target_committed);
-        printf("%-24s %-24s %5d %14" PRId64 " %10" PRId64 " %-24s %14s %16s  %s%s%s\n", r->group,
-               r->topic, r->partition, r->source_offset, r->source_lag, r->target_topic, to, tc,
-               r->status, r->error ? ": " : "", r->error ? r->error : "");
+        char so[24], to[24], tc[24];
+        printf("%-24s %-24s %5d %14s %10" PRId64 " %-24s %14s %16s  %s%s%s\n", r->group,
+               r->topic ? r->topic : "*", r->partition,
+               offset_text(so, sizeof so, r->source_offset), r->source_lag,
+               r->target_topic ? r->target_topic : "*",
+               offset_text(to, sizeof to, r->cp.target_offset),
+               offset_text(tc, sizeof tc, r->target_committed), r->status,
+               r->error ? ": " : "", r->error ? r->error : "");
     }
     if (!rows->n) printf("(no committed offsets on copied partitions for the selected groups)\n");
     return 0;
@@ -270,6 +285,7 @@ int cmd_offsets(int argc, char **argv) {
         names = groups_select(g, nonly ? only : NULL);
     }
     xlate_t x = {maps, ends};
+    groups_set_emit(g, false); /* a dry run writes nothing; --execute records what it commits */
     int failed = groups_pass(g, names, parts, n, xlate_fn, &x, imp, execute, &rows);
     print_rows(&rows, json);
     if (export && export_csv(export, &rows, err, sizeof err)) goto fail;

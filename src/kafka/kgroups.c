@@ -75,27 +75,41 @@ static rd_kafka_topic_partition_list_t *kgroups_tplist(const kgroup_offsets_t *l
     return tp;
 }
 
-/* Copies per-partition results back into `out` (matching topic/partition). */
+static void kgroups_set_error(kgroup_offset_t *o, const char *name, const char *text) {
+    sbuf_t b = {0};
+    sbuf_printf(&b, "%s: %s", name, text);
+    free(o->error);
+    o->error = b.s;
+}
+
+/* Copies per-partition results back into `out` (matching topic/partition),
+ * errors included. A partition of `out` the answer leaves out is unknown,
+ * not "none": it gets an error too. */
 static void kgroups_results(const rd_kafka_group_result_t **gr, size_t n, kgroup_offsets_t *out,
                             bool take_offsets) {
+    bool *seen = xcalloc(out->n + 1, sizeof *seen);
     for (size_t g = 0; g < n; g++) {
         const rd_kafka_topic_partition_list_t *p = rd_kafka_group_result_partitions(gr[g]);
         for (int i = 0; p && i < p->cnt; i++)
             for (size_t k = 0; k < out->n; k++) {
                 kgroup_offset_t *o = &out->v[k];
-                if (o->partition != p->elems[i].partition || strcmp(o->topic, p->elems[i].topic))
+                if (seen[k] || o->partition != p->elems[i].partition ||
+                    strcmp(o->topic, p->elems[i].topic))
                     continue;
+                seen[k] = true;
                 if (take_offsets) o->offset = p->elems[i].offset;
-                if (p->elems[i].err) {
-                    sbuf_t b = {0};
-                    sbuf_printf(&b, "%s: %s", rd_kafka_err2name(p->elems[i].err),
-                                rd_kafka_err2str(p->elems[i].err));
-                    free(o->error);
-                    o->error = b.s;
-                }
+                if (p->elems[i].err)
+                    kgroups_set_error(o, rd_kafka_err2name(p->elems[i].err),
+                                      rd_kafka_err2str(p->elems[i].err));
                 break;
             }
     }
+    for (size_t k = 0; k < out->n; k++)
+        if (!seen[k]) {
+            if (take_offsets) out->v[k].offset = -1;
+            kgroups_set_error(&out->v[k], "NO_ANSWER", "the broker's answer leaves this partition out");
+        }
+    free(seen);
 }
 
 /* Errors a group coordinator gives while it starts, moves or loads its
@@ -112,6 +126,17 @@ static bool coordinator_retry(rd_kafka_resp_err_t code, int64_t deadline) {
     if (!coordinator_busy(code) || clock_mono_ms() + 500 >= deadline) return false;
     clock_sleep_ms(500);
     return true;
+}
+
+/* Puts the error code's name before err ("GROUP_AUTHORIZATION_FAILED: ..."),
+ * so that callers and users see which error it was. */
+static void kgroups_name_error(rd_kafka_resp_err_t code, char *err, size_t errsz) {
+    const char *name = rd_kafka_err2name(code);
+    if (!code || !name || !strncmp(err, name, strlen(name))) return;
+    sbuf_t b = {0};
+    sbuf_printf(&b, "%s: %s", name, err);
+    snprintf(err, errsz, "%s", b.s);
+    sbuf_free(&b);
 }
 
 /* One ListConsumerGroupOffsets call; *code gets the call's or the group's
@@ -171,7 +196,10 @@ int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t 
         if (kgroups_committed_once(rk, group, parts, timeout_ms, out, &code, err, errsz) == 0)
             return 0;
         kgroup_offsets_clear(out);
-        if (!coordinator_retry(code, deadline)) return -1;
+        if (!coordinator_retry(code, deadline)) {
+            kgroups_name_error(code, err, errsz);
+            return -1;
+        }
     }
 }
 

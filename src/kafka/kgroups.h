@@ -48,7 +48,9 @@ rd_kafka_t *kgroups_admin_new(const char *name, const kv_list_t *settings, char 
                               size_t errsz);
 
 /* Committed offsets of `group` for the partitions in `parts` (their offsets
- * are ignored); fills out in the same order. An empty `parts` asks for every
+ * are ignored); fills out in the same order. A partition the broker answered
+ * with an error, or left out of its answer, has its `error` set (its offset
+ * is then unknown, not "none"). An empty `parts` asks for every
  * partition the group has committed. Asks again while the group coordinator
  * is loading or moving (whether the call or the group reports it), until
  * timeout_ms. On failure out is left empty.

@@ -21,9 +21,21 @@
 #include "metrics/prom.h"
 #include "mirror/name_filter.h"
 
+/* A group's position on one partition as this process knows it (`cp`, which
+ * includes kmig's own commits), and the last one the checkpoints topic
+ * confirmed (`persisted`). They differ while a checkpoint is unconfirmed or
+ * was lost: it is written again on the next pass. */
 typedef struct stored {
-    checkpoint_t cp;
+    checkpoint_t cp, persisted;
+    bool has_persisted;
 } stored_t;
+
+/* A checkpoint record in flight (the produce opaque, freed in its delivery
+ * report). */
+typedef struct ckpt_msg {
+    char *key;
+    checkpoint_t cp;
+} ckpt_msg_t;
 
 struct groups {
     mm2_t *mm2;
@@ -37,15 +49,17 @@ struct groups {
     int list_failures;
     struct timespec next_list; /* after a failed listing, not before this */
     char ckpt_topic[300];
-    strmap_t *cps; /* "group\x1ftopic\x1fpartition" -> stored_t* */
+    bool ckpt_topic_ok; /* the checkpoints topic exists (checked before the first commit) */
+    bool emit;          /* record checkpoints in passes that do not write */
+    strmap_t *cps; /* group_import_key() -> stored_t* */
+    /* Checkpoint delivery in the current pass (groups thread only). */
+    int ckpt_lost;
+    char ckpt_error[256];
     pthread_mutex_t mu; /* stats and status */
     groups_stats_t stats;
-    sbuf_t status; /* "group\x1fstatus\x1fcount\n" lines of the last pass */
+    sbuf_t status; /* "<len>:<group><status> <count>\n" per group and status of the last
+                      pass (the group length-prefixed: any bytes) */
 };
-
-void groups_checkpoint_topic(char *buf, size_t size, const char *source) {
-    snprintf(buf, size, "kmig-checkpoints.%s.internal", source);
-}
 
 void group_rows_clear(group_rows_t *r) {
     for (size_t i = 0; i < r->n; i++) {
@@ -96,6 +110,14 @@ static char **groups_literals(const char *list, bool *all) {
     return out;
 }
 
+void groups_checkpoint_topic(char *buf, size_t size, const char *source) {
+    snprintf(buf, size, "kmig-checkpoints.%s.internal", source);
+}
+
+void groups_set_emit(groups_t *g, bool emit) {
+    g->emit = emit;
+}
+
 groups_t *groups_new(mm2_t *mm2, const mm2_flow_t *flow, char *err, size_t errsz) {
     groups_t *g = xcalloc(1, sizeof *g);
     g->mm2 = mm2;
@@ -103,6 +125,7 @@ groups_t *groups_new(mm2_t *mm2, const mm2_flow_t *flow, char *err, size_t errsz
     g->cps = strmap_new();
     pthread_mutex_init(&g->mu, NULL);
     groups_checkpoint_topic(g->ckpt_topic, sizeof g->ckpt_topic, flow->source);
+    g->emit = flow->emit_checkpoints;
     g->literals = groups_literals(flow->groups, &g->all_literal);
     if (!(g->filter = name_filter_new(flow->groups, flow->groups_exclude, err, errsz)) ||
         mm2_client_settings(mm2, flow->source, MM2_CLIENT_ADMIN, &g->src_admin, err, errsz) ||
@@ -124,7 +147,15 @@ fail:
 void groups_destroy(groups_t *g) {
     if (!g) return;
     if (g->producer) {
-        rd_kafka_flush(g->producer, 10000);
+        g->ckpt_lost = 0;
+        if (rd_kafka_flush(g->producer, g->flow->admin_timeout_ms + 1000)) {
+            /* Their delivery reports free the records and count them lost. */
+            rd_kafka_purge(g->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+            rd_kafka_flush(g->producer, 1000);
+        }
+        if (g->ckpt_lost)
+            log_error("checkpoints: %d records were not stored on %s at exit (%s)", g->ckpt_lost,
+                      g->ckpt_topic, g->ckpt_error);
         if (g->ckpt_rkt) rd_kafka_topic_destroy(g->ckpt_rkt);
         rd_kafka_destroy(g->producer);
     }
@@ -147,23 +178,34 @@ void groups_destroy(groups_t *g) {
     free(g);
 }
 
-static void cp_key(char *buf, size_t size, const char *group, const char *topic, int32_t p) {
-    snprintf(buf, size, "%s\x1f%s\x1f%d", group, topic, p);
+/* The stored position of group/topic/partition, created when missing; the
+ * key goes to *key when key is not NULL (caller frees). */
+static stored_t *stored_get(groups_t *g, const char *group, const char *topic, int32_t p,
+                            bool create, char **key) {
+    sbuf_t k = {0};
+    group_import_key(&k, group, topic, p);
+    stored_t *s = strmap_get(g->cps, k.s);
+    if (!s && create) {
+        strmap_put(g->cps, k.s, s = xcalloc(1, sizeof *s));
+        s->cp = s->persisted = (checkpoint_t){-1, -1, OFFSET_MAP_NOT_COPIED, -1};
+    }
+    if (key) *key = k.s;
+    else sbuf_free(&k);
+    return s;
 }
 
 static int load_one(void *opaque, const rd_kafka_message_t *m, char *err, size_t errsz) {
     groups_t *g = opaque;
     if (!m->key || !m->payload) return 0;
-    char *group, *topic, *target, key[1024];
+    char *group, *topic, *target;
     int32_t p;
     checkpoint_t cp;
     if (checkpoint_decode(m->key, m->key_len, m->payload, m->len, &group, &topic, &p, &target,
                           &cp, err, errsz))
         return -1;
-    cp_key(key, sizeof key, group, topic, p);
-    stored_t *s = strmap_get(g->cps, key);
-    if (!s) strmap_put(g->cps, key, s = xcalloc(1, sizeof *s));
-    s->cp = cp;
+    stored_t *s = stored_get(g, group, topic, p, true, NULL);
+    s->cp = s->persisted = cp;
+    s->has_persisted = true;
     free(group);
     free(topic);
     free(target);
@@ -231,6 +273,7 @@ static const char *status_of(const group_row_t *r) {
     case SYNC_BEHIND: return "behind";
     case SYNC_TAKEN_OVER: return "taken-over";
     case SYNC_WRITE: return "exact";
+    case SYNC_UNKNOWN: return "failed";
     }
     return "?";
 }
@@ -244,39 +287,134 @@ static bool is_active_error(const char *e) {
     return false;
 }
 
-static void checkpoint_emit(groups_t *g, const group_row_t *r) {
-    char err[256];
-    if (!g->producer) {
-        kv_list_t req = {0};
-        kv_list_add(&req, "acks", "all", "kmig", false);
-        kclient_opts_t o = {.type = RD_KAFKA_PRODUCER, .name = "target-checkpoint-writer",
-                            .settings = &g->tgt_producer, .required = &req};
-        if (kadmin_ensure_compacted(g->tadmin, g->ckpt_topic, g->flow->checkpoints_replication_factor,
-                                    g->flow->admin_timeout_ms, err, sizeof err))
-            log_warn("could not create the checkpoints topic %s on the target (%s); it must exist "
-                     "or be auto-created (check checkpoints.topic.replication.factor)",
-                     g->ckpt_topic, err);
-        g->producer = kclient_new(&o, err, sizeof err);
-        kv_list_clear(&req);
-        if (!g->producer) {
-            log_error("checkpoints: %s", err);
-            return;
+/* Delivery report of a checkpoint record (on the thread that polls: the
+ * group thread, or groups_destroy). Only a confirmed record counts as stored. */
+static void checkpoint_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    (void)rk;
+    groups_t *g = opaque;
+    ckpt_msg_t *c = m->_private;
+    if (m->err) {
+        if (!g->ckpt_lost++)
+            snprintf(g->ckpt_error, sizeof g->ckpt_error, "%s: %s", rd_kafka_err2name(m->err),
+                     rd_kafka_err2str(m->err));
+        pthread_mutex_lock(&g->mu);
+        g->stats.checkpoint_failures++;
+        pthread_mutex_unlock(&g->mu);
+    } else {
+        stored_t *s = strmap_get(g->cps, c->key);
+        if (s) {
+            s->persisted = c->cp;
+            s->has_persisted = true;
         }
-        g->ckpt_rkt = rd_kafka_topic_new(g->producer, g->ckpt_topic, NULL);
     }
+    free(c->key);
+    free(c);
+}
+
+static int checkpoint_producer(groups_t *g, char *err, size_t errsz) {
+    if (g->producer) return 0;
+    char timeout[24];
+    snprintf(timeout, sizeof timeout, "%d", g->flow->admin_timeout_ms);
+    kv_list_t req = {0};
+    kv_list_add(&req, "acks", "all", "kmig", false);
+    kv_list_add(&req, "message.timeout.ms", timeout, "kmig", false);
+    kclient_opts_t o = {.type = RD_KAFKA_PRODUCER, .name = "target-checkpoint-writer",
+                        .settings = &g->tgt_producer, .required = &req, .opaque = g,
+                        .dr_msg_cb = checkpoint_dr};
+    g->producer = kclient_new(&o, err, errsz);
+    kv_list_clear(&req);
+    if (!g->producer) return -1;
+    g->ckpt_rkt = rd_kafka_topic_new(g->producer, g->ckpt_topic, NULL);
+    return 0;
+}
+
+/* Queues the checkpoint of row r (key of the stored table: key, taken). */
+static void checkpoint_emit(groups_t *g, const group_row_t *r, char *key) {
+    char err[256];
+    if (checkpoint_producer(g, err, sizeof err)) {
+        if (!g->ckpt_lost++) snprintf(g->ckpt_error, sizeof g->ckpt_error, "%s", err);
+        pthread_mutex_lock(&g->mu);
+        g->stats.checkpoint_failures++;
+        pthread_mutex_unlock(&g->mu);
+        free(key);
+        return;
+    }
+    ckpt_msg_t *c = xmalloc(sizeof *c);
+    *c = (ckpt_msg_t){key, r->cp};
     sbuf_t k = {0}, v = {0};
     checkpoint_encode_key(&k, r->group, r->topic, r->partition);
     checkpoint_encode_value(&v, r->target_topic, &r->cp);
-    while (rd_kafka_produce(g->ckpt_rkt, 0, RD_KAFKA_MSG_F_COPY, v.s, v.len, k.s, k.len, NULL) ==
-               -1 &&
+    int rc;
+    while ((rc = rd_kafka_produce(g->ckpt_rkt, 0, RD_KAFKA_MSG_F_COPY, v.s, v.len, k.s, k.len,
+                                  c)) == -1 &&
            rd_kafka_last_error() == RD_KAFKA_RESP_ERR__QUEUE_FULL)
         rd_kafka_poll(g->producer, 50);
+    if (rc == -1) {
+        rd_kafka_resp_err_t e = rd_kafka_last_error();
+        if (!g->ckpt_lost++)
+            snprintf(g->ckpt_error, sizeof g->ckpt_error, "%s: %s", rd_kafka_err2name(e),
+                     rd_kafka_err2str(e));
+        pthread_mutex_lock(&g->mu);
+        g->stats.checkpoint_failures++;
+        pthread_mutex_unlock(&g->mu);
+        free(c->key);
+        free(c);
+    }
     sbuf_free(&k);
     sbuf_free(&v);
 }
 
-/* Commits the group's SYNC_WRITE rows [from, to) on the target. */
-static void groups_write(groups_t *g, const char *group, group_rows_t *rows, size_t from, size_t to) {
+/* Waits (bounded) for the pass's checkpoints; -1, said loudly, when any was
+ * not stored. */
+static int checkpoint_flush(groups_t *g) {
+    /* Records time out after admin_timeout_ms (message.timeout.ms): their
+     * reports normally come within this wait. */
+    if (g->producer && rd_kafka_flush(g->producer, g->flow->admin_timeout_ms + 1000)) {
+        int left = rd_kafka_outq_len(g->producer);
+        log_error("checkpoints: %d records not confirmed by %s within %d ms; kmig writes them "
+                  "again next pass",
+                  left, g->ckpt_topic, g->flow->admin_timeout_ms);
+        return -1;
+    }
+    if (!g->ckpt_lost) return 0;
+    log_error("checkpoints: %d records were not stored on %s (%s); kmig writes them again next "
+              "pass, and until they are stored a restarted kmig cannot tell its own commits from "
+              "the target consumers'",
+              g->ckpt_lost, g->ckpt_topic, g->ckpt_error);
+    return -1;
+}
+
+/* Before the first commit: the checkpoints topic must exist, or kmig could
+ * not later tell its own commits from the consumers'. Asked again each pass
+ * until it works. */
+static int checkpoint_topic_ready(groups_t *g, char *err, size_t errsz) {
+    if (g->ckpt_topic_ok) return 0;
+    char why[512];
+    if (kadmin_ensure_compacted(g->tadmin, g->ckpt_topic, g->flow->checkpoints_replication_factor,
+                                g->flow->admin_timeout_ms, why, sizeof why)) {
+        snprintf(err, errsz,
+                 "the checkpoints topic %s cannot be created on the target (%.300s; check "
+                 "checkpoints.topic.replication.factor): kmig does not commit offsets it cannot "
+                 "record",
+                 g->ckpt_topic, why);
+        return -1;
+    }
+    g->ckpt_topic_ok = true;
+    return 0;
+}
+
+static void row_fail(group_row_t *r, const char *what, const char *err) {
+    sbuf_t b = {0};
+    sbuf_printf(&b, "%s: %s", what, err);
+    free(r->error);
+    r->error = b.s;
+    r->status = "failed";
+}
+
+/* Commits the group's SYNC_WRITE rows [from, to) on the target; with
+ * `refused`, commits nothing and says why on those rows. */
+static void groups_write(groups_t *g, const char *group, group_rows_t *rows, size_t from,
+                         size_t to, const char *refused_why) {
     kgroup_offsets_t w = {0};
     for (size_t i = from; i < to; i++)
         if (rows->v[i].action == SYNC_TAKEN_OVER) {
@@ -285,6 +423,21 @@ static void groups_write(groups_t *g, const char *group, group_rows_t *rows, siz
                      group);
             return;
         }
+    if (refused_why) {
+        size_t n = 0;
+        for (size_t i = from; i < to; i++)
+            if (rows->v[i].action == SYNC_WRITE) {
+                row_fail(&rows->v[i], "not committed", refused_why);
+                n++;
+            }
+        if (n) {
+            log_error("group %s: not committed on the target: %s", group, refused_why);
+            pthread_mutex_lock(&g->mu);
+            g->stats.failures++;
+            pthread_mutex_unlock(&g->mu);
+        }
+        return;
+    }
     for (size_t i = from; i < to; i++)
         if (rows->v[i].action == SYNC_WRITE)
             kgroup_offsets_add(&w, rows->v[i].target_topic, rows->v[i].partition,
@@ -324,6 +477,131 @@ static void groups_write(groups_t *g, const char *group, group_rows_t *rows, siz
     kgroup_offsets_clear(&w);
 }
 
+/* A row for a partition whose source offset could not be read (topic NULL:
+ * the whole read failed). Unknown, so nothing is translated or written. */
+static void row_source_failed(group_rows_t *rows, const char *group, const groups_partition_t *p,
+                              const char *err) {
+    group_row_t *r = rows_add(rows);
+    r->group = xstrdup(group);
+    if (p) {
+        r->topic = xstrdup(p->topic);
+        r->target_topic = xstrdup(p->target_topic);
+    }
+    r->partition = p ? p->partition : -1;
+    r->source_offset = r->target_committed = CHECKPOINT_UNKNOWN;
+    r->cp = (checkpoint_t){CHECKPOINT_UNKNOWN, -1, OFFSET_MAP_NOT_COPIED, -1};
+    r->action = SYNC_UNKNOWN;
+    row_fail(r, "source offsets", err);
+}
+
+/* The rows of one group: its committed source offsets on parts (read, or
+ * from imp), translated, and what the target group has. Returns -1 when any
+ * offset could not be read (those rows are `failed`). */
+static int group_rows(groups_t *g, const char *name, const groups_partition_t *parts,
+                      const kgroup_offsets_t *src, groups_translate_fn translate, void *opaque,
+                      const group_import_t *imp, group_rows_t *rows, int64_t *dups) {
+    char err[512];
+    int rc = 0;
+    kgroup_offsets_t sc = {0}, tq = {0}, tc = {0};
+    if (imp) {
+        for (size_t i = 0; i < src->n; i++)
+            kgroup_offsets_add(&sc, src->v[i].topic, src->v[i].partition,
+                               group_import_get(imp, name, src->v[i].topic, src->v[i].partition));
+    } else if (kgroups_committed(g->sadmin, name, src, g->flow->admin_timeout_ms, &sc, err,
+                                 sizeof err) ||
+               (sc.n != src->n && snprintf(err, sizeof err, "the answer has other partitions"))) {
+        log_warn("group %s: source offsets: %s; nothing is written for the group", name, err);
+        row_source_failed(rows, name, NULL, err);
+        kgroup_offsets_clear(&sc);
+        return -1;
+    }
+    size_t from = rows->n;
+    for (size_t i = 0; i < sc.n; i++) {
+        if (sc.v[i].error) {
+            log_warn("group %s: source offset of %s [%d]: %s; nothing is written for the group",
+                     name, parts[i].topic, parts[i].partition, sc.v[i].error);
+            row_source_failed(rows, name, &parts[i], sc.v[i].error);
+            rc = -1;
+            continue;
+        }
+        if (sc.v[i].offset < 0) continue;
+        group_row_t *r = rows_add(rows);
+        r->group = xstrdup(name);
+        r->topic = xstrdup(parts[i].topic);
+        r->target_topic = xstrdup(parts[i].target_topic);
+        r->partition = parts[i].partition;
+        r->source_offset = sc.v[i].offset;
+        r->source_lag = parts[i].source_end >= 0 && parts[i].source_end > r->source_offset
+                            ? parts[i].source_end - r->source_offset
+                            : 0;
+        r->cp.source_offset = r->source_offset;
+        r->cp.target_offset = -1;
+        r->cp.status = translate(opaque, r->topic, r->partition, r->source_offset,
+                                 &r->cp.target_offset);
+        if (r->cp.status != OFFSET_MAP_EXACT) r->cp.target_offset = -1;
+        int64_t first = parts[i].target_first;
+        if (r->cp.status == OFFSET_MAP_EXACT && first >= 0 && r->cp.target_offset > first) {
+            int64_t k = (r->cp.target_offset - first) % 100;
+            *dups += k ? k - 1 : 0;
+        }
+        stored_t *s = stored_get(g, r->group, r->topic, r->partition, false, NULL);
+        r->cp.synced_offset = s ? s->cp.synced_offset : -1;
+        kgroup_offsets_add(&tq, r->target_topic, r->partition, -1);
+    }
+    kgroup_offsets_clear(&sc);
+    if (!tq.n) return rc;
+    bool whole = kgroups_committed(g->tadmin, name, &tq, g->flow->admin_timeout_ms, &tc, err,
+                                   sizeof err) != 0;
+    if (!whole && tc.n != tq.n) {
+        snprintf(err, sizeof err, "the answer has other partitions");
+        whole = true;
+    }
+    if (whole) log_warn("group %s: target offsets: %s; nothing is written for the group", name, err);
+    size_t k = 0;
+    for (size_t i = from; i < rows->n; i++) {
+        group_row_t *r = &rows->v[i];
+        if (r->action == SYNC_UNKNOWN && r->source_offset == CHECKPOINT_UNKNOWN) continue;
+        const char *e = whole ? err : tc.v[k].error;
+        r->target_committed = e ? CHECKPOINT_UNKNOWN : tc.v[k].offset;
+        k++;
+        r->action = checkpoint_sync_decide(&r->cp, r->target_committed);
+        r->status = status_of(r);
+        if (e) {
+            if (!whole)
+                log_warn("group %s: target offset of %s [%d]: %s; nothing is written for the "
+                         "group",
+                         name, r->target_topic, r->partition, e);
+            row_fail(r, "target offsets", e);
+            rc = -1;
+        }
+    }
+    kgroup_offsets_clear(&tq);
+    kgroup_offsets_clear(&tc);
+    return rc;
+}
+
+static bool checkpoint_same(const checkpoint_t *a, const checkpoint_t *b) {
+    return a->source_offset == b->source_offset && a->target_offset == b->target_offset &&
+           a->status == b->status && a->synced_offset == b->synced_offset;
+}
+
+/* Queues the checkpoints of rows [from, to) that differ from what the
+ * checkpoints topic has confirmed (a lost one is written again). */
+static void group_checkpoints(groups_t *g, group_rows_t *rows, size_t from, size_t to) {
+    for (size_t i = from; i < to; i++) {
+        group_row_t *r = &rows->v[i];
+        if (r->source_offset < 0) continue; /* unknown: nothing to record */
+        char *key;
+        stored_t *s = stored_get(g, r->group, r->topic, r->partition, true, &key);
+        s->cp = r->cp;
+        if (s->has_persisted && checkpoint_same(&s->persisted, &s->cp)) {
+            free(key);
+            continue;
+        }
+        checkpoint_emit(g, r, key);
+    }
+}
+
 int groups_pass(groups_t *g, char **names, const groups_partition_t *parts, size_t nparts,
                 groups_translate_fn translate, void *opaque, const group_import_t *imp,
                 bool write, group_rows_t *rows) {
@@ -332,98 +610,49 @@ int groups_pass(groups_t *g, char **names, const groups_partition_t *parts, size
     int failed = 0;
     kgroup_offsets_t src = {0};
     for (size_t i = 0; i < nparts; i++) kgroup_offsets_add(&src, parts[i].topic, parts[i].partition, -1);
-    int64_t pending = 0, taken = 0, dups = 0;
+    int64_t pending = 0, taken = 0, dups = 0, read_failures = 0;
     sbuf_t status = {0};
-    for (char **name = names; name && *name; name++) {
-        char err[512];
-        kgroup_offsets_t sc = {0}, tq = {0}, tc = {0};
-        if (imp) {
-            for (size_t i = 0; i < src.n; i++)
-                kgroup_offsets_add(&sc, src.v[i].topic, src.v[i].partition,
-                                   group_import_get(imp, *name, src.v[i].topic,
-                                                    src.v[i].partition));
-        } else if (kgroups_committed(g->sadmin, *name, &src, g->flow->admin_timeout_ms, &sc, err,
-                                     sizeof err)) {
-            log_warn("group %s: source offsets: %s", *name, err);
-            failed++;
-            continue;
-        }
+    char refused[768];
+    const char *refused_why = NULL;
+    if (write && nparts && names && *names && checkpoint_topic_ready(g, refused, sizeof refused))
+        refused_why = refused;
+    g->ckpt_lost = 0;
+    g->ckpt_error[0] = '\0';
+    /* No copied partition: nothing to translate (an empty list would ask for
+     * every partition the group has). */
+    for (char **name = names; nparts && name && *name; name++) {
         size_t from = rows->n;
-        for (size_t i = 0; i < sc.n; i++) {
-            if (sc.v[i].offset < 0) continue;
-            group_row_t *r = rows_add(rows);
-            r->group = xstrdup(*name);
-            r->topic = xstrdup(parts[i].topic);
-            r->target_topic = xstrdup(parts[i].target_topic);
-            r->partition = parts[i].partition;
-            r->source_offset = sc.v[i].offset;
-            r->source_lag = parts[i].source_end >= 0 && parts[i].source_end > r->source_offset
-                                ? parts[i].source_end - r->source_offset
-                                : 0;
-            r->cp.source_offset = r->source_offset;
-            r->cp.target_offset = -1;
-            r->cp.status = translate(opaque, r->topic, r->partition, r->source_offset,
-                                     &r->cp.target_offset);
-            if (r->cp.status != OFFSET_MAP_EXACT) r->cp.target_offset = -1;
-            int64_t first = parts[i].target_first;
-            if (r->cp.status == OFFSET_MAP_EXACT && first >= 0 && r->cp.target_offset > first) {
-                int64_t k = (r->cp.target_offset - first) % 100;
-                dups += k ? k - 1 : 0;
-            }
-            char key[1024];
-            cp_key(key, sizeof key, r->group, r->topic, r->partition);
-            stored_t *s = strmap_get(g->cps, key);
-            r->cp.synced_offset = s ? s->cp.synced_offset : -1;
-            kgroup_offsets_add(&tq, r->target_topic, r->partition, -1);
-        }
-        kgroup_offsets_clear(&sc);
-        if (rows->n == from) continue;
-        if (kgroups_committed(g->tadmin, *name, &tq, g->flow->admin_timeout_ms, &tc, err,
-                              sizeof err)) {
-            log_warn("group %s: target offsets: %s", *name, err);
+        int rc = group_rows(g, *name, parts, &src, translate, opaque, imp, rows, &dups);
+        if (rc) {
             failed++;
+            read_failures++;
         }
+        if (rows->n == from) continue;
         for (size_t i = from; i < rows->n; i++) {
-            group_row_t *r = &rows->v[i];
-            r->target_committed = tc.n ? tc.v[i - from].offset : -1;
-            r->action = checkpoint_sync_decide(&r->cp, r->target_committed);
-            r->status = status_of(r);
-            pending += r->action == SYNC_PENDING;
-            taken += r->action == SYNC_TAKEN_OVER;
+            pending += rows->v[i].action == SYNC_PENDING;
+            taken += rows->v[i].action == SYNC_TAKEN_OVER;
         }
-        kgroup_offsets_clear(&tq);
-        kgroup_offsets_clear(&tc);
-        if (write) groups_write(g, *name, rows, from, rows->n);
+        /* Unknown is not "none": a group with any offset unread is not written. */
+        if (write && !rc) groups_write(g, *name, rows, from, rows->n, refused_why);
         static const char *const statuses[] = {"exact", "pending", "not-copied", "up-to-date",
                                                "behind", "taken-over", "written",
                                                "active-on-target", "failed"};
         for (size_t k = 0; k < sizeof statuses / sizeof statuses[0]; k++) {
             int count = 0;
             for (size_t i = from; i < rows->n; i++) count += !strcmp(rows->v[i].status, statuses[k]);
-            if (count) sbuf_printf(&status, "%s\x1f%s\x1f%d\n", *name, statuses[k], count);
+            if (count)
+                sbuf_printf(&status, "%zu:%s%s %d\n", strlen(*name), *name, statuses[k], count);
         }
-        /* Checkpoints: the latest translation per group and partition. */
-        for (size_t i = from; (write || g->flow->emit_checkpoints) && i < rows->n; i++) {
-            group_row_t *r = &rows->v[i];
-            char key[1024];
-            cp_key(key, sizeof key, r->group, r->topic, r->partition);
-            stored_t *s = strmap_get(g->cps, key);
-            if (s && s->cp.source_offset == r->cp.source_offset &&
-                s->cp.target_offset == r->cp.target_offset && s->cp.status == r->cp.status &&
-                s->cp.synced_offset == r->cp.synced_offset)
-                continue;
-            if (!s) strmap_put(g->cps, key, s = xcalloc(1, sizeof *s));
-            s->cp = r->cp;
-            checkpoint_emit(g, r);
-        }
+        if (write || g->emit) group_checkpoints(g, rows, from, rows->n);
     }
     kgroup_offsets_clear(&src);
-    if (g->producer) rd_kafka_flush(g->producer, 10000);
+    if (checkpoint_flush(g)) failed++;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     pthread_mutex_lock(&g->mu);
     g->stats.passes++;
     g->stats.pending = pending;
     g->stats.taken_over = taken;
+    g->stats.read_failures += read_failures;
     g->stats.duplicates_avoided = dups;
     sbuf_free(&g->status);
     g->status = status;
@@ -442,18 +671,21 @@ void groups_get_stats(groups_t *g, groups_stats_t *out) {
 void groups_render_status(groups_t *g, sbuf_t *out, const char *name, const char *source,
                           const char *target) {
     pthread_mutex_lock(&g->mu);
-    char *copy = xstrdup(sbuf_str(&g->status)), *save = NULL;
+    char *copy = xstrdup(sbuf_str(&g->status));
     pthread_mutex_unlock(&g->mu);
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *status = strchr(line, '\x1f');
-        if (!status) continue;
-        *status++ = '\0';
-        char *count = strchr(status, '\x1f');
-        if (!count) continue;
-        *count++ = '\0';
-        const char *labels[] = {"source", source, "target", target, "group", line,
+    for (const char *p = copy; *p;) {
+        char *end;
+        size_t len = strtoul(p, &end, 10);
+        if (*end != ':' || strlen(end + 1) < len) break;
+        const char *st = end + 1 + len, *sp = strchr(st, ' '), *nl = sp ? strchr(sp, '\n') : NULL;
+        if (!nl) break;
+        char *group = xstrndup(end + 1, len), *status = xstrndup(st, (size_t)(sp - st));
+        const char *labels[] = {"source", source, "target", target, "group", group,
                                 "status", status, NULL};
-        prom_sample_i64(out, name, labels, strtoll(count, NULL, 10));
+        prom_sample_i64(out, name, labels, strtoll(sp + 1, NULL, 10));
+        free(group);
+        free(status);
+        p = nl + 1;
     }
     free(copy);
 }

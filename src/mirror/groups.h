@@ -6,7 +6,9 @@
  * group has committed, decides per partition with checkpoint_sync_decide(),
  * and, when asked, commits the translations on the target (the broker refuses
  * while the group has active members) and records checkpoints on the target
- * ("kmig-checkpoints.<source>.internal").
+ * ("kmig-checkpoints.<source>.internal", groups_checkpoint_topic(); the
+ * mirror creates it at start-up, `kmig offsets --execute` before its first
+ * commit), checking every checkpoint's delivery.
  *
  * Used by the mirror's group thread (periodic checkpoints and sync) and by
  * `kmig offsets` (one pass, dry run unless --execute).
@@ -34,7 +36,11 @@ typedef offset_map_result_t (*groups_translate_fn)(void *opaque, const char *top
                                                    int32_t partition, int64_t committed,
                                                    int64_t *target);
 
-/* One group's position on one partition, as shown by `kmig offsets`. */
+/* One group's position on one partition, as shown by `kmig offsets`.
+ * Offsets that could not be read are CHECKPOINT_UNKNOWN (source_offset,
+ * target_committed) and the row is `failed` with the reason in `error`; when
+ * a group's source offsets cannot be read at all, its one row has topic and
+ * target_topic NULL and partition -1. */
 typedef struct group_row {
     char *group, *topic, *target_topic;
     int32_t partition;
@@ -43,7 +49,7 @@ typedef struct group_row {
     sync_action_t action;
     const char *status; /* exact, pending, not-copied, up-to-date, behind, taken-over,
                            written, active-on-target, failed */
-    char *error;
+    char *error;        /* why the row is `failed` (or not written), else NULL */
 } group_row_t;
 
 typedef struct group_rows {
@@ -55,11 +61,16 @@ void group_rows_clear(group_rows_t *r);
 
 typedef struct groups groups_t;
 
+/* The checkpoints topic of a source alias: "kmig-checkpoints.<source>.internal". */
+void groups_checkpoint_topic(char *buf, size_t size, const char *source);
+
 groups_t *groups_new(mm2_t *mm2, const mm2_flow_t *flow, char *err, size_t errsz);
 void groups_destroy(groups_t *g); /* accepts NULL */
 
-/* The checkpoints topic of a source alias: kmig-checkpoints.<source>.internal. */
-void groups_checkpoint_topic(char *buf, size_t size, const char *source);
+/* Whether passes that do not write record checkpoints (default:
+ * emit.checkpoints.enabled). `kmig offsets` without --execute turns it off: a
+ * dry run writes nothing. */
+void groups_set_emit(groups_t *g, bool emit);
 
 /* Reads the checkpoints kept on the target (what kmig committed before). */
 int groups_load_checkpoints(groups_t *g, char *err, size_t errsz);
@@ -70,11 +81,17 @@ int groups_load_checkpoints(groups_t *g, char *err, size_t errsz);
  * kgroups_names_free(). */
 char **groups_select(groups_t *g, const char *const *only);
 
-/* One pass over `names`: appends a row per group and partition with a
- * committed source offset (read from the source, or from `imp` when given).
- * With `write`, commits the rows whose action is SYNC_WRITE on the target and
- * records checkpoints. Returns the number of groups whose offsets could not be
- * read or written. */
+/* One pass over `names`: appends a row per group and partition of `parts`
+ * with a committed source offset (read from the source, or from `imp` when
+ * given). With no partition (nparts 0) it does nothing. With `write`, commits
+ * the rows whose action is SYNC_WRITE on the target, unless any offset of the
+ * group could not be read (unknown is not "none": that group is not written
+ * this pass) or the checkpoints topic cannot be created (checked once, before
+ * the first commit). Records checkpoints (with `write`, or see
+ * groups_set_emit()); only a checkpoint the target confirmed counts as
+ * stored, any other is written again next pass. Returns the number of groups
+ * whose offsets could not be read, plus one when checkpoints were not
+ * stored. */
 int groups_pass(groups_t *g, char **names, const groups_partition_t *parts, size_t nparts,
                 groups_translate_fn translate, void *opaque, const group_import_t *imp,
                 bool write, group_rows_t *rows);
@@ -82,6 +99,10 @@ int groups_pass(groups_t *g, char **names, const groups_partition_t *parts, size
 /* Counters for metrics (monotonic over the life of g). */
 typedef struct groups_stats {
     int64_t passes, groups_synced, offsets_written, pending, taken_over, active, failures;
+    int64_t read_failures;       /* group offset reads (source or target) that failed,
+                                    whole or for some partition: kmig_groups_read_failures_total */
+    int64_t checkpoint_failures; /* checkpoint records not stored:
+                                    kmig_groups_checkpoint_failures_total */
     int64_t last_pass_ms; /* duration of the last pass */
     /* Estimate, over the exact positions of the last pass, of the records a
      * consumer would re-read after MirrorMaker 2's translation (the last offset

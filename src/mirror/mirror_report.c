@@ -84,9 +84,12 @@ void mirror_report_metrics(sbuf_t *out, const msnap_t *s, groups_t *g, const cha
         {"kmig_groups_active_refusals_total", "counter", "Syncs refused because the group is active on the target."},
         {"kmig_groups_failures_total", "counter", "Syncs that failed for another reason."},
         {"kmig_groups_duplicates_avoided", "gauge", "Estimate: records the selected groups would re-read after MirrorMaker 2's translation (syncs every 100 records)."},
+        {"kmig_groups_read_failures_total", "counter", "Group/partition offsets that could not be read on the source or the target (nothing is written for them in that pass)."},
+        {"kmig_groups_checkpoint_failures_total", "counter", "Checkpoint records the target did not confirm (written again next pass)."},
     };
     int64_t v[] = {gs.passes, gs.last_pass_ms, gs.groups_synced, gs.offsets_written,
-                   gs.pending, gs.taken_over, gs.active, gs.failures, gs.duplicates_avoided};
+                   gs.pending, gs.taken_over, gs.active, gs.failures, gs.duplicates_avoided,
+                   gs.read_failures, gs.checkpoint_failures};
     for (size_t i = 0; i < sizeof gf / sizeof gf[0]; i++) {
         prom_family(out, gf[i].name, gf[i].type, gf[i].help);
         prom_sample_i64(out, gf[i].name, fl, v[i]);

@@ -4,6 +4,7 @@
 #include "offsets/checkpoint.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +17,9 @@ const char *checkpoint_status_name(offset_map_result_t status) {
 
 const char *sync_action_name(sync_action_t a) {
     static const char *const names[] = {"write", "up to date", "pending", "behind",
-                                        "taken over by target consumers"};
-    return (unsigned)a < 5 ? names[a] : "?";
+                                        "taken over by target consumers",
+                                        "unknown (the target could not be read)"};
+    return (unsigned)a < 6 ? names[a] : "?";
 }
 
 static void dump(sbuf_t *out, json_t *j) {
@@ -39,22 +41,36 @@ void checkpoint_encode_value(sbuf_t *out, const char *target_topic, const checkp
                         (json_int_t)cp->synced_offset));
 }
 
+/* The key ["group","topic",partition]: exactly three items, a non-empty
+ * topic, a partition in 0..INT32_MAX. */
+static int decode_key(json_t *k, const char **g, const char **t, int32_t *p, char *err,
+                      size_t errsz) {
+    json_int_t part;
+    if (!k || json_unpack(k, "[s,s,I!]", g, t, &part) || !**t || part < 0 || part > INT32_MAX) {
+        snprintf(err, errsz, "checkpoint key is not [group, topic, partition]");
+        return -1;
+    }
+    *p = (int32_t)part;
+    return 0;
+}
+
 int checkpoint_decode(const void *key, size_t key_len, const void *value, size_t value_len,
                       char **group, char **topic, int32_t *partition, char **target,
                       checkpoint_t *cp, char *err, size_t errsz) {
     json_error_t je;
     json_t *k = json_loadb(key, key_len, 0, &je), *v = json_loadb(value, value_len, 0, &je);
-    const char *g, *t, *tt, *st;
-    int p, ver;
+    const char *g = NULL, *t = NULL, *tt, *st;
+    int ver;
+    int32_t p = 0;
     json_int_t so, to, sy;
     int rc = -1;
     *group = *topic = *target = NULL;
-    if (!k || json_unpack(k, "[s,s,i]", &g, &t, &p)) {
-        snprintf(err, errsz, "checkpoint key is not [group, topic, partition]");
+    if (decode_key(k, &g, &t, &p, err, errsz)) {
+        /* err set */
     } else if (!v || json_unpack(v, "{s:i,s:s,s:I,s:I,s:s,s:I}", "v", &ver, "target", &tt,
                                  "source_offset", &so, "target_offset", &to, "status", &st,
                                  "synced_offset", &sy)) {
-        snprintf(err, errsz, "checkpoint value for %s/%s/%d is malformed", g, t, p);
+        snprintf(err, errsz, "checkpoint value for %.200s/%.200s/%d is malformed", g, t, (int)p);
     } else if (ver != 1) {
         snprintf(err, errsz, "checkpoint format version %d is unknown (this kmig reads 1)", ver);
     } else {
@@ -62,7 +78,11 @@ int checkpoint_decode(const void *key, size_t key_len, const void *value, size_t
         for (int i = 0; i < 3; i++)
             if (!strcmp(st, status_names[i])) s = i;
         if (s < 0) {
-            snprintf(err, errsz, "checkpoint status '%s' is unknown", st);
+            snprintf(err, errsz, "checkpoint status '%.40s' is unknown", st);
+        } else if (!*tt || so < 0 || sy < -1 ||
+                   (s == OFFSET_MAP_EXACT ? to < 0 : to != -1)) {
+            snprintf(err, errsz, "checkpoint value for %.200s/%.200s/%d has offsets out of range",
+                     g, t, (int)p);
         } else {
             *group = xstrdup(g);
             *topic = xstrdup(t);
@@ -78,6 +98,7 @@ int checkpoint_decode(const void *key, size_t key_len, const void *value, size_t
 }
 
 sync_action_t checkpoint_sync_decide(const checkpoint_t *cp, int64_t target_committed) {
+    if (target_committed == CHECKPOINT_UNKNOWN) return SYNC_UNKNOWN;
     if (cp->status != OFFSET_MAP_EXACT) return SYNC_PENDING;
     if (target_committed < 0) return SYNC_WRITE;
     if (target_committed == cp->target_offset) return SYNC_UP_TO_DATE;

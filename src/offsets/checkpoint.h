@@ -35,11 +35,16 @@ typedef enum {
     SYNC_PENDING,    /* not translated exactly yet: never guess */
     SYNC_BEHIND,     /* the target is further: never move a group backwards */
     SYNC_TAKEN_OVER, /* consumers on the target committed themselves: leave the group alone */
+    SYNC_UNKNOWN,    /* the target's committed offset could not be read: write nothing */
 } sync_action_t;
 
 const char *sync_action_name(sync_action_t a);
 
-/* What to do with a checkpoint given the target's committed offset (-1: none). */
+/* A target committed offset that could not be read: unknown is not "none". */
+#define CHECKPOINT_UNKNOWN (-2)
+
+/* What to do with a checkpoint given the target's committed offset (-1: none,
+ * CHECKPOINT_UNKNOWN: the read failed). */
 sync_action_t checkpoint_sync_decide(const checkpoint_t *cp, int64_t target_committed);
 
 #endif

@@ -3,6 +3,7 @@
 #include "offsets/group_import.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,16 +25,20 @@ struct group_import {
     size_t n;
 };
 
-void group_import_key(char *buf, size_t size, const char *group, const char *topic,
-                      int32_t partition) {
-    snprintf(buf, size, "%s\x1f%s\x1f%d", group, topic, partition);
+void group_import_key(sbuf_t *out, const char *group, const char *topic, int32_t partition) {
+    sbuf_printf(out, "%zu:", strlen(group));
+    sbuf_puts(out, group);
+    sbuf_printf(out, "%zu:", strlen(topic));
+    sbuf_puts(out, topic);
+    sbuf_printf(out, "%d", (int)partition);
 }
 
 int64_t group_import_get(const group_import_t *imp, const char *group, const char *topic,
                          int32_t partition) {
-    char key[1024];
-    group_import_key(key, sizeof key, group, topic, partition);
-    entry_t *e = strmap_get(imp->offsets, key);
+    sbuf_t key = {0};
+    group_import_key(&key, group, topic, partition);
+    entry_t *e = strmap_get(imp->offsets, key.s);
+    sbuf_free(&key);
     return e ? e->offset : -1;
 }
 
@@ -72,18 +77,19 @@ void group_import_destroy(group_import_t *imp) {
 
 void group_import_add(group_import_t *imp, const char *group, const char *topic,
                       int32_t partition, int64_t offset) {
-    char key[1024];
-    group_import_key(key, sizeof key, group, topic, partition);
-    entry_t *e = strmap_get(imp->offsets, key);
+    sbuf_t key = {0};
+    group_import_key(&key, group, topic, partition);
+    entry_t *e = strmap_get(imp->offsets, key.s);
     if (!e) {
         e = xcalloc(1, sizeof *e);
         e->group = xstrdup(group);
         e->topic = xstrdup(topic);
         e->partition = partition;
-        strmap_put(imp->offsets, key, e);
+        strmap_put(imp->offsets, key.s, e);
         imp->entries = xrealloc(imp->entries, (imp->nentries + 1) * sizeof *imp->entries);
         imp->entries[imp->nentries++] = e;
     }
+    sbuf_free(&key);
     e->offset = offset;
     bool known = false;
     for (size_t i = 0; i < imp->n && !known; i++) known = !strcmp(imp->names[i], group);
@@ -100,39 +106,94 @@ char **group_import_names(const group_import_t *imp) {
     return out;
 }
 
+/* A decimal field of digits only (no sign, no spaces) up to max. */
+static bool parse_uint(const char *s, int64_t max, int64_t *out) {
+    if (!*s) return false;
+    int64_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') return false;
+        int d = *s - '0';
+        if (v > (max - d) / 10) return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+/* Splits line at every ',' (empty fields kept); returns the field count, up
+ * to max (one more field than max counts as max + 1). */
+static int split_fields(char *line, char **field, int max) {
+    int n = 0;
+    for (char *p = line;; p++) {
+        if (n > max) return n;
+        if (n < max) field[n] = p;
+        n++;
+        p = strchr(p, ',');
+        if (!p) return n;
+        *p = '\0';
+    }
+}
+
+/* One CSV line: 0, or -1 with the reason in err. */
+static int import_line(group_import_t *imp, char *line, const char *group, char *err,
+                       size_t errsz) {
+    char *field[4];
+    int n = split_fields(line, field, 4);
+    if (n != 4 && !(n == 3 && group)) {
+        snprintf(err, errsz, "expected group,topic,partition,offset (or topic,partition,offset "
+                             "with --group), found %d fields", n);
+        return -1;
+    }
+    const char *grp = n == 4 ? field[0] : group;
+    char **rest = n == 4 ? field + 1 : field;
+    int64_t part, off;
+    if (!*grp || !*rest[0]) {
+        snprintf(err, errsz, "empty %s name", *grp ? "topic" : "group");
+        return -1;
+    }
+    if (!parse_uint(rest[1], INT32_MAX, &part)) {
+        snprintf(err, errsz, "partition '%.40s' is not a number in 0..2147483647", rest[1]);
+        return -1;
+    }
+    if (!parse_uint(rest[2], INT64_MAX, &off)) {
+        snprintf(err, errsz, "offset '%.40s' is not a number in 0..9223372036854775807", rest[2]);
+        return -1;
+    }
+    group_import_add(imp, grp, rest[0], (int32_t)part, off);
+    return 0;
+}
+
 int group_import_csv(group_import_t *imp, const char *path, const char *group, char *err,
-                      size_t errsz) {
+                     size_t errsz) {
     FILE *f = fopen(path, "r");
     if (!f) {
         snprintf(err, errsz, "%s: cannot read", path);
         return -1;
     }
-    char line[2048];
-    int lineno = 0, rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f)) {
+    char *line = NULL, reason[256];
+    size_t cap = 0;
+    ssize_t len;
+    long lineno = 0;
+    int rc = 0;
+    while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
         lineno++;
-        line[strcspn(line, "\r\n")] = '\0';
-        if (!*line || *line == '#') continue;
-        char *field[5] = {0}, *save = NULL;
-        int n = 0;
-        for (char *t = strtok_r(line, ",", &save); t && n < 5; t = strtok_r(NULL, ",", &save))
-            field[n++] = t;
-        const char *grp = n == 4 ? field[0] : group;
-        char **rest = n == 4 ? field + 1 : field;
-        char *end1, *end2;
-        long part = (n == 3 || n == 4) ? strtol(rest[1], &end1, 10) : -1;
-        long long off = (n == 3 || n == 4) ? strtoll(rest[2], &end2, 10) : -1;
-        if ((n != 3 && n != 4) || !grp || *end1 || *end2 || part < 0 || off < 0) {
-            snprintf(err, errsz,
-                     "%s:%d: expected group,topic,partition,offset (or topic,partition,offset "
-                     "with --group)",
-                     path, lineno);
+        if (memchr(line, '\0', (size_t)len)) {
+            snprintf(err, errsz, "%s:%ld: a NUL byte in the line", path, lineno);
             rc = -1;
             break;
         }
-        group_import_add(imp, grp, rest[0], (int32_t)part, off);
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!*line || *line == '#') continue;
+        if (import_line(imp, line, group, reason, sizeof reason)) {
+            snprintf(err, errsz, "%s:%ld: %s", path, lineno, reason);
+            rc = -1;
+        }
     }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, errsz, "%s:%ld: read error", path, lineno + 1);
+        rc = -1;
+    }
+    free(line);
     fclose(f);
     return rc;
 }
-

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/sbuf.h"
+
 typedef struct group_import group_import_t;
 
 group_import_t *group_import_new(void);
@@ -34,7 +36,10 @@ char **group_import_names(const group_import_t *imp);
 int group_import_csv(group_import_t *imp, const char *path, const char *group, char *err,
                      size_t errsz);
 
-void group_import_key(char *buf, size_t size, const char *group, const char *topic,
-                      int32_t partition);
+/* Appends the exact key of group/topic/partition to out: each name
+ * length-prefixed, so no two triples share a key, whatever their length or
+ * bytes (Kafka allows group names of 32767 bytes). Also the key of the
+ * mirror's checkpoint table. */
+void group_import_key(sbuf_t *out, const char *group, const char *topic, int32_t partition);
 
 #endif
