@@ -21,7 +21,7 @@ int log_level_parse(const char *name) {
     return -1;
 }
 
-void log_vmsg(log_level_t level, const char *fmt, va_list ap) {
+static void log_vmsg(log_level_t level, const char *fmt, va_list ap) {
     if (level > log_level) return;
     char line[4096];
     struct timeval tv;

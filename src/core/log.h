@@ -12,7 +12,6 @@ log_level_t log_get_level(void);
 /* Parses "error|warn|info|debug"; returns -1 when unknown. */
 int log_level_parse(const char *name);
 void log_msg(log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void log_vmsg(log_level_t level, const char *fmt, va_list ap);
 
 #define log_error(...) log_msg(LL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LL_WARN, __VA_ARGS__)

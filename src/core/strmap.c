@@ -77,7 +77,6 @@ void *strmap_put(strmap_t *m, const char *key, void *value) {
     return NULL;
 }
 
-size_t strmap_count(const strmap_t *m) { return m->n; }
 
 int strmap_next(const strmap_t *m, size_t *pos, const char **key, void **value) {
     while (*pos < m->cap) {

@@ -13,7 +13,6 @@ void strmap_destroy(strmap_t *m); /* accepts NULL; does not free values */
 void *strmap_get(const strmap_t *m, const char *key);
 /* Inserts or replaces; returns the previous value or NULL. */
 void *strmap_put(strmap_t *m, const char *key, void *value);
-size_t strmap_count(const strmap_t *m);
 /* Iteration: call with *pos = 0; returns 0 when done. */
 int strmap_next(const strmap_t *m, size_t *pos, const char **key, void **value);
 

@@ -15,13 +15,6 @@ const char *checkpoint_status_name(offset_map_result_t status) {
     return (unsigned)status < 3 ? status_names[status] : "?";
 }
 
-const char *sync_action_name(sync_action_t a) {
-    static const char *const names[] = {"write", "up to date", "pending", "behind",
-                                        "taken over by target consumers",
-                                        "unknown (the target could not be read)"};
-    return (unsigned)a < 6 ? names[a] : "?";
-}
-
 static void dump(sbuf_t *out, json_t *j) {
     char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     sbuf_puts(out, s);

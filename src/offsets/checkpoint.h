@@ -38,7 +38,6 @@ typedef enum {
     SYNC_UNKNOWN,    /* the target's committed offset could not be read: write nothing */
 } sync_action_t;
 
-const char *sync_action_name(sync_action_t a);
 
 /* A target committed offset that could not be read: unknown is not "none". */
 #define CHECKPOINT_UNKNOWN (-2)
