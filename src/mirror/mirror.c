@@ -43,6 +43,7 @@
 #include "kafka/kclient.h"
 #include "kafka/kread.h"
 #include "kafka/map_store.h"
+#include "kafka/kpeek.h"
 #include "metrics/http.h"
 #include "mirror/groups.h"
 #include "mirror/groups_sync.h"
@@ -101,6 +102,7 @@ struct mirror {
     int64_t next_start;   /* monotonic ms of the next start_partitions attempt */
     int64_t now_ms;       /* wall clock, refreshed per loop iteration */
     sbuf_t errors;        /* error lines for the summary */
+    record_digest_t *digest; /* for resume checks */
     size_t nerrors;
     const char *exit_reason;
 
@@ -134,6 +136,7 @@ mirror_t *mirror_new(const mirror_opts_t *opts, char *err, size_t errsz) {
     m->topic_by_name = strmap_new();
     m->loaded = map_set_new();
     m->snaps = msnap_holder_new();
+    m->digest = record_digest_new();
     atomic_init(&m->stop, 0);
     const mm2_flow_t *f = m->flow;
     map_store_topic_name(m->map_topic, sizeof m->map_topic, f->source);
@@ -533,6 +536,60 @@ static void on_offset_reset(mirror_t *m, mtopic_t *t, int32_t part, const char *
     if (refetch(m, t, part, resume)) m->fail = true;
 }
 
+/* The source holds other records than kmig copied below the map's end: the
+ * topic was re-created or rewritten (at `offset`: a record, or with `eof` the
+ * end of the partition). Reported as data loss. */
+static void source_rewritten(mirror_t *m, mtopic_t *t, int32_t part, int64_t offset, bool eof) {
+    mpart_t *p = &t->parts[part];
+    int64_t lo = 0, hi = -1, resume, end = offset_map_src_next(p->map);
+    if (kread_watermarks(m->consumer, t->name, part, &lo, &hi, 5000)) lo = 0;
+    bool go_on = m->flow->continue_on_data_loss;
+    int64_t n = mpart_rewritten(p, lo, go_on, &resume);
+    m->lost_total += n;
+    mirror_error(m, "DATA LOSS: %s [%d]: the source %s offset %" PRId64 " is not what kmig "
+                    "copied (its map reaches source offset %" PRId64 "): the topic was "
+                    "re-created or rewritten while kmig was not reading it; the %" PRId64
+                    " record(s) the source holds from offset %" PRId64 " to %" PRId64
+                    " are not copied%s",
+                 t->name, part, eof ? "ends at" : "record at", offset, end, n, lo, end - 1,
+                 go_on ? "; continuing (kmig.on.data.loss=continue)"
+                       : "; stopping (set kmig.on.data.loss=continue or "
+                         "--continue-on-data-loss to go on)");
+    if (!go_on)
+        m->data_loss = true;
+    else if (refetch(m, t, part, resume))
+        m->fail = true;
+}
+
+/* Before a record is copied: the resume check (mpart_resume_check) and the
+ * rule that nothing below the map's end is copied again. False when the
+ * record must not be copied. */
+static bool resume_checked(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
+    mpart_t *p = &t->parts[msg->partition];
+    uint8_t d[RECORD_DIGEST_LEN];
+    if (p->verify_src >= 0) {
+        if (msg->offset == p->verify_src) kpeek_digest(msg, m->digest, d);
+        switch (mpart_resume_check(p, msg->offset, d)) {
+        case MPART_RESUME_SAME:
+            return false; /* the copied record itself: go on after it */
+        case MPART_RESUME_CHANGED:
+            source_rewritten(m, t, msg->partition, msg->offset, false);
+            return false;
+        case MPART_RESUME_UNKNOWN:
+            log_info("%s [%d]: the last copied record (source offset %" PRId64
+                     ") is no longer on the source (compacted or deleted); resuming unchecked",
+                     t->name, msg->partition, offset_map_src_next(p->map) - 1);
+            break;
+        case MPART_RESUME_NONE: break;
+        }
+    }
+    if (msg->offset < offset_map_src_next(p->map)) {
+        source_rewritten(m, t, msg->partition, msg->offset, false);
+        return false;
+    }
+    return true;
+}
+
 static void handle_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
     ssize_t i = 0;
     for (; i < n; i++) {
@@ -540,7 +597,10 @@ static void handle_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
         mtopic_t *t = topic_of(m, msg);
         if (msg->err) {
             if (t && msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                mpart_eof(&t->parts[msg->partition], msg->offset);
+                mpart_t *p = &t->parts[msg->partition];
+                if (mpart_resume_check(p, msg->offset, NULL) == MPART_RESUME_CHANGED)
+                    source_rewritten(m, t, msg->partition, msg->offset, false);
+                if (p->state == MPART_COPYING) mpart_eof(p, msg->offset);
             } else if (t && (msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
                              msg->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)) {
                 if (t->parts[msg->partition].state == MPART_COPYING)
@@ -557,6 +617,10 @@ static void handle_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
             continue;
         }
         if (atomic_load(&m->stop) || m->fail || m->data_loss) break;
+        if (!resume_checked(m, t, msg)) {
+            rd_kafka_message_destroy(msg);
+            continue;
+        }
         if (!copy_record(m, t, msg)) { /* it released msg */
             i++;
             break;
@@ -810,6 +874,50 @@ static int apply_ready(mirror_t *m) {
     return 0;
 }
 
+/* For partitions resuming from a persisted map: reads the copy of the last
+ * copied record on the target, so that the copy loop can compare the source's
+ * record at that offset with it (mpart_resume_check) before copying on. A copy
+ * that cannot be read (deleted by retention, no answer) leaves the partition
+ * unchecked, with a note. */
+static void resume_checks(mirror_t *m, rd_kafka_topic_partition_list_t *go) {
+    char err[512];
+    rd_kafka_topic_partition_list_t *peek = rd_kafka_topic_partition_list_new(go->cnt + 1);
+    for (int i = 0; i < go->cnt; i++) {
+        mtopic_t *t = go->elems[i].opaque;
+        int64_t s, tg;
+        if (mpart_last_pair(&t->parts[go->elems[i].partition], &s, &tg)) {
+            rd_kafka_topic_partition_t *e =
+                rd_kafka_topic_partition_list_add(peek, t->target, go->elems[i].partition);
+            e->offset = tg;
+            e->opaque = t;
+        }
+    }
+    if (peek->cnt && recovery_readers(m, err, sizeof err)) {
+        log_warn("cannot check where %d partition(s) resume (%s)", peek->cnt, err);
+    } else if (peek->cnt) {
+        kpeek_result_t *r = xcalloc((size_t)peek->cnt, sizeof *r);
+        kpeek_records(m->tgt_reader, peek, m->flow->admin_timeout_ms, r);
+        int unchecked = 0;
+        for (int i = 0; i < peek->cnt; i++) {
+            mtopic_t *t = peek->elems[i].opaque;
+            mpart_t *p = &t->parts[peek->elems[i].partition];
+            int64_t s, tg;
+            if (!r[i].found || !mpart_last_pair(p, &s, &tg)) {
+                unchecked++;
+                continue;
+            }
+            p->verify_src = s;
+            memcpy(p->verify_digest, r[i].digest, RECORD_DIGEST_LEN);
+        }
+        if (unchecked)
+            log_info("%d partition(s) resume unchecked: the copy of their last copied record "
+                     "could not be read on the target (retention, or no answer)",
+                     unchecked);
+        free(r);
+    }
+    rd_kafka_topic_partition_list_destroy(peek);
+}
+
 /* Starts fetching the partitions added but not started: first the target's
  * end offsets (where this run's records will land, and how many records the
  * target holds beyond the map: recovery pairs them, or counts them as
@@ -883,10 +991,12 @@ static int start_partitions(mirror_t *m) {
         }
     }
     rd_kafka_topic_partition_list_destroy(starts);
+    resume_checks(m, go);
     for (int i = 0; i < go->cnt; i++) {
         mtopic_t *t = go->elems[i].opaque;
         int32_t p = go->elems[i].partition;
-        int64_t start = offset_map_src_next(t->parts[p].map);
+        int64_t start = t->parts[p].verify_src >= 0 ? t->parts[p].verify_src
+                                                    : offset_map_src_next(t->parts[p].map);
         rd_kafka_topic_partition_list_add(assign, t->name, p)->offset =
             start >= 0 ? start : RD_KAFKA_OFFSET_BEGINNING;
         t->parts[p].started = true;
@@ -1151,6 +1261,7 @@ void mirror_destroy(mirror_t *m) {
     map_set_destroy(m->loaded);
     strmap_destroy(m->topic_by_name);
     sbuf_free(&m->errors);
+    record_digest_destroy(m->digest);
     kv_list_clear(&m->src_consumer);
     kv_list_clear(&m->tgt_producer);
     kv_list_clear(&m->src_admin);

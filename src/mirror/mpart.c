@@ -15,7 +15,7 @@
 void mpart_init(mpart_t *p, offset_map_t *map) {
     memset(p, 0, sizeof *p);
     p->map = map ? map : offset_map_new();
-    p->next_fetch = p->eof_offset = p->loss_cover = p->tgt_base = -1;
+    p->next_fetch = p->eof_offset = p->loss_cover = p->tgt_base = p->verify_src = -1;
 }
 
 void mpart_clear(mpart_t *p) {
@@ -206,4 +206,40 @@ offset_map_result_t mpart_translate(const offset_map_t *map, int64_t end, int64_
         r = OFFSET_MAP_EXACT;
     }
     return r;
+}
+
+bool mpart_last_pair(const mpart_t *p, int64_t *src, int64_t *tgt) {
+    for (size_t i = offset_map_count(p->map); i-- > 0;) {
+        const offset_seg_t *s = offset_map_at(p->map, i);
+        if (s->count) {
+            *src = s->src_start + s->count - 1;
+            *tgt = s->tgt_start + s->count - 1;
+            return true;
+        }
+    }
+    return false;
+}
+
+mpart_resume_t mpart_resume_check(mpart_t *p, int64_t offset,
+                                  const uint8_t digest[RECORD_DIGEST_LEN]) {
+    if (p->verify_src < 0) return MPART_RESUME_NONE;
+    int64_t at = p->verify_src, end = offset_map_src_next(p->map);
+    p->verify_src = -1;
+    if (digest && offset == at)
+        return memcmp(digest, p->verify_digest, RECORD_DIGEST_LEN) ? MPART_RESUME_CHANGED
+                                                                   : MPART_RESUME_SAME;
+    return offset < end ? MPART_RESUME_CHANGED : MPART_RESUME_UNKNOWN;
+}
+
+int64_t mpart_rewritten(mpart_t *p, int64_t lo, bool go_on, int64_t *resume) {
+    int64_t end = offset_map_src_next(p->map);
+    int64_t n = end > lo ? end - (lo > 0 ? lo : 0) : 0;
+    p->lost += n;
+    p->verify_src = -1;
+    *resume = end;
+    if (!go_on)
+        stop(p, MPART_DATA_LOSS);
+    else
+        p->next_fetch = end;
+    return n;
 }

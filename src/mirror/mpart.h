@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "offsets/offset_map.h"
+#include "offsets/record_digest.h"
 
 typedef enum {
     MPART_COPYING = 0,
@@ -36,6 +37,10 @@ typedef struct mpart {
     int64_t recovered, resent_possible; /* by recovery at start-up */
     int64_t lat_sum_ms, lat_n, lat_max_ms; /* since mpart_latency_take() */
     uint64_t version;                   /* bumped on every map change (snapshots) */
+    /* At resume: the source offset of the last copied record and the digest of
+     * its copy on the target, until the source's record there is compared. */
+    int64_t verify_src;
+    uint8_t verify_digest[RECORD_DIGEST_LEN];
     /* Source offsets delivered without a target offset (see mpart_delivered). */
     int64_t *unknown;
     size_t nunknown, unknown_cap;
@@ -113,6 +118,39 @@ void mpart_latency_take(mpart_t *p, int64_t *max_ms, int64_t *avg_ms);
  * will land (tgt_base). */
 offset_map_result_t mpart_translate(const offset_map_t *map, int64_t end, int64_t tgt_base,
                                     int64_t committed, int64_t *target);
+
+/* The last copied record: its source and target offsets; false when the map
+ * holds no record. */
+bool mpart_last_pair(const mpart_t *p, int64_t *src, int64_t *tgt);
+
+/* Resuming from a persisted map, the copy loop fetches from the last copied
+ * record (verify_src, set with its copy's digest) and asks, for the first
+ * record or end of partition the source gives:
+ *   - MPART_RESUME_SAME: it is that record, unchanged: skip it, go on;
+ *   - MPART_RESUME_CHANGED: the source holds another record at that offset, or
+ *     a record in the gap after it (where no record was copied): the topic was
+ *     re-created or rewritten while kmig was not running;
+ *   - MPART_RESUME_UNKNOWN: that record is gone (compacted, deleted) and the
+ *     first record is past the map's end: nothing to compare, go on (copy it);
+ *   - MPART_RESUME_NONE: no check pending.
+ * `digest` is the source record's, or NULL for the end of the partition at
+ * `offset` (an end below the map's end is a truncated log: CHANGED). Clears
+ * the pending check except for NONE. */
+typedef enum {
+    MPART_RESUME_NONE = 0,
+    MPART_RESUME_SAME,
+    MPART_RESUME_CHANGED,
+    MPART_RESUME_UNKNOWN
+} mpart_resume_t;
+mpart_resume_t mpart_resume_check(mpart_t *p, int64_t offset,
+                                  const uint8_t digest[RECORD_DIGEST_LEN]);
+
+/* After MPART_RESUME_CHANGED (or any record below the map's end): the source's
+ * records below the map's end, from its log start `lo`, are not the ones kmig
+ * copied and are not copied. Counts them as lost and returns their number;
+ * stops the partition (MPART_DATA_LOSS) unless go_on, where fetching resumes
+ * at the map's end (returned in *resume). */
+int64_t mpart_rewritten(mpart_t *p, int64_t lo, bool go_on, int64_t *resume);
 
 const char *mpart_state_name(mpart_state_t s);
 

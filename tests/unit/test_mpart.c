@@ -206,7 +206,59 @@ static void test_snapshot_translate(void) {
     mpart_clear(&p);
 }
 
-UNIT_MAIN(UNIT_TEST(test_in_order), UNIT_TEST(test_out_of_order_fails),
+static mpart_t resumed(void) {
+    mpart_t p;
+    char err[256];
+    mpart_init(&p, NULL);
+    for (int64_t s = 0; s < 10; s++) {
+        mpart_consumed(&p, s);
+        mpart_delivered(&p, s, 50 + s, 1, 0, err, sizeof err);
+    }
+    mpart_eof(&p, 12); /* 10, 11: transaction markers */
+    int64_t s, t;
+    CHECK(mpart_last_pair(&p, &s, &t));
+    CHECK_EQ_INT(s, 9);
+    CHECK_EQ_INT(t, 59);
+    p.verify_src = s;
+    memset(p.verify_digest, 7, sizeof p.verify_digest);
+    return p;
+}
+
+static void test_resume_check(void) {
+    uint8_t same[RECORD_DIGEST_LEN], other[RECORD_DIGEST_LEN];
+    memset(same, 7, sizeof same);
+    memset(other, 8, sizeof other);
+    mpart_t p = resumed();
+    CHECK_EQ_INT(mpart_resume_check(&p, 9, same), MPART_RESUME_SAME);
+    CHECK_EQ_INT(mpart_resume_check(&p, 12, same), MPART_RESUME_NONE); /* checked once */
+    mpart_clear(&p);
+    p = resumed();
+    CHECK_EQ_INT(mpart_resume_check(&p, 9, other), MPART_RESUME_CHANGED);
+    mpart_clear(&p);
+    p = resumed(); /* a record in the gap after the last copied one: rewritten */
+    CHECK_EQ_INT(mpart_resume_check(&p, 10, other), MPART_RESUME_CHANGED);
+    mpart_clear(&p);
+    p = resumed(); /* the last copied record was compacted away: nothing to compare */
+    CHECK_EQ_INT(mpart_resume_check(&p, 12, other), MPART_RESUME_UNKNOWN);
+    mpart_clear(&p);
+    p = resumed(); /* the source now ends below the map's end */
+    CHECK_EQ_INT(mpart_resume_check(&p, 9, NULL), MPART_RESUME_CHANGED);
+    mpart_clear(&p);
+    p = resumed();
+    CHECK_EQ_INT(mpart_resume_check(&p, 12, NULL), MPART_RESUME_UNKNOWN);
+    int64_t resume;
+    CHECK_EQ_INT(mpart_rewritten(&p, 0, false, &resume), 12);
+    CHECK_EQ_INT(p.state, MPART_DATA_LOSS);
+    CHECK_EQ_INT(resume, 12);
+    mpart_clear(&p);
+    p = resumed();
+    CHECK_EQ_INT(mpart_rewritten(&p, 4, true, &resume), 8);
+    CHECK_EQ_INT(p.state, MPART_COPYING);
+    CHECK_EQ_INT(p.next_fetch, 12);
+    mpart_clear(&p);
+}
+
+UNIT_MAIN(UNIT_TEST(test_in_order), UNIT_TEST(test_resume_check), UNIT_TEST(test_out_of_order_fails),
           UNIT_TEST(test_unknown_placed_by_next_delivery),
           UNIT_TEST(test_unknown_that_does_not_fit_fails),
           UNIT_TEST(test_unknown_tail_placed_by_end), UNIT_TEST(test_delivery_error_fails_once),
