@@ -564,8 +564,8 @@ static int recovery_readers(mirror_t *m, char *err, size_t errsz) {
  * re-sent. Called with m->mu held. */
 static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends) {
     char err[512];
-    int64_t extra = 0, recovered = 0;
-    for (int i = 0; i < ends->cnt; i++) {
+    int64_t extra = 0, recovered = 0, dups = 0, unpaired = 0;
+    for (int i = 0; i < ends->cnt && !m->stop; i++) {
         rd_kafka_topic_partition_t *e = &ends->elems[i];
         mtopic_t *t = e->opaque;
         mpart_t *p = &t->parts[e->partition];
@@ -573,25 +573,30 @@ static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends)
         if (e->err || e->offset <= (tn < 0 ? 0 : tn)) continue;
         recover_result_t r = {0};
         if (recovery_readers(m, err, sizeof err) ||
-            recover_partition(m->src_reader, m->tgt_reader, t->name, t->target, e->partition,
-                              p->map, e->offset, &r, err, sizeof err)) {
+            recover_partition(m->src_reader, m->tgt_reader, &m->stop, t->name, t->target,
+                              e->partition, p->map, e->offset, &r, err, sizeof err)) {
             log_warn("%s [%d]: recovery read failed (%s)", t->target, e->partition, err);
-            r.target_extra = e->offset - (tn < 0 ? 0 : tn);
+            r.target_extra = r.unpaired = e->offset - (tn < 0 ? 0 : tn);
         }
         if (r.target_extra)
             log_info("%s [%d]: %" PRId64 " target records were not in the offset map; %" PRId64
-                     " matched their source records and are kept as copies",
-                     t->target, e->partition, r.target_extra, r.recovered);
+                     " matched their source records and are kept as copies%s, %" PRId64
+                     " repeat records matched before (duplicates in target, skipped), %" PRId64
+                     " are unpaired%s",
+                     t->target, e->partition, r.target_extra, r.recovered,
+                     r.adopting ? " (adopted)" : "", r.target_duplicates, r.unpaired,
+                     r.interrupted ? " (stopped before the end)" : "");
         extra += r.target_extra;
         recovered += r.recovered;
+        dups += r.target_duplicates;
+        unpaired += r.unpaired;
     }
-    int64_t resend = extra - recovered;
-    m->resend_estimate += resend;
+    m->resend_estimate += unpaired;
     if (extra)
-        log_msg(resend ? LL_WARN : LL_INFO, "resume: %" PRId64 " records may be re-sent (%" PRId64
+        log_msg(unpaired ? LL_WARN : LL_INFO, "resume: %" PRId64 " records may be re-sent (%" PRId64
                  " target records were not in the offset map, %" PRId64
-                 " of them matched their source records)",
-                 resend, extra, recovered);
+                 " of them matched their source records, %" PRId64 " duplicates in target)",
+                 unpaired, extra, recovered, dups);
 }
 
 /* Waits until handle rk's metadata shows `want` partitions for rkt's topic
