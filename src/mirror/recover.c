@@ -14,6 +14,7 @@
 #include "offsets/pairing.h"
 
 #define RECOVER_TIMEOUT_MS 10000
+#define RECOVER_SEED_BACK 100000 /* source offsets re-read to explain an early repeat */
 
 /* One side's read: the current window and the next record in it. */
 typedef struct side {
@@ -75,6 +76,37 @@ static int pair_tail(side_t *t, side_t *s, pairing_t *p, offset_map_t *pairs,
     }
 }
 
+/* Whether source offset o is a copied record of map; *i is a segment index
+ * kept between calls with increasing o. */
+static bool is_mapped(const offset_map_t *map, size_t *i, int64_t o) {
+    const offset_seg_t *g;
+    while ((g = offset_map_at(map, *i)) && g->src_end <= o) (*i)++;
+    return g && o >= g->src_start && o < g->src_start + g->count;
+}
+
+/* A target tail that repeats records mapped before this run (an adoption
+ * stopped by a restart in the middle of a copier's repeated run) cannot be
+ * explained by what this run paired. Re-reads the source records mapped
+ * (in map or pairs) in the RECOVER_SEED_BACK offsets before `until` into a
+ * fresh pairing. Returns 0, -1 (err filled) or KREAD_STOPPED. */
+static int seed_mapped(pairing_t *p, rd_kafka_t *source, const char *topic, int32_t partition,
+                       const offset_map_t *map, const offset_map_t *pairs, int64_t until,
+                       const volatile sig_atomic_t *stop, char *err, size_t errsz) {
+    int64_t from = until > RECOVER_SEED_BACK ? until - RECOVER_SEED_BACK : 0;
+    kread_cursor_t *c = kread_cursor_open(source, topic, partition, from, until, RECOVER_WINDOW,
+                                          RECOVER_TIMEOUT_MS, err, errsz);
+    if (!c) return -1;
+    size_t mi = 0, pi = 0;
+    const krecord_t *r;
+    ssize_t n;
+    while ((n = kread_cursor_next(c, stop, &r, err, errsz)) > 0)
+        for (ssize_t k = 0; k < n; k++)
+            if (is_mapped(map, &mi, r[k].offset) || is_mapped(pairs, &pi, r[k].offset))
+                pairing_seed(p, r[k].digest);
+    kread_cursor_close(c);
+    return (int)n;
+}
+
 int recover_partition(rd_kafka_t *source, rd_kafka_t *target, const volatile sig_atomic_t *stop,
                       const char *source_topic, const char *target_topic, int32_t partition,
                       offset_map_t *map, int64_t target_end, recover_result_t *res, char *err,
@@ -102,10 +134,20 @@ int recover_partition(rd_kafka_t *source, rd_kafka_t *target, const volatile sig
     p = pairing_new(res->adopting, RECOVER_LOOKBACK);
     pairs = offset_map_new();
     rc = pair_tail(&t, &s, p, pairs, stop, err, errsz);
+    int64_t dups = pairing_duplicates(p);
+    if (rc == 0 && pairing_stopped(p) && !res->adopting) {
+        /* Once: explain the difference by the records mapped before this run. */
+        int64_t until = s.i < s.n ? s.v[s.i].offset : kread_cursor_end(s.c);
+        pairing_destroy(p);
+        p = pairing_new(false, RECOVER_LOOKBACK);
+        rc = seed_mapped(p, source, source_topic, partition, map, pairs, until, stop, err, errsz);
+        if (rc == 0) rc = pair_tail(&t, &s, p, pairs, stop, err, errsz);
+        dups += pairing_duplicates(p);
+    }
     if (rc == KREAD_STOPPED) res->interrupted = true, rc = 0;
     if (rc == 0) {
         res->recovered = commit_pairs(map, pairs, kread_cursor_start(s.c));
-        res->target_duplicates = pairing_duplicates(p);
+        res->target_duplicates = dups;
     }
 out:
     res->unpaired = res->target_extra - res->recovered - res->target_duplicates;

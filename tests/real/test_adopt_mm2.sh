@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Taking over from MirrorMaker 2. MM2 (connect-mirror, identity policy) copies
+# N records (every generator shape, 100-byte large values, 8 partitions) and
+# is stopped; `kmig mirror --stop-at-end` with the same properties adopts the
+# copy instead of writing it again. A first kmig run gets SIGTERM while it is
+# pairing and exits 0; the second finishes. Then: nothing was re-sent (the
+# target holds exactly the source's records, no duplicate), the offset map
+# maps source offset k to target offset k in every partition, and kmig's
+# peak RSS (optimised build, /usr/bin/time) stays under RSS_LIMIT_KB.
+# Second case: a target written by an at-least-once copier that re-sent a
+# range, and whose first records' sources are gone: the repeats are skipped,
+# the records without a source stay unpaired, the rest is mapped exactly and
+# the copy goes on after it.
+# N: KMIG_ADOPT_RECORDS (default 200000 for CI on 2 cores; 1000000 also works).
+. "$(dirname "$0")/../lib.sh"
+
+[ -n "${KMIG_REAL_VERSIONS:-}" ] || fail "KMIG_REAL_* not set: run it as tests/run.sh real $TEST_NAME"
+KMIG_FAST=${KMIG_FAST:-$ROOT/build/kmig}
+[ -x "$KMIG_FAST" ] || fail "$KMIG_FAST is not built (make build)"
+N=${KMIG_ADOPT_RECORDS:-200000}
+P=8
+RSS_LIMIT_KB=$((128 * 1024))
+STOP_WITHIN=10 # seconds; generous on a busy machine
+tag=${KMIG_REAL_VERSIONS##* }
+src=KMIG_REAL_SRC_$tag; src=${!src}
+tgt=KMIG_REAL_TGT_$tag; tgt=${!tgt}
+version=KMIG_REAL_KAFKA_$tag; version=${!version}
+LIBS=$("$KAFKA_SH" fetch "$version") || fail "cannot fetch Kafka $version"
+BASE_TS=$(($(date +%s) * 1000 - 3600000))
+
+proc_exited() {
+    [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
+target_total() {
+    "$TESTKIT" count --bootstrap "$tgt" --topic "$1" 2>/dev/null | sed -n 's/^total=//p'
+}
+
+# Fresh cluster aliases per run: MM2's and kmig's internal topics are new.
+S=$(unique_name s | tr -cd 'a-z0-9')
+D=$(unique_name t | tr -cd 'a-z0-9')
+# config FILE TOPIC: the MM2 file both tools read.
+config() {
+    cat >"$1" <<PROPS
+clusters = $S, $D
+$S.bootstrap.servers = $src
+$D.bootstrap.servers = $tgt
+$S->$D.enabled = true
+$D->$S.enabled = false
+$S->$D.topics = $2
+replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPolicy
+tasks.max = $P
+replication.factor = 1
+config.storage.replication.factor = 1
+offset.storage.replication.factor = 1
+status.storage.replication.factor = 1
+offset-syncs.topic.replication.factor = 1
+heartbeats.topic.replication.factor = 1
+checkpoints.topic.replication.factor = 1
+emit.heartbeats.enabled = false
+emit.checkpoints.enabled = false
+sync.group.offsets.enabled = false
+sync.topic.acls.enabled = false
+sync.topic.configs.enabled = false
+PROPS
+}
+
+# ---- MM2 copies N records.
+topic=$(unique_name adopt)
+cfg=$T/mm2.properties
+config "$cfg" "$topic"
+"$KAFKA_SH" topics "src$tag" --create --topic "$topic" --partitions "$P" >/dev/null
+"$TESTKIT" produce --bootstrap "$src" --topic "$topic" --partitions "$P" --count "$N" --size 100 \
+    --base-ts "$BASE_TS" --idempotent >"$T/produce.out" || fail "produce: $(cat "$T/produce.out")"
+cat >"$T/log4j.properties" <<EOF
+log4j.rootLogger=INFO, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=$T/mm2.log
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+EOF
+cat >"$T/log4j2.properties" <<EOF
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = $T/mm2.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.file.ref = file
+EOF
+run_bg "$T/mm2.out" "${KMIG_JAVA:-java}" -Xmx384m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+    -Dlog4j.configuration="file:$T/log4j.properties" \
+    -Dlog4j2.configurationFile="$T/log4j2.properties" \
+    -cp "$LIBS/*" org.apache.kafka.connect.mirror.MirrorMaker "$cfg"
+mm2=$BG_PID
+wait_for "[ \"\$(target_total $topic)\" = $N ]" 240 1 ||
+    fail "MM2 did not copy $N records (target: $(target_total "$topic")): $(tail -5 "$T/mm2.log")"
+kill_bg "$mm2" TERM
+echo "MM2 copied $N records; stopped (exit $BG_RC)"
+
+# ---- kmig adopts them: a first run is stopped while pairing, a second ends.
+run_bg "$T/kmig-1.log" /usr/bin/time -f %M -o "$T/rss-1" "$KMIG_FAST" mirror --config "$cfg" \
+    --stop-at-end --progress 0
+timed=$BG_PID
+wait_for "grep -q 'copying $topic' $T/kmig-1.log" 60 0.05 || fail "kmig run 1: $(tail -5 "$T/kmig-1.log")"
+kpid=$(pgrep -P "$timed" | head -1)
+t0=${EPOCHREALTIME/./}
+[ -n "$kpid" ] && kill -TERM "$kpid"
+wait_for "proc_exited $timed" "$STOP_WITHIN" 0.05 ||
+    fail "kmig did not exit within ${STOP_WITHIN}s of SIGTERM: $(tail -5 "$T/kmig-1.log")"
+t1=${EPOCHREALTIME/./}
+kill_bg "$timed"
+expect_eq 0 "$BG_RC" "kmig exit status after SIGTERM (run 1)"
+echo "run 1: SIGTERM while adopting, exit 0 after $(((t1 - t0) / 1000)) ms:" \
+    "$(grep -c 'matched their source records' "$T/kmig-1.log") partition(s) reported"
+rc=0
+/usr/bin/time -f %M -o "$T/rss-2" "$KMIG_FAST" mirror --config "$cfg" --stop-at-end --progress 0 \
+    >"$T/kmig-2.log" 2>&1 || rc=$?
+expect_eq 0 "$rc" "kmig exit status (run 2): $(tail -3 "$T/kmig-2.log")"
+grep -h 'resume:' "$T"/kmig-*.log || true
+
+expect_eq "$N" "$(target_total "$topic")" "records on the target (nothing re-sent)"
+out=$("$TESTKIT" check --bootstrap "$tgt" --topic "$topic" --partitions "$P" --count "$N" \
+    --size 100 --base-ts "$BASE_TS") || fail "check: $out"
+echo "$out"
+"$KMIG_FAST" map --config "$cfg" --topic "$topic" --json >"$T/map.json" || fail "kmig map failed"
+# Every partition: one segment of records, source offset k -> target offset k.
+expect_eq "$P" "$(jq "[.[] | select(.count > 0)] | length" "$T/map.json")" "mapped segments"
+expect_eq "$P" "$(jq "[.[] | select(.count == $N / $P and .src_start == 0 and .tgt_start == 0)] | length" \
+    "$T/map.json")" "segments mapping offset k to k"
+rss=$(cat "$T/rss-1" "$T/rss-2" | grep -E '^[0-9]+$' | sort -n | tail -1)
+echo "kmig peak RSS while adopting $N records: $((rss / 1024)) MB (limit $((RSS_LIMIT_KB / 1024)) MB)"
+[ "$rss" -lt "$RSS_LIMIT_KB" ] || fail "peak RSS ${rss} kB over ${RSS_LIMIT_KB} kB"
+
+# ---- A copier that re-sent a range, over a source that lost its oldest
+# records: the target holds generator records 0..599 then 400..999 (a repeat
+# of 400..599), the source 100..1199 (0..99 are gone).
+topic2=$(unique_name adoptdup)
+cfg2=$T/mm2-dup.properties
+config "$cfg2" "$topic2"
+"$KAFKA_SH" topics "src$tag" --create --topic "$topic2" --partitions 4 >/dev/null
+"$KAFKA_SH" topics "tgt$tag" --create --topic "$topic2" --partitions 4 >/dev/null
+gen() { # gen BOOTSTRAP START COUNT
+    "$TESTKIT" produce --bootstrap "$1" --topic "$topic2" --partitions 4 --start "$2" --count "$3" \
+        --size 100 --base-ts "$BASE_TS" --idempotent >>"$T/produce.out" || fail "produce to $1 failed"
+}
+gen "$src" 100 1100
+gen "$tgt" 0 600
+gen "$tgt" 400 600
+rc=0
+"$KMIG" mirror --config "$cfg2" --stop-at-end --progress 0 >"$T/kmig-dup.log" 2>&1 || rc=$?
+expect_eq 0 "$rc" "kmig exit status (duplicates): $(tail -3 "$T/kmig-dup.log")"
+grep -h 'resume:' "$T/kmig-dup.log" || true
+# 1200 from the copier, then records 1000..1199 copied by kmig; nothing re-sent.
+expect_eq 1400 "$(target_total "$topic2")" "records on the target"
+out=$("$TESTKIT" check --bootstrap "$tgt" --topic "$topic2" --partitions 4 --count 1200 \
+    --size 100 --base-ts "$BASE_TS" --max-dups 200) || fail "check: $out"
+expect_contains "$out" "1200 records ok, 200 duplicates" "check"
+# Per partition: target 0..24 have no source; 25..149 are source 0..124;
+# 150..199 repeat; 200..299 are source 125..224 and kmig's copies follow.
+"$KMIG" map --config "$cfg2" --topic "$topic2" --json >"$T/map-dup.json" || fail "kmig map failed"
+expect_eq 8 "$(jq '[.[] | select(.count > 0)] | length' "$T/map-dup.json")" "mapped segments"
+expect_eq 4 "$(jq '[.[] | select(.src_start == 0 and .tgt_start == 25 and .count == 125)] | length' \
+    "$T/map-dup.json")" "segments before the repeat"
+expect_eq 4 "$(jq '[.[] | select(.src_start == 125 and .tgt_start == 200 and .count == 150)] | length' \
+    "$T/map-dup.json")" "segments after the repeat"
+echo "duplicated run: 200 repeats skipped, 100 records without a source, 900 adopted, 200 copied"
