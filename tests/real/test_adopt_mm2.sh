@@ -10,7 +10,8 @@
 # Second case: a target written by an at-least-once copier that re-sent a
 # range, and whose first records' sources are gone: the repeats are skipped,
 # the records without a source stay unpaired, the rest is mapped exactly and
-# the copy goes on after it.
+# the copy goes on after it. Third: the repeat comes after records an earlier
+# kmig run adopted (a run resuming after a restart): it is skipped too.
 # N: KMIG_ADOPT_RECORDS (default 200000 for CI on 2 cores; 1000000 also works).
 . "$(dirname "$0")/../lib.sh"
 
@@ -112,7 +113,7 @@ t1=${EPOCHREALTIME/./}
 kill_bg "$timed"
 expect_eq 0 "$BG_RC" "kmig exit status after SIGTERM (run 1)"
 echo "run 1: SIGTERM while adopting, exit 0 after $(((t1 - t0) / 1000)) ms:" \
-    "$(grep -c 'matched their source records' "$T/kmig-1.log") partition(s) reported"
+    "$(grep -c 'kept as copies' "$T/kmig-1.log") partition(s) reported"
 rc=0
 /usr/bin/time -f %M -o "$T/rss-2" "$KMIG_FAST" mirror --config "$cfg" --stop-at-end --progress 0 \
     >"$T/kmig-2.log" 2>&1 || rc=$?
@@ -140,13 +141,13 @@ cfg2=$T/mm2-dup.properties
 config "$cfg2" "$topic2"
 "$KAFKA_SH" topics "src$tag" --create --topic "$topic2" --partitions 4 >/dev/null
 "$KAFKA_SH" topics "tgt$tag" --create --topic "$topic2" --partitions 4 >/dev/null
-gen() { # gen BOOTSTRAP START COUNT
-    "$TESTKIT" produce --bootstrap "$1" --topic "$topic2" --partitions 4 --start "$2" --count "$3" \
-        --size 100 --base-ts "$BASE_TS" --idempotent >>"$T/produce.out" || fail "produce to $1 failed"
+gen() { # gen TOPIC BOOTSTRAP START COUNT: generator records START.. (4 partitions)
+    "$TESTKIT" produce --bootstrap "$2" --topic "$1" --partitions 4 --start "$3" --count "$4" \
+        --size 100 --base-ts "$BASE_TS" --idempotent >>"$T/produce.out" || fail "produce to $2 failed"
 }
-gen "$src" 100 1100
-gen "$tgt" 0 600
-gen "$tgt" 400 600
+gen "$topic2" "$src" 100 1100
+gen "$topic2" "$tgt" 0 600
+gen "$topic2" "$tgt" 400 600
 rc=0
 "$KMIG" mirror --config "$cfg2" --stop-at-end --progress 0 >"$T/kmig-dup.log" 2>&1 || rc=$?
 expect_eq 0 "$rc" "kmig exit status (duplicates): $(tail -3 "$T/kmig-dup.log")"
@@ -165,3 +166,36 @@ expect_eq 4 "$(jq '[.[] | select(.src_start == 0 and .tgt_start == 25 and .count
 expect_eq 4 "$(jq '[.[] | select(.src_start == 125 and .tgt_start == 200 and .count == 150)] | length' \
     "$T/map-dup.json")" "segments after the repeat"
 echo "duplicated run: 200 repeats skipped, 100 records without a source, 900 adopted, 200 copied"
+
+# ---- The repeat follows records adopted by an earlier run: kmig adopts
+# 0..599, then the copier repeats 400..599 and copies 600..999.
+topic3=$(unique_name adoptresume)
+cfg3=$T/mm2-resume.properties
+config "$cfg3" "$topic3"
+"$KAFKA_SH" topics "src$tag" --create --topic "$topic3" --partitions 4 >/dev/null
+"$KAFKA_SH" topics "tgt$tag" --create --topic "$topic3" --partitions 4 >/dev/null
+gen "$topic3" "$src" 0 600
+gen "$topic3" "$tgt" 0 600
+for run in 1 2; do
+    rc=0
+    "$KMIG" mirror --config "$cfg3" --stop-at-end --progress 0 >"$T/kmig-resume-$run.log" 2>&1 || rc=$?
+    expect_eq 0 "$rc" "kmig exit status (resume run $run): $(tail -3 "$T/kmig-resume-$run.log")"
+    grep -h 'resume:' "$T/kmig-resume-$run.log" || true
+    [ "$run" = 2 ] && break
+    gen "$topic3" "$tgt" 400 200
+    gen "$topic3" "$src" 600 400
+    gen "$topic3" "$tgt" 600 400
+done
+expect_eq 1200 "$(target_total "$topic3")" "records on the target (resume)"
+out=$("$TESTKIT" check --bootstrap "$tgt" --topic "$topic3" --partitions 4 --count 1000 \
+    --size 100 --base-ts "$BASE_TS" --max-dups 200) || fail "check: $out"
+expect_contains "$out" "1000 records ok, 200 duplicates" "check (resume)"
+# Per partition: target 0..149 are source 0..149 (run 1); 150..199 repeat;
+# 200..299 are source 150..249 (run 2).
+"$KMIG" map --config "$cfg3" --topic "$topic3" --json >"$T/map-resume.json" || fail "kmig map failed"
+expect_eq 8 "$(jq '[.[] | select(.count > 0)] | length' "$T/map-resume.json")" "mapped segments (resume)"
+expect_eq 4 "$(jq '[.[] | select(.src_start == 0 and .tgt_start == 0 and .count == 150)] | length' \
+    "$T/map-resume.json")" "segments adopted by run 1"
+expect_eq 4 "$(jq '[.[] | select(.src_start == 150 and .tgt_start == 200 and .count == 100)] | length' \
+    "$T/map-resume.json")" "segments adopted by run 2"
+echo "repeat after an earlier adoption: 200 repeats skipped, 400 adopted"
