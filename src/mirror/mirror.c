@@ -582,14 +582,14 @@ static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends)
             log_info("%s [%d]: %" PRId64 " target records were not in the offset map; %" PRId64
                      " matched their source records and are kept as copies%s, %" PRId64
                      " repeat records matched before (duplicates in target, skipped), %" PRId64
-                     " are unpaired%s",
+                     " are unpaired (%" PRId64 " of them without a source record)%s",
                      t->target, e->partition, r.target_extra, r.recovered,
-                     r.adopting ? " (adopted)" : "", r.target_duplicates, r.unpaired,
+                     r.adopting ? " (adopted)" : "", r.target_duplicates, r.unpaired, r.no_source,
                      r.interrupted ? " (stopped before the end)" : "");
         extra += r.target_extra;
         recovered += r.recovered;
         dups += r.target_duplicates;
-        unpaired += r.unpaired;
+        unpaired += r.unpaired - r.no_source;
     }
     m->resend_estimate += unpaired;
     if (extra)

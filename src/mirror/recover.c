@@ -148,6 +148,7 @@ int recover_partition(rd_kafka_t *source, rd_kafka_t *target, const volatile sig
     if (rc == 0) {
         res->recovered = commit_pairs(map, pairs, kread_cursor_start(s.c));
         res->target_duplicates = dups;
+        res->no_source = pairing_unpaired(p);
     }
 out:
     res->unpaired = res->target_extra - res->recovered - res->target_duplicates;

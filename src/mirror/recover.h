@@ -37,7 +37,10 @@ typedef struct recover_result {
     int64_t recovered;         /* of those, paired with their source record and mapped */
     int64_t target_duplicates; /* repeats of source records paired before: skipped, not mapped */
     int64_t unpaired;          /* the rest: no source record (gone), after the first
-                                * unexplained difference, or not read (stop): possibly re-sent */
+                                * unexplained difference, or not read (stop) */
+    int64_t no_source;         /* of unpaired, adopting: before the copy of the source's first
+                                * record (their source is gone), so never re-sent. The others
+                                * may be re-sent: unpaired - no_source */
 } recover_result_t;
 
 /* source/target: consumer handles without a group (legacy API), reading with

@@ -17,7 +17,8 @@
 
 [ -n "${KMIG_REAL_VERSIONS:-}" ] || fail "KMIG_REAL_* not set: run it as tests/run.sh real $TEST_NAME"
 KMIG_FAST=${KMIG_FAST:-$ROOT/build/kmig}
-[ -x "$KMIG_FAST" ] || fail "$KMIG_FAST is not built (make build)"
+TESTKIT_FAST=${TESTKIT_FAST:-$ROOT/build/kmig-testkit}
+[ -x "$KMIG_FAST" ] && [ -x "$TESTKIT_FAST" ] || fail "$KMIG_FAST or $TESTKIT_FAST is not built (make build)"
 N=${KMIG_ADOPT_RECORDS:-200000}
 P=8
 RSS_LIMIT_KB=$((128 * 1024))
@@ -71,7 +72,9 @@ topic=$(unique_name adopt)
 cfg=$T/mm2.properties
 config "$cfg" "$topic"
 "$KAFKA_SH" topics "src$tag" --create --topic "$topic" --partitions "$P" >/dev/null
-"$TESTKIT" produce --bootstrap "$src" --topic "$topic" --partitions "$P" --count "$N" --size 100 \
+now() { echo $((${EPOCHREALTIME/./} / 1000)); }
+t_start=$(now)
+"$TESTKIT_FAST" produce --bootstrap "$src" --topic "$topic" --partitions "$P" --count "$N" --size 100 \
     --base-ts "$BASE_TS" --idempotent >"$T/produce.out" || fail "produce: $(cat "$T/produce.out")"
 cat >"$T/log4j.properties" <<EOF
 log4j.rootLogger=INFO, file
@@ -94,10 +97,11 @@ run_bg "$T/mm2.out" "${KMIG_JAVA:-java}" -Xmx384m -XX:TieredStopAtLevel=1 -XX:+U
     -Dlog4j2.configurationFile="$T/log4j2.properties" \
     -cp "$LIBS/*" org.apache.kafka.connect.mirror.MirrorMaker "$cfg"
 mm2=$BG_PID
+t_mm2=$(now)
 wait_for "[ \"\$(target_total $topic)\" = $N ]" 240 1 ||
     fail "MM2 did not copy $N records (target: $(target_total "$topic")): $(tail -5 "$T/mm2.log")"
 kill_bg "$mm2" TERM
-echo "MM2 copied $N records; stopped (exit $BG_RC)"
+echo "seeded $N records in $((t_mm2 - t_start)) ms; MM2 copied them in $(($(now) - t_mm2)) ms including start-up (exit $BG_RC)"
 
 # ---- kmig adopts them: a first run is stopped while pairing, a second ends.
 run_bg "$T/kmig-1.log" /usr/bin/time -f %M -o "$T/rss-1" "$KMIG_FAST" mirror --config "$cfg" \
@@ -115,13 +119,15 @@ expect_eq 0 "$BG_RC" "kmig exit status after SIGTERM (run 1)"
 echo "run 1: SIGTERM while adopting, exit 0 after $(((t1 - t0) / 1000)) ms:" \
     "$(grep -c 'kept as copies' "$T/kmig-1.log") partition(s) reported"
 rc=0
+t_kmig=$(now)
 /usr/bin/time -f %M -o "$T/rss-2" "$KMIG_FAST" mirror --config "$cfg" --stop-at-end --progress 0 \
     >"$T/kmig-2.log" 2>&1 || rc=$?
 expect_eq 0 "$rc" "kmig exit status (run 2): $(tail -3 "$T/kmig-2.log")"
+echo "run 2: adopted the rest and caught up in $(($(now) - t_kmig)) ms including start-up"
 grep -h 'resume:' "$T"/kmig-*.log || true
 
 expect_eq "$N" "$(target_total "$topic")" "records on the target (nothing re-sent)"
-out=$("$TESTKIT" check --bootstrap "$tgt" --topic "$topic" --partitions "$P" --count "$N" \
+out=$("$TESTKIT_FAST" check --bootstrap "$tgt" --topic "$topic" --partitions "$P" --count "$N" \
     --size 100 --base-ts "$BASE_TS") || fail "check: $out"
 echo "$out"
 "$KMIG_FAST" map --config "$cfg" --topic "$topic" --json >"$T/map.json" || fail "kmig map failed"
