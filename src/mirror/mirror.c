@@ -541,20 +541,25 @@ static void handle_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
 /* Consumers without a group for the recovery reads, created on first use. */
 static int recovery_readers(mirror_t *m, char *err, size_t errsz) {
     if (m->src_reader && m->tgt_reader) return 0;
-    kv_list_t iso = {0};
+    kv_list_t iso = {0}, def = {0};
+    /* Both read at once: each prefetches half of what the copy's consumer does. */
+    kv_list_add(&def, "queued.max.messages.kbytes", "8192", "kmig default (recovery reads)", false);
     kv_list_add(&iso, "fetch.wait.max.ms", "20", "kmig (short reads)", false);
+    /* A partition ending in control records (transactions) is seen to end. */
+    kv_list_add(&iso, "enable.partition.eof", "true", "kmig (recovery reads to the end)", false);
     kv_list_add(&iso, "isolation.level",
                 m->flow->read_committed ? "read_committed" : "read_uncommitted",
                 "kmig.isolation.level", false);
     kclient_opts_t so = {.type = RD_KAFKA_CONSUMER, .name = "source-recovery-reader",
-                         .settings = &m->src_consumer, .required = &iso};
+                         .defaults = &def, .settings = &m->src_consumer, .required = &iso};
     kclient_opts_t to = {.type = RD_KAFKA_CONSUMER, .name = "target-recovery-reader",
-                         .settings = &m->tgt_consumer, .required = &iso};
+                         .defaults = &def, .settings = &m->tgt_consumer, .required = &iso};
     int rc = (m->src_reader = kclient_new(&so, err, errsz)) &&
                      (m->tgt_reader = kclient_new(&to, err, errsz))
                  ? 0
                  : -1;
     kv_list_clear(&iso);
+    kv_list_clear(&def);
     return rc;
 }
 

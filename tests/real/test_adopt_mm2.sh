@@ -12,6 +12,7 @@
 # the records without a source stay unpaired, the rest is mapped exactly and
 # the copy goes on after it. Third: the repeat comes after records an earlier
 # kmig run adopted (a run resuming after a restart): it is skipped too.
+# Fourth: a transactional source and a repeat at the end of the target.
 # N: KMIG_ADOPT_RECORDS (default 200000 for CI on 2 cores; 1000000 also works).
 . "$(dirname "$0")/../lib.sh"
 
@@ -205,3 +206,29 @@ expect_eq 4 "$(jq '[.[] | select(.src_start == 0 and .tgt_start == 0 and .count 
 expect_eq 4 "$(jq '[.[] | select(.src_start == 150 and .tgt_start == 200 and .count == 100)] | length' \
     "$T/map-resume.json")" "segments adopted by run 2"
 echo "repeat after an earlier adoption: 200 repeats skipped, 400 adopted"
+
+# ---- A transactional source (its partitions end in commit markers) and a
+# repeat at the target's end: pairing reads the source to its end and skips
+# the repeat instead of waiting for records that never come.
+topic4=$(unique_name adopttxn)
+cfg4=$T/mm2-txn.properties
+config "$cfg4" "$topic4"
+"$KAFKA_SH" topics "src$tag" --create --topic "$topic4" --partitions 4 >/dev/null
+"$KAFKA_SH" topics "tgt$tag" --create --topic "$topic4" --partitions 4 >/dev/null
+"$TESTKIT" produce --bootstrap "$src" --topic "$topic4" --partitions 4 --count 100 --size 100 \
+    --base-ts "$BASE_TS" --transactional --txn-size 10 >>"$T/produce.out" || fail "transactional produce failed"
+gen "$topic4" "$tgt" 0 100
+gen "$topic4" "$tgt" 92 8
+rc=0
+"$KMIG" mirror --config "$cfg4" --stop-at-end --progress 0 >"$T/kmig-txn.log" 2>&1 || rc=$?
+expect_eq 0 "$rc" "kmig exit status (transactional source): $(tail -3 "$T/kmig-txn.log")"
+grep -h 'resume:' "$T/kmig-txn.log" || true
+expect_eq 108 "$(target_total "$topic4")" "records on the target (transactional source)"
+out=$("$TESTKIT" check --bootstrap "$tgt" --topic "$topic4" --partitions 4 --count 100 \
+    --size 100 --base-ts "$BASE_TS" --max-dups 8) || fail "check: $out"
+expect_contains "$out" "100 records ok, 8 duplicates" "check (transactional source)"
+"$KMIG" map --config "$cfg4" --topic "$topic4" --json >"$T/map-txn.json" || fail "kmig map failed"
+expect_eq 100 "$(jq '[.[] | .count] | add' "$T/map-txn.json")" "mapped records (transactional source)"
+expect_eq 4 "$(jq '[.[] | select(.count > 0 and .tgt_start == 0)] | length' "$T/map-txn.json")" \
+    "partitions mapped from target offset 0"
+echo "transactional source: 100 adopted, 8 repeats at the end skipped"
