@@ -594,7 +594,7 @@ static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends)
         extra += r.target_extra;
         recovered += r.recovered;
         dups += r.target_duplicates;
-        unpaired += r.unpaired - r.no_source;
+        if (!r.interrupted) unpaired += r.unpaired - r.no_source; /* stopping: none re-sent */
     }
     m->resend_estimate += unpaired;
     if (extra)
