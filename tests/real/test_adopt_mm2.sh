@@ -39,34 +39,11 @@ target_total() {
     "$TESTKIT" count --bootstrap "$tgt" --topic "$1" 2>/dev/null | sed -n 's/^total=//p'
 }
 
-# Fresh cluster aliases per run: MM2's and kmig's internal topics are new.
-S=$(unique_name s | tr -cd 'a-z0-9')
-D=$(unique_name t | tr -cd 'a-z0-9')
-# config FILE TOPIC: the MM2 file both tools read.
-config() {
-    cat >"$1" <<PROPS
-clusters = $S, $D
-$S.bootstrap.servers = $src
-$D.bootstrap.servers = $tgt
-$S->$D.enabled = true
-$D->$S.enabled = false
-$S->$D.topics = $2
-replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPolicy
-tasks.max = $P
-replication.factor = 1
-config.storage.replication.factor = 1
-offset.storage.replication.factor = 1
-status.storage.replication.factor = 1
-offset-syncs.topic.replication.factor = 1
-heartbeats.topic.replication.factor = 1
-checkpoints.topic.replication.factor = 1
-emit.heartbeats.enabled = false
-emit.checkpoints.enabled = false
-sync.group.offsets.enabled = false
-sync.topic.acls.enabled = false
-sync.topic.configs.enabled = false
-PROPS
-}
+# The file both tools read: bench's MM2 file (clusters source and target)
+# with this run's clusters, topic and tasks.
+# shellcheck source=SCRIPTDIR/../../bench/mm2lib.sh
+. "$ROOT/bench/mm2lib.sh"
+config() { mm2_config "$ROOT/bench/mm2-bench.properties" "$1" "$src" "$tgt" "$2" "$P"; }
 
 # ---- MM2 copies N records.
 topic=$(unique_name adopt)
@@ -77,26 +54,8 @@ now() { echo $((${EPOCHREALTIME/./} / 1000)); }
 t_start=$(now)
 "$TESTKIT_FAST" produce --bootstrap "$src" --topic "$topic" --partitions "$P" --count "$N" --size 100 \
     --base-ts "$BASE_TS" --idempotent >"$T/produce.out" || fail "produce: $(cat "$T/produce.out")"
-cat >"$T/log4j.properties" <<EOF
-log4j.rootLogger=INFO, file
-log4j.appender.file=org.apache.log4j.FileAppender
-log4j.appender.file.File=$T/mm2.log
-log4j.appender.file.layout=org.apache.log4j.PatternLayout
-log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
-EOF
-cat >"$T/log4j2.properties" <<EOF
-appender.file.type = File
-appender.file.name = file
-appender.file.fileName = $T/mm2.log
-appender.file.layout.type = PatternLayout
-appender.file.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = info
-rootLogger.appenderRef.file.ref = file
-EOF
-run_bg "$T/mm2.out" "${KMIG_JAVA:-java}" -Xmx384m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
-    -Dlog4j.configuration="file:$T/log4j.properties" \
-    -Dlog4j2.configurationFile="$T/log4j2.properties" \
-    -cp "$LIBS/*" org.apache.kafka.connect.mirror.MirrorMaker "$cfg"
+mm2_args "$T" "$T/mm2.log" "$LIBS" "$cfg"
+run_bg "$T/mm2.out" "${KMIG_JAVA:-java}" -Xmx384m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "${MM2_ARGS[@]}"
 mm2=$BG_PID
 t_mm2=$(now)
 wait_for "[ \"\$(target_total $topic)\" = $N ]" 240 1 ||
