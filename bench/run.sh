@@ -47,6 +47,8 @@ TGT_DATA=$ROOT/build/kafka-run/$TGT/data
 
 # shellcheck source=SCRIPTDIR/benchlib.sh
 . "$BENCH/benchlib.sh"
+# shellcheck source=SCRIPTDIR/mm2lib.sh
+. "$BENCH/mm2lib.sh"
 # shellcheck source=SCRIPTDIR/../tests/lib.sh
 KMIG_LIB_NO_TEST=1 . "$ROOT/tests/lib.sh" # free_port
 set -eEuo pipefail
@@ -179,26 +181,6 @@ measure() {
         $((busy1 - busy0)) "$tool_rate" "$count" >>"$RAW"
 }
 
-# MM2's log4j settings (1.x for Kafka 3.x, 2.x for 4.x): INFO to a file.
-mm2_logging() {
-    cat >"$WORK/mm2-log4j.properties" <<EOF
-log4j.rootLogger=INFO, file
-log4j.appender.file=org.apache.log4j.FileAppender
-log4j.appender.file.File=$1
-log4j.appender.file.layout=org.apache.log4j.PatternLayout
-log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
-EOF
-    cat >"$WORK/mm2-log4j2.properties" <<EOF
-appender.file.type = File
-appender.file.name = file
-appender.file.fileName = $1
-appender.file.layout.type = PatternLayout
-appender.file.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = info
-rootLogger.appenderRef.file.ref = file
-EOF
-}
-
 # Deletes target topics matching REGEX and waits until TOPIC's partitions
 # are gone from the broker's data directory.
 delete_target_topics() {
@@ -224,21 +206,10 @@ run_case() {
     measure ceiling-write exit "$ceiling" "$N" java "$KAFKA_SH" perf-produce "$TGT" "$ceiling" "$N" "$SIZE" \
         acks=all linger.ms=5 batch.size=524288
 
-    {
-        cat "$MM2_PROPS"
-        echo
-        echo "# Added by bench/run.sh"
-        echo "source.bootstrap.servers = $SRC_BOOT"
-        echo "target.bootstrap.servers = $TGT_BOOT"
-        echo "source->target.topics = $topic"
-        echo "tasks.max = $PARTS"
-    } >"$cfg"
-    mm2_logging "$WORK/mm2-$SIZE.log"
+    mm2_config "$MM2_PROPS" "$cfg" "$SRC_BOOT" "$TGT_BOOT" "$topic" "$PARTS"
+    mm2_args "$WORK" "$WORK/mm2-$SIZE.log" "$LIBS" "$cfg"
     read -r -a jvm <<<"$MM2_JVM"
-    measure mm2 count-stop "$topic" "$N" java java "${jvm[@]}" \
-        -Dlog4j.configuration="file:$WORK/mm2-log4j.properties" \
-        -Dlog4j2.configurationFile="$WORK/mm2-log4j2.properties" \
-        -cp "$LIBS/*" org.apache.kafka.connect.mirror.MirrorMaker "$cfg"
+    measure mm2 count-stop "$topic" "$N" java java "${jvm[@]}" "${MM2_ARGS[@]}"
     # kmig writes the same topic name (identity policy): start it fresh, and
     # drop MM2's state so the next case starts as fresh as this one did.
     delete_target_topics "mm2-.*|heartbeats|$topic" "$topic"

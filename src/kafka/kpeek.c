@@ -11,21 +11,6 @@
 #include "core/strmap.h"
 #include "kafka/kread.h"
 
-void kpeek_digest(const rd_kafka_message_t *m, record_digest_t *d,
-                  uint8_t out[RECORD_DIGEST_LEN]) {
-    record_digest_begin(d, m->key, m->key_len, m->payload, m->len,
-                        rd_kafka_message_timestamp(m, NULL));
-    rd_kafka_headers_t *h;
-    if (!rd_kafka_message_headers((rd_kafka_message_t *)m, &h)) {
-        const char *name;
-        const void *val;
-        size_t vlen;
-        for (size_t k = 0; !rd_kafka_header_get_all(h, k, &name, &val, &vlen); k++)
-            record_digest_header(d, name, val, vlen);
-    }
-    record_digest_end(d, out);
-}
-
 void kpeek_records(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *parts, int timeout_ms,
                    kpeek_result_t *out) {
     int n = parts->cnt;
@@ -65,7 +50,7 @@ void kpeek_records(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *parts,
                 left--;
                 if (!m->err && m->offset == parts->elems[i].offset) {
                     out[i].found = true;
-                    kpeek_digest(m, d, out[i].digest);
+                    kread_digest(m, d, out[i].digest);
                 }
             }
             rd_kafka_message_destroy(m);

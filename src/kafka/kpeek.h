@@ -14,10 +14,6 @@
 
 #include "offsets/record_digest.h"
 
-/* The digest of a consumed record (key, value, headers, timestamp). */
-void kpeek_digest(const rd_kafka_message_t *m, record_digest_t *d,
-                  uint8_t out[RECORD_DIGEST_LEN]);
-
 typedef struct kpeek_result {
     bool found; /* a record at exactly the asked offset was read */
     uint8_t digest[RECORD_DIGEST_LEN];

@@ -568,7 +568,7 @@ static bool resume_checked(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
     mpart_t *p = &t->parts[msg->partition];
     uint8_t d[RECORD_DIGEST_LEN];
     if (p->verify_src >= 0) {
-        if (msg->offset == p->verify_src) kpeek_digest(msg, m->digest, d);
+        if (msg->offset == p->verify_src) kread_digest(msg, m->digest, d);
         switch (mpart_resume_check(p, msg->offset, d)) {
         case MPART_RESUME_SAME:
             return false; /* the copied record itself: go on after it */
@@ -692,20 +692,25 @@ static void publish(mirror_t *m) {
 /* Consumers without a group for the recovery reads, created on first use. */
 static int recovery_readers(mirror_t *m, char *err, size_t errsz) {
     if (m->src_reader && m->tgt_reader) return 0;
-    kv_list_t iso = {0};
+    kv_list_t iso = {0}, def = {0};
+    /* Both read at once: each prefetches half of what the copy's consumer does. */
+    kv_list_add(&def, "queued.max.messages.kbytes", "8192", "kmig default (recovery reads)", false);
     kv_list_add(&iso, "fetch.wait.max.ms", "20", "kmig (short reads)", false);
+    /* A partition ending in control records (transactions) is seen to end. */
+    kv_list_add(&iso, "enable.partition.eof", "true", "kmig (recovery reads to the end)", false);
     kv_list_add(&iso, "isolation.level",
                 m->flow->read_committed ? "read_committed" : "read_uncommitted",
                 "kmig.isolation.level", false);
     kclient_opts_t so = {.type = RD_KAFKA_CONSUMER, .name = "source-recovery-reader",
-                         .settings = &m->src_consumer, .required = &iso};
+                         .defaults = &def, .settings = &m->src_consumer, .required = &iso};
     kclient_opts_t to = {.type = RD_KAFKA_CONSUMER, .name = "target-recovery-reader",
-                         .settings = &m->tgt_consumer, .required = &iso};
+                         .defaults = &def, .settings = &m->tgt_consumer, .required = &iso};
     int rc = (m->src_reader = kclient_new(&so, err, errsz)) &&
                      (m->tgt_reader = kclient_new(&to, err, errsz))
                  ? 0
                  : -1;
     kv_list_clear(&iso);
+    kv_list_clear(&def);
     return rc;
 }
 
@@ -715,7 +720,7 @@ static int recovery_readers(mirror_t *m, char *err, size_t errsz) {
  * re-sent. */
 static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends) {
     char err[512];
-    int64_t extra = 0, recovered = 0;
+    int64_t extra = 0, recovered = 0, dups = 0, unpaired = 0;
     for (int i = 0; i < ends->cnt && !atomic_load(&m->stop); i++) {
         rd_kafka_topic_partition_t *e = &ends->elems[i];
         mtopic_t *t = e->opaque;
@@ -724,29 +729,34 @@ static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends)
         if (e->err || e->offset <= (tn < 0 ? 0 : tn)) continue;
         recover_result_t r = {0};
         if (recovery_readers(m, err, sizeof err) ||
-            recover_partition(m->src_reader, m->tgt_reader, t->name, t->target, e->partition,
-                              p->map, e->offset, &r, err, sizeof err)) {
+            recover_partition(m->src_reader, m->tgt_reader, &m->stop, t->name, t->target,
+                              e->partition, p->map, e->offset, &r, err, sizeof err)) {
             log_warn("%s [%d]: recovery read failed (%s)", t->target, e->partition, err);
-            r.target_extra = e->offset - (tn < 0 ? 0 : tn);
+            r.target_extra = r.unpaired = e->offset - (tn < 0 ? 0 : tn);
         }
         if (r.target_extra)
             log_info("%s [%d]: %" PRId64 " target records were not in the offset map; %" PRId64
-                     " matched their source records and are kept as copies",
-                     t->target, e->partition, r.target_extra, r.recovered);
+                     " matched their source records and are kept as copies%s, %" PRId64
+                     " repeat records matched before (duplicates in target, skipped), %" PRId64
+                     " are unpaired (%" PRId64 " of them without a source record)%s",
+                     t->target, e->partition, r.target_extra, r.recovered,
+                     r.adopting ? " (adopted)" : "", r.target_duplicates, r.unpaired, r.no_source,
+                     r.interrupted ? " (stopped before the end)" : "");
         p->recovered += r.recovered;
-        p->resent_possible += r.target_extra - r.recovered;
+        if (!r.interrupted) p->resent_possible += r.unpaired - r.no_source;
         if (r.recovered) p->version++;
         extra += r.target_extra;
         recovered += r.recovered;
+        dups += r.target_duplicates;
+        if (!r.interrupted) unpaired += r.unpaired - r.no_source; /* stopping: none re-sent */
     }
-    int64_t resend = extra - recovered;
-    m->resend_estimate += resend;
+    m->resend_estimate += unpaired;
     m->recovered += recovered;
     if (extra)
-        log_msg(resend ? LL_WARN : LL_INFO, "resume: %" PRId64 " records may be re-sent (%" PRId64
+        log_msg(unpaired ? LL_WARN : LL_INFO, "resume: %" PRId64 " records may be re-sent (%" PRId64
                  " target records were not in the offset map, %" PRId64
-                 " of them matched their source records)",
-                 resend, extra, recovered);
+                 " of them matched their source records, %" PRId64 " duplicates in target)",
+                 unpaired, extra, recovered, dups);
 }
 
 /* Waits until the producer's metadata shows `want` partitions for rkt's topic
