@@ -24,4 +24,9 @@
  * broker.rack config. */
 #define KMIG_HAVE_DESCRIBE_CLUSTER (RD_KAFKA_VERSION >= 0x020300ff)
 
+/* ACL bindings on TransactionalId resources (RD_KAFKA_RESOURCE_TRANSACTIONAL_ID)
+ * appeared in 2.6.0: before it, DescribeAcls reads them as UNKNOWN and
+ * rd_kafka_AclBinding_new() refuses them. */
+#define KMIG_HAVE_ACL_TRANSACTIONAL_ID (RD_KAFKA_VERSION >= 0x020600ff)
+
 #endif
