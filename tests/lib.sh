@@ -5,8 +5,9 @@
 # success, kept and named on failure) and kills whatever it started with run_bg
 # when it exits. Tests poll for outcomes (wait_for); they never assert on time.
 #
-# Variables: ROOT (repo), KMIG (binary under test, default build-san/kmig, so
-# tests run under ASan/UBSan with leak checks), TESTKIT (build-san/kmig-testkit),
+# Variables: ROOT (repo), KMIG (binary under test, default $BUILD_SAN/kmig with
+# BUILD_SAN=build-san, so tests run under ASan/UBSan with leak checks), TESTKIT
+# ($BUILD_SAN/kmig-testkit),
 # KAFKA_SH (tests/real/kafka.sh), ZK_SH (tests/real/zk.sh), T (temp dir), TEST_NAME.
 # Helpers: fail, expect_eq, expect_contains, wait_for, run_bg, kill_bg,
 # no_leak_check, free_port, unique_name, kafka_start, for_each_version.
@@ -15,8 +16,12 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-KMIG=${KMIG:-$ROOT/build-san/kmig}
-TESTKIT=${TESTKIT:-$ROOT/build-san/kmig-testkit}
+# BUILD_SAN picks the build dir (e.g. build-san-rk28, built against another
+# librdkafka); KMIG and TESTKIT, when set, win over it.
+_LIB_SAN=${BUILD_SAN:-build-san}
+[ "${_LIB_SAN#/}" != "$_LIB_SAN" ] || _LIB_SAN=$ROOT/$_LIB_SAN
+KMIG=${KMIG:-$_LIB_SAN/kmig}
+TESTKIT=${TESTKIT:-$_LIB_SAN/kmig-testkit}
 KAFKA_SH=$ROOT/tests/real/kafka.sh
 ZK_SH=$ROOT/tests/real/zk.sh
 TEST_NAME=$(basename "$0" .sh)

@@ -11,7 +11,8 @@
 # real: every tests/real/test_*.sh, against genuine Kafka clusters started once
 #       for the whole run (see tests/README.md for the variables they get).
 # Each test's output goes to build/test-logs/TIER/NAME.log and is shown (tail)
-# only when it fails. Environment: BUILD_SAN (default build-san),
+# only when it fails. Environment: BUILD_SAN (default build-san: the unit
+# tests, and the kmig and kmig-testkit of the mock and real tiers),
 # KMIG_TEST_TIMEOUT (seconds per test, default 300), KMIG_KAFKA_VERSIONS
 # (default "3.9.2 4.1.2"), KMIG_LEGACY_KAFKA_VERSION (the ZooKeeper-mode legacy
 # source, default 0.10.0.0), KMIG_SKIP_REAL=1 (skip the real tier; not in CI),
@@ -21,7 +22,7 @@ KMIG_LIB_NO_TEST=1
 set +e
 cd "$ROOT" || exit 1
 
-BUILD_SAN=${BUILD_SAN:-build-san}
+export BUILD_SAN=${BUILD_SAN:-build-san}
 LOGS=$ROOT/build/test-logs
 TEST_TIMEOUT=${KMIG_TEST_TIMEOUT:-300}
 VERSIONS=${KMIG_KAFKA_VERSIONS:-3.9.2 4.1.2}

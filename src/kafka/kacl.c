@@ -13,6 +13,7 @@
 
 #include "core/log.h"
 #include "core/sbuf.h"
+#include "kafka/compat.h"
 #include "kafka/kadmin.h"
 
 typedef struct kacl_entry {
@@ -21,7 +22,8 @@ typedef struct kacl_entry {
 } kacl_entry_t;
 
 /* Codes without a librdkafka 2.0.2 constant are Kafka's (ResourceType,
- * AclOperation in org.apache.kafka.common). */
+ * AclOperation in org.apache.kafka.common); librdkafka takes and gives
+ * TransactionalId (5) from 2.6.0 on (KMIG_HAVE_ACL_TRANSACTIONAL_ID). */
 static const kacl_entry_t kacl_resources[] = {
     {RD_KAFKA_RESOURCE_TOPIC, "Topic"},   {RD_KAFKA_RESOURCE_GROUP, "Group"},
     {RD_KAFKA_RESOURCE_BROKER, "Cluster"}, {5, "TransactionalId"},
@@ -144,9 +146,10 @@ int kacl_describe_all(rd_kafka_t *rk, inventory_t *inv, int timeout_ms, char *er
     }
     if (unnamed)
         log_warn("%zu ACL binding(s) not listed: librdkafka %s reads their resource type or "
-                 "operation as UNKNOWN (TransactionalId, DelegationToken and User resources, "
-                 "CreateTokens and DescribeTokens operations); copy them with kafka-acls.sh",
-                 unnamed, rd_kafka_version_str());
+                 "operation as UNKNOWN (%sDelegationToken and User resources, CreateTokens and "
+                 "DescribeTokens operations); copy them with kafka-acls.sh",
+                 unnamed, rd_kafka_version_str(),
+                 KMIG_HAVE_ACL_TRANSACTIONAL_ID ? "" : "TransactionalId, ");
     rd_kafka_event_destroy(ev);
     return 0;
 }

@@ -9,6 +9,8 @@
 
 #include "core/log.h"
 #include "core/sbuf.h"
+#include "core/strmap.h"
+#include "kafka/compat.h"
 
 int kadmin_list_topics(rd_kafka_t *rk, int timeout_ms, ktopics_t *out, char *err, size_t errsz) {
     const rd_kafka_metadata_t *md;
@@ -179,38 +181,95 @@ int kadmin_create_partitions(rd_kafka_t *rk, kitem_t *items, size_t n, int timeo
     return rc;
 }
 
-/* Runs DescribeConfigs or AlterConfigs on resources of `type` named by
- * items[i].topic (a broker id for brokers). */
+typedef enum { CFG_DESCRIBE, CFG_ALTER, CFG_INCREMENTAL } cfg_op_t;
+
+static const char *const cfg_op_names[] = {"DescribeConfigs", "AlterConfigs",
+                                           "IncrementalAlterConfigs"};
+
+/* Adds items[i].configs to a resource: all of them for AlterConfigs (the
+ * whole new set); for IncrementalAlterConfigs each key once (the last value
+ * wins, as in kv_list_get), leaving out secret entries without a value (a
+ * described sensitive config reads back empty: the target keeps its own). */
+static int cfg_resource_fill(rd_kafka_ConfigResource_t *cr, const kv_list_t *l, cfg_op_t op,
+                             char *err, size_t errsz) {
+    for (size_t c = 0; c < l->n; c++) {
+        const kv_t *kv = &l->items[c];
+        if (op == CFG_ALTER) {
+            rd_kafka_ConfigResource_set_config(cr, kv->key, kv->value);
+            continue;
+        }
+#if KMIG_HAVE_INCREMENTAL_ALTER_CONFIGS
+        if (op != CFG_INCREMENTAL || (kv->secret && !*kv->value) ||
+            kv_list_get(l, kv->key) != kv->value)
+            continue;
+        rd_kafka_error_t *e = rd_kafka_ConfigResource_add_incremental_config(
+            cr, kv->key, RD_KAFKA_ALTER_CONFIG_OP_TYPE_SET, kv->value);
+        if (e) {
+            snprintf(err, errsz, "IncrementalAlterConfigs %s: %s", kv->key,
+                     rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+            return -1;
+        }
+#endif
+    }
+    return 0;
+}
+
+/* The resources of an AlterConfigs, IncrementalAlterConfigs or
+ * DescribeConfigs result event. */
+static const rd_kafka_ConfigResource_t **cfg_results(rd_kafka_event_t *ev, cfg_op_t op,
+                                                     size_t *cnt) {
+    switch (op) {
+    case CFG_ALTER:
+        return rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev), cnt);
+#if KMIG_HAVE_INCREMENTAL_ALTER_CONFIGS
+    case CFG_INCREMENTAL:
+        return rd_kafka_IncrementalAlterConfigs_result_resources(
+            rd_kafka_event_IncrementalAlterConfigs_result(ev), cnt);
+#endif
+    default:
+        return rd_kafka_DescribeConfigs_result_resources(
+            rd_kafka_event_DescribeConfigs_result(ev), cnt);
+    }
+}
+
+/* Runs DescribeConfigs, AlterConfigs or IncrementalAlterConfigs on resources
+ * of `type` named by items[i].topic (a broker id for brokers). The call's
+ * error code goes to *code. */
 static int kadmin_configs(rd_kafka_t *rk, rd_kafka_ResourceType_t type, kitem_t *items, size_t n,
-                          bool alter, bool non_default_only, int timeout_ms, char *err,
-                          size_t errsz) {
+                          cfg_op_t op, bool non_default_only, int timeout_ms,
+                          rd_kafka_resp_err_t *code, char *err, size_t errsz) {
+    *code = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (!n) return 0;
     rd_kafka_ConfigResource_t **cr = xcalloc(n, sizeof *cr);
+    int rc = -1;
     for (size_t i = 0; i < n; i++) {
         cr[i] = rd_kafka_ConfigResource_new(type, items[i].topic);
-        if (alter)
-            for (size_t c = 0; c < items[i].configs.n; c++)
-                rd_kafka_ConfigResource_set_config(cr[i], items[i].configs.items[c].key,
-                                                   items[i].configs.items[c].value);
+        if (op != CFG_DESCRIBE && cfg_resource_fill(cr[i], &items[i].configs, op, err, errsz)) {
+            *code = RD_KAFKA_RESP_ERR__INVALID_ARG;
+            rd_kafka_ConfigResource_destroy_array(cr, i + 1);
+            free(cr);
+            return -1;
+        }
     }
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_AdminOptions_t *o = kadmin_options(
-        rk, alter ? RD_KAFKA_ADMIN_OP_ALTERCONFIGS : RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
-        timeout_ms);
-    if (alter)
-        rd_kafka_AlterConfigs(rk, cr, n, o, q);
-    else
-        rd_kafka_DescribeConfigs(rk, cr, n, o, q);
-    rd_kafka_event_t *ev =
-        kadmin_wait(q, timeout_ms, err, errsz, alter ? "AlterConfigs" : "DescribeConfigs");
-    int rc = -1;
+    rd_kafka_admin_op_t aop = RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS;
+    if (op == CFG_ALTER) aop = RD_KAFKA_ADMIN_OP_ALTERCONFIGS;
+#if KMIG_HAVE_INCREMENTAL_ALTER_CONFIGS
+    if (op == CFG_INCREMENTAL) aop = RD_KAFKA_ADMIN_OP_INCREMENTALALTERCONFIGS;
+#endif
+    rd_kafka_AdminOptions_t *o = kadmin_options(rk, aop, timeout_ms);
+    switch (op) {
+    case CFG_ALTER: rd_kafka_AlterConfigs(rk, cr, n, o, q); break;
+#if KMIG_HAVE_INCREMENTAL_ALTER_CONFIGS
+    case CFG_INCREMENTAL: rd_kafka_IncrementalAlterConfigs(rk, cr, n, o, q); break;
+#endif
+    default: rd_kafka_DescribeConfigs(rk, cr, n, o, q); break;
+    }
+    rd_kafka_event_t *ev = kadmin_wait_code(q, timeout_ms, code, err, errsz, cfg_op_names[op]);
     if (ev) {
         size_t cnt;
-        const rd_kafka_ConfigResource_t **res =
-            alter ? rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev),
-                                                            &cnt)
-                  : rd_kafka_DescribeConfigs_result_resources(
-                        rd_kafka_event_DescribeConfigs_result(ev), &cnt);
+        const rd_kafka_ConfigResource_t **res = cfg_results(ev, op, &cnt);
         for (size_t i = 0; i < cnt; i++) {
             kitem_t *it = kadmin_item(items, n, rd_kafka_ConfigResource_name(res[i]));
             if (!it) continue;
@@ -222,7 +281,7 @@ static int kadmin_configs(rd_kafka_t *rk, rd_kafka_ResourceType_t type, kitem_t 
                 it->error = b.s;
                 continue;
             }
-            if (alter) continue;
+            if (op != CFG_DESCRIBE) continue;
             size_t ccnt;
             const rd_kafka_ConfigEntry_t **ce = rd_kafka_ConfigResource_configs(res[i], &ccnt);
             for (size_t c = 0; c < ccnt; c++) {
@@ -246,8 +305,9 @@ static int kadmin_configs(rd_kafka_t *rk, rd_kafka_ResourceType_t type, kitem_t 
 
 int kadmin_describe_topic_configs(rd_kafka_t *rk, kitem_t *items, size_t n, bool non_default_only,
                                   int timeout_ms, char *err, size_t errsz) {
-    return kadmin_configs(rk, RD_KAFKA_RESOURCE_TOPIC, items, n, false, non_default_only,
-                          timeout_ms, err, errsz);
+    rd_kafka_resp_err_t code;
+    return kadmin_configs(rk, RD_KAFKA_RESOURCE_TOPIC, items, n, CFG_DESCRIBE, non_default_only,
+                          timeout_ms, &code, err, errsz);
 }
 
 int kadmin_describe_broker_configs(rd_kafka_t *rk, int32_t broker_id, kv_list_t *out,
@@ -255,8 +315,9 @@ int kadmin_describe_broker_configs(rd_kafka_t *rk, int32_t broker_id, kv_list_t 
     char id[16];
     snprintf(id, sizeof id, "%d", broker_id);
     kitem_t it = {.topic = xstrdup(id)};
-    int rc = kadmin_configs(rk, RD_KAFKA_RESOURCE_BROKER, &it, 1, false, false, timeout_ms, err,
-                            errsz);
+    rd_kafka_resp_err_t code;
+    int rc = kadmin_configs(rk, RD_KAFKA_RESOURCE_BROKER, &it, 1, CFG_DESCRIBE, false, timeout_ms,
+                            &code, err, errsz);
     if (rc == 0 && it.error) {
         snprintf(err, errsz, "broker %d: %s", broker_id, it.error);
         rc = -1;
@@ -270,10 +331,92 @@ int kadmin_describe_broker_configs(rd_kafka_t *rk, int32_t broker_id, kv_list_t 
 
 int kadmin_alter_topic_configs(rd_kafka_t *rk, kitem_t *items, size_t n, int timeout_ms,
                                char *err, size_t errsz) {
-    return kadmin_configs(rk, RD_KAFKA_RESOURCE_TOPIC, items, n, true, false, timeout_ms, err,
-                          errsz);
+    rd_kafka_resp_err_t code;
+#if KMIG_HAVE_INCREMENTAL_ALTER_CONFIGS
+    /* Brokers before 2.3 lack IncrementalAlterConfigs: librdkafka then fails
+     * the whole call as unsupported, and the full set goes by AlterConfigs. */
+    int rc = kadmin_configs(rk, RD_KAFKA_RESOURCE_TOPIC, items, n, CFG_INCREMENTAL, false,
+                            timeout_ms, &code, err, errsz);
+    if (rc == 0 || code != RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE) return rc;
+    log_info("%s; using AlterConfigs", err);
+#endif
+    return kadmin_configs(rk, RD_KAFKA_RESOURCE_TOPIC, items, n, CFG_ALTER, false, timeout_ms,
+                          &code, err, errsz);
 }
 
+#if KMIG_HAVE_ADMIN_LIST_OFFSETS
+/* The isolation level the handle's own ListOffsets requests use (its
+ * isolation.level, librdkafka's default read_committed), so the admin call
+ * gives the same end offsets as offsets_for_times did. */
+static rd_kafka_IsolationLevel_t handle_isolation(rd_kafka_t *rk) {
+    char v[32];
+    size_t sz = sizeof v;
+    if (rd_kafka_conf_get(rd_kafka_conf(rk), "isolation.level", v, &sz) == RD_KAFKA_CONF_OK &&
+        !strcmp(v, "read_uncommitted"))
+        return RD_KAFKA_ISOLATION_LEVEL_READ_UNCOMMITTED;
+    return RD_KAFKA_ISOLATION_LEVEL_READ_COMMITTED;
+}
+
+/* The admin ListOffsets call: librdkafka looks up the leaders and sends one
+ * request per leader. Each partition is asked once (the call refuses
+ * duplicates); the answers are copied to every element of parts, whose
+ * order and opaques stay. */
+static int kadmin_list_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
+                               int64_t which, int timeout_ms, char *err, size_t errsz) {
+    const char *what = which == RD_KAFKA_OFFSET_END ? "end" : "start";
+    if (!parts->cnt) return 0;
+    strmap_t *asked = strmap_new(); /* "topic:partition" -> result or (void *)1 */
+    rd_kafka_topic_partition_list_t *req = rd_kafka_topic_partition_list_new(parts->cnt);
+    char key[320];
+    for (int i = 0; i < parts->cnt; i++) {
+        snprintf(key, sizeof key, "%s:%d", parts->elems[i].topic, parts->elems[i].partition);
+        if (strmap_get(asked, key)) continue;
+        strmap_put(asked, key, (void *)1);
+        rd_kafka_topic_partition_list_add(req, parts->elems[i].topic, parts->elems[i].partition)
+            ->offset = which == RD_KAFKA_OFFSET_END ? RD_KAFKA_OFFSET_SPEC_LATEST
+                                                    : RD_KAFKA_OFFSET_SPEC_EARLIEST;
+    }
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *o = kadmin_options(rk, RD_KAFKA_ADMIN_OP_LISTOFFSETS, timeout_ms);
+    rd_kafka_error_t *ie = rd_kafka_AdminOptions_set_isolation_level(o, handle_isolation(rk));
+    if (ie) rd_kafka_error_destroy(ie); /* cannot fail for this call type */
+    rd_kafka_ListOffsets(rk, req, o, q);
+    char label[32];
+    snprintf(label, sizeof label, "list %s offsets", what);
+    rd_kafka_event_t *ev = kadmin_wait(q, timeout_ms, err, errsz, label);
+    int rc = -1;
+    if (ev) {
+        size_t cnt;
+        const rd_kafka_ListOffsetsResultInfo_t **infos =
+            rd_kafka_ListOffsets_result_infos(rd_kafka_event_ListOffsets_result(ev), &cnt);
+        for (size_t i = 0; i < cnt; i++) {
+            const rd_kafka_topic_partition_t *tp =
+                rd_kafka_ListOffsetsResultInfo_topic_partition(infos[i]);
+            snprintf(key, sizeof key, "%s:%d", tp->topic, tp->partition);
+            strmap_put(asked, key, (void *)tp);
+        }
+        for (int i = 0; i < parts->cnt; i++) {
+            rd_kafka_topic_partition_t *p = &parts->elems[i];
+            snprintf(key, sizeof key, "%s:%d", p->topic, p->partition);
+            const rd_kafka_topic_partition_t *tp = strmap_get(asked, key);
+            if (tp == (void *)1) { /* not in the answer */
+                p->offset = RD_KAFKA_OFFSET_INVALID;
+                p->err = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+            } else {
+                p->offset = tp->err ? RD_KAFKA_OFFSET_INVALID : tp->offset;
+                p->err = tp->err;
+            }
+        }
+        rd_kafka_event_destroy(ev);
+        rc = 0;
+    }
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_topic_partition_list_destroy(req);
+    strmap_destroy(asked);
+    return rc;
+}
+#else
 /* ListOffsets through offsets_for_times: the special timestamps -1 and -2 ask
  * for the end and the log start. */
 static int kadmin_list_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
@@ -287,6 +430,7 @@ static int kadmin_list_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *
     }
     return 0;
 }
+#endif
 
 int kadmin_end_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int timeout_ms,
                        char *err, size_t errsz) {

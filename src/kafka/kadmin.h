@@ -64,8 +64,11 @@ int kadmin_describe_topic_configs(rd_kafka_t *rk, kitem_t *items, size_t n, bool
 int kadmin_describe_broker_configs(rd_kafka_t *rk, int32_t broker_id, kv_list_t *out,
                                    int timeout_ms, char *err, size_t errsz);
 
-/* Sets each topic's dynamic configs to exactly items[i].configs (AlterConfigs
- * replaces the whole set on librdkafka < 2.2, so callers pass the full set). */
+/* Sets each topic's dynamic configs to items[i].configs, which callers give
+ * as the full set (the target's settings plus the changes). librdkafka >= 2.2
+ * sets each key with IncrementalAlterConfigs (secret entries without a value
+ * are left to the target), falling back to AlterConfigs for brokers before
+ * 2.3; AlterConfigs (librdkafka < 2.2) replaces the whole set. */
 int kadmin_alter_topic_configs(rd_kafka_t *rk, kitem_t *items, size_t n, int timeout_ms,
                                char *err, size_t errsz);
 
@@ -92,8 +95,10 @@ int kadmin_ensure_compacted(rd_kafka_t *rk, const char *topic, int replication_f
                             int timeout_ms, char *err, size_t errsz); /* frees contents, not the array */
 
 /* End (next) offsets, or with kadmin_start_offsets the log start offsets, of
- * many partitions in one ListOffsets round, grouped by leader. `parts` offsets
- * are overwritten; per-partition errors set .err. */
+ * many partitions in one ListOffsets round, one request per leader (the admin
+ * ListOffsets call on librdkafka >= 2.3, else offsets_for_times), at the
+ * handle's isolation.level. `parts` offsets are overwritten, its order and
+ * opaques kept; per-partition errors set .err. Any client handle will do. */
 int kadmin_end_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int timeout_ms,
                        char *err, size_t errsz);
 int kadmin_start_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int timeout_ms,

@@ -49,18 +49,59 @@ static void topic_derived(const inventory_t *inv, inv_topic_t *t) {
     t->compacted = cp && strstr(cp, "compact");
 }
 
+/* The brokers' racks from one DescribeCluster call (Kafka 2.8+), which needs
+ * no DescribeConfigs rights. Returns 0 when the cluster answered; brokers
+ * without a rack keep NULL. */
+static int racks_collect(const kinventory_opts_t *o, inventory_t *inv) {
+#if KMIG_HAVE_DESCRIBE_CLUSTER
+    char err[512];
+    rd_kafka_queue_t *q = rd_kafka_queue_new(o->admin);
+    rd_kafka_AdminOptions_t *ao =
+        rd_kafka_AdminOptions_new(o->admin, RD_KAFKA_ADMIN_OP_DESCRIBECLUSTER);
+    rd_kafka_AdminOptions_set_request_timeout(ao, o->timeout_ms, NULL, 0);
+    rd_kafka_DescribeCluster(o->admin, ao, q);
+    rd_kafka_event_t *ev = kadmin_wait(q, o->timeout_ms, err, sizeof err, "DescribeCluster");
+    int rc = -1;
+    if (ev) {
+        size_t n;
+        const rd_kafka_Node_t **nodes = rd_kafka_DescribeCluster_result_nodes(
+            rd_kafka_event_DescribeCluster_result(ev), &n);
+        for (size_t i = 0; i < n; i++) {
+            const char *rack = rd_kafka_Node_rack(nodes[i]);
+            for (size_t b = 0; rack && *rack && b < inv->nbrokers; b++)
+                if (inv->brokers[b].id == rd_kafka_Node_id(nodes[i]) && !inv->brokers[b].rack)
+                    inv->brokers[b].rack = xstrdup(rack);
+        }
+        rd_kafka_event_destroy(ev);
+        rc = 0;
+    } else {
+        log_debug("%s: %s; racks come from the broker configs", inv->alias, err);
+    }
+    rd_kafka_AdminOptions_destroy(ao);
+    rd_kafka_queue_destroy(q);
+    return rc;
+#else
+    (void)o;
+    (void)inv;
+    return -1;
+#endif
+}
+
 static void brokers_collect(const kinventory_opts_t *o, const rd_kafka_metadata_t *md,
                             inventory_t *inv) {
     char err[512];
     int32_t lowest = -1;
     for (int i = 0; i < md->broker_cnt; i++) {
         const rd_kafka_metadata_broker_t *b = &md->brokers[i];
-        inv_broker_t *ib = inventory_add_broker(inv, b->id, b->host, b->port);
-        ib->api_fetch_max = ib->api_produce_max = -1;
+        inventory_add_broker(inv, b->id, b->host, b->port);
         if (lowest < 0 || b->id < lowest) lowest = b->id;
-        if (o->configs) {
+    }
+    bool racks_known = racks_collect(o, inv) == 0;
+    for (size_t i = 0; i < inv->nbrokers; i++) {
+        inv_broker_t *ib = &inv->brokers[i];
+        if (o->configs && !racks_known) {
             kv_list_t cfg = {0};
-            if (kadmin_describe_broker_configs(o->admin, b->id, &cfg, o->timeout_ms, err,
+            if (kadmin_describe_broker_configs(o->admin, ib->id, &cfg, o->timeout_ms, err,
                                                sizeof err) == 0) {
                 const char *rack = kv_list_get(&cfg, "broker.rack");
                 if (rack && *rack) ib->rack = xstrdup(rack);
@@ -71,14 +112,14 @@ static void brokers_collect(const kinventory_opts_t *o, const rd_kafka_metadata_
         }
         if (o->probe) {
             kprobe_result_t pr;
-            if (kprobe_broker(b->host, b->port, o->client, o->timeout_ms, &pr, err, sizeof err) ==
+            if (kprobe_broker(ib->host, ib->port, o->client, o->timeout_ms, &pr, err, sizeof err) ==
                 0) {
                 ib->version = xstrdup(pr.version);
                 ib->api_fetch_max = pr.fetch_max;
                 ib->api_produce_max = pr.produce_max;
             } else {
-                log_warn("broker %d (%s:%d): protocol versions not read: %s", b->id, b->host,
-                         b->port, err);
+                log_warn("broker %d (%s:%d): protocol versions not read: %s", ib->id, ib->host,
+                         ib->port, err);
             }
         }
     }
