@@ -25,14 +25,13 @@
 
 #define STOP_GRACE_S 4
 
-static mirror_t *running;
-static atomic_int signals_seen, run_done, final_rc;
+static atomic_int signals_seen, run_done, final_rc, exit_hint, stop_flag;
 static sem_t signal_sem;
 
 static void on_signal(int sig) {
     (void)sig;
     int n = atomic_fetch_add(&signals_seen, 1) + 1;
-    if (running) mirror_request_stop(running, n > 1);
+    atomic_store(&stop_flag, n > 1 ? 2 : 1); /* the engine polls it */
     sem_post(&signal_sem);
 }
 
@@ -56,7 +55,7 @@ static void *stop_watchdog(void *arg) {
              "last offset map update missed, or counts it as re-sent)",
              STOP_GRACE_S);
     fflush(stdout);
-    _exit(atomic_load(&final_rc));
+    _exit(atomic_load(&run_done) ? atomic_load(&final_rc) : atomic_load(&exit_hint));
     return NULL;
 }
 
@@ -144,7 +143,8 @@ int cmd_mirror(int argc, char **argv) {
         return KMIG_EXIT_USAGE;
     }
     mirror_opts_t mo = {.mm2 = cf.mm2, .flow = cf.flow, .stop_at_end = stop_at_end,
-                        .metrics_addr = metrics, .progress_interval_ms = progress_s * 1000};
+                        .metrics_addr = metrics, .progress_interval_ms = progress_s * 1000,
+                        .exit_hint = &exit_hint, .stop = &stop_flag};
     mirror_t *m = mirror_new(&mo, err, sizeof err);
     if (!m) {
         fprintf(stderr, "kmig mirror: %s\n", err);
@@ -154,7 +154,6 @@ int cmd_mirror(int argc, char **argv) {
     const char *unused = mm2_unused_keys_warning(cf.mm2);
     if (unused) log_warn("%s", unused);
 
-    running = m;
     sem_init(&signal_sem, 0, 0);
     pthread_t watchdog;
     pthread_create(&watchdog, NULL, stop_watchdog, NULL);
@@ -179,7 +178,6 @@ int cmd_mirror(int argc, char **argv) {
     atomic_store(&final_rc, rc);
     atomic_store(&run_done, 1);
     sem_post(&signal_sem);
-    running = NULL;
     mirror_destroy(m);
     cmd_flow_clear(&cf);
     return rc;

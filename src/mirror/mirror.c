@@ -64,6 +64,7 @@ typedef struct mtopic {
     mpart_t *parts;
     msnap_map_t **pub;     /* per partition: the map copy last published */
     uint64_t *pub_version; /* and the version it copied */
+    int64_t *pub_ms;       /* and when (monotonic ms) */
     rd_kafka_topic_t *src_rkt, *tgt_rkt;
     bool removed; /* no longer in the topic manager's list */
 } mtopic_t;
@@ -93,7 +94,7 @@ struct mirror {
     map_set_t *loaded; /* maps read at start-up, until their partition starts */
     int seen_gen;      /* the topic manager's last list the copy loop applied */
     int missing;       /* selected topics that cannot be copied */
-    bool fail, data_loss, shutting_down;
+    bool fail, data_loss;
     int64_t resend_estimate, recovered, lost_total, map_errors, produce_errors;
     int map_fail_rounds;  /* flush rounds in a row with a failed map write */
     bool map_failed_now;  /* a map write failed since the last flush */
@@ -112,7 +113,8 @@ struct mirror {
     msnap_holder_t *snaps;
     http_server_t *http;
 
-    atomic_int stop; /* 1: stop; 2: stop now (second signal) */
+    atomic_int own_stop;
+    atomic_int *stop; /* 1: stop; 2: stop now (second signal); opts' or own_stop */
 };
 
 /* Logs an error and keeps it for the summary (the first 100). */
@@ -137,7 +139,8 @@ mirror_t *mirror_new(const mirror_opts_t *opts, char *err, size_t errsz) {
     m->loaded = map_set_new();
     m->snaps = msnap_holder_new();
     m->digest = record_digest_new();
-    atomic_init(&m->stop, 0);
+    atomic_init(&m->own_stop, 0);
+    m->stop = opts->stop ? opts->stop : &m->own_stop;
     const mm2_flow_t *f = m->flow;
     map_store_topic_name(m->map_topic, sizeof m->map_topic, f->source);
 
@@ -308,8 +311,11 @@ static void map_flush(mirror_t *m) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++) {
             offset_map_t *map = t->parts[p].map;
-            size_t n = offset_map_count(map);
-            for (size_t s = offset_map_dirty_from(map); s < n; s++) {
+            /* Clean first: what changes while this flush polls the producer
+             * (deliveries, a failed map write) marks the map dirty again. */
+            size_t from = offset_map_dirty_from(map), n = offset_map_count(map);
+            offset_map_mark_clean(map);
+            for (size_t s = from; s < n; s++) {
                 map_ack_t *a = xmalloc(sizeof *a);
                 *a = (map_ack_t){t, p, s};
                 rd_kafka_resp_err_t e;
@@ -323,25 +329,27 @@ static void map_flush(mirror_t *m) {
                               rd_kafka_err2str(e));
                     m->map_errors++;
                     m->map_failed_now = true;
-                    offset_map_mark_clean(map);
                     offset_map_mark_dirty_from(map, s);
-                    goto next_part;
+                    break;
                 }
             }
-            offset_map_mark_clean(map);
-        next_part:;
         }
     }
 }
 
 static void map_delivered(mirror_t *m, const rd_kafka_message_t *dm) {
     map_ack_t *a = dm->_private;
-    if (dm->err && !m->shutting_down) {
-        log_error("offset map write to %s failed: %s; writing it again",
-                  m->map_topic, rd_kafka_err2str(dm->err));
-        m->map_errors++;
-        m->map_failed_now = true;
+    if (dm->err) {
+        /* Written again by the next flush, whatever the reason (a purge at
+         * shutdown included: the final flush writes it). */
         if (a) offset_map_mark_dirty_from(a->t->parts[a->partition].map, a->seg);
+        if (dm->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE &&
+            dm->err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+            log_error("offset map write to %s failed: %s; writing it again", m->map_topic,
+                      rd_kafka_err2str(dm->err));
+            m->map_errors++;
+        }
+        m->map_failed_now = true;
     }
     free(a);
 }
@@ -358,8 +366,8 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
     mtopic_t *t = rd_kafka_topic_opaque(dm->rkt);
     mpart_t *p = &t->parts[dm->partition];
     if (dm->err) {
-        bool purged = m->shutting_down && (dm->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
-                                           dm->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT);
+        bool purged = dm->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+                      dm->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT; /* only at shutdown */
         if (purged) {
             if (p->inflight > 0) p->inflight--;
         } else if (mpart_delivery_failed(p)) {
@@ -373,10 +381,10 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
     } else {
         char err[512];
         bool had_unknown = p->nunknown > 0;
-        int64_t lat = m->now_ms - rd_kafka_message_timestamp(src, NULL);
+        int64_t ts = rd_kafka_message_timestamp(src, NULL);
+        int64_t lat = ts < 0 ? -1 : m->now_ms > ts ? m->now_ms - ts : 0;
         mpart_rc_t rc = mpart_delivered(p, src->offset, dm->offset,
-                                        (int64_t)(src->len + src->key_len), lat < 0 ? 0 : lat,
-                                        err, sizeof err);
+                                        (int64_t)(src->len + src->key_len), lat, err, sizeof err);
         if (!had_unknown && p->nunknown) m->unknown_parts++;
         if (had_unknown && !p->nunknown) m->unknown_parts--;
         if (rc == MPART_STOPPED && *err) {
@@ -393,17 +401,20 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
  * the target partition's end offset tells where they are. Short waits, asked
  * again on the next loop while it does not answer. */
 static void place_unknown_tails(mirror_t *m) {
-    for (size_t i = 0; m->unknown_parts && i < m->ntopics; i++) {
+    int waiting = 0; /* recounted: a stopped partition drops its waiting records */
+    for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++) {
             mpart_t *mp = &t->parts[p];
             int64_t lo, hi;
             char err[512];
-            if (!mpart_needs_tail(mp)) continue;
-            if (rd_kafka_query_watermark_offsets(m->producer, t->target, p, &lo, &hi, 1000))
+            if (!mpart_needs_tail(mp) ||
+                rd_kafka_query_watermark_offsets(m->producer, t->target, p, &lo, &hi, 1000)) {
+                waiting += mp->nunknown > 0;
                 continue;
+            }
             mpart_rc_t rc = mpart_place_tail(mp, hi, err, sizeof err);
-            if (!mp->nunknown) m->unknown_parts--;
+            waiting += mp->nunknown > 0;
             if (rc == MPART_STOPPED) {
                 mirror_error(m, "%s [%d]: %s", t->name, p, err);
                 m->fail = true;
@@ -412,6 +423,7 @@ static void place_unknown_tails(mirror_t *m) {
             }
         }
     }
+    m->unknown_parts = waiting;
 }
 
 /* Produces one consumed record, zero-copy; the consumed message is released
@@ -453,7 +465,7 @@ static bool copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
             return true;
         }
         rd_kafka_resp_err_t code = rd_kafka_error_code(e);
-        if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL && !atomic_load(&m->stop) && !m->fail) {
+        if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL && !atomic_load(m->stop) && !m->fail) {
             rd_kafka_error_destroy(e);
             rd_kafka_poll(m->producer, 20); /* backpressure: serve delivery reports */
             m->now_ms = clock_wall_ms();
@@ -536,6 +548,37 @@ static void on_offset_reset(mirror_t *m, mtopic_t *t, int32_t part, const char *
     if (refetch(m, t, part, resume)) m->fail = true;
 }
 
+/* Consumer errors that do not move the fetch position past a record (the
+ * fetch is retried or the partition waits): logged, and copying goes on.
+ * Any other error on a partition stops it. */
+static bool fetch_error_passes(rd_kafka_resp_err_t e) {
+    switch (e) {
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR:
+    case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+    case RD_KAFKA_RESP_ERR__SSL:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* The source holds other records than kmig copied below the map's end: the
  * topic was re-created or rewritten (at `offset`: a record, or with `eof` the
  * end of the partition). Reported as data loss. */
@@ -555,10 +598,7 @@ static void source_rewritten(mirror_t *m, mtopic_t *t, int32_t part, int64_t off
                  go_on ? "; continuing (kmig.on.data.loss=continue)"
                        : "; stopping (set kmig.on.data.loss=continue or "
                          "--continue-on-data-loss to go on)");
-    if (!go_on)
-        m->data_loss = true;
-    else if (refetch(m, t, part, resume))
-        m->fail = true;
+    if (!go_on) m->data_loss = true;
 }
 
 /* Before a record is copied: the resume check (mpart_resume_check) and the
@@ -567,6 +607,7 @@ static void source_rewritten(mirror_t *m, mtopic_t *t, int32_t part, int64_t off
 static bool resume_checked(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
     mpart_t *p = &t->parts[msg->partition];
     uint8_t d[RECORD_DIGEST_LEN];
+    if (mpart_skips(p, msg->offset)) return false;
     if (p->verify_src >= 0) {
         if (msg->offset == p->verify_src) kread_digest(msg, m->digest, d);
         switch (mpart_resume_check(p, msg->offset, d)) {
@@ -605,6 +646,17 @@ static void handle_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
                              msg->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)) {
                 if (t->parts[msg->partition].state == MPART_COPYING)
                     on_offset_reset(m, t, msg->partition, rd_kafka_message_errstr(msg));
+            } else if (t && !fetch_error_passes(msg->err) &&
+                       t->parts[msg->partition].state == MPART_COPYING) {
+                /* librdkafka moves past a record it cannot read (a bad CRC,
+                 * an unknown format, a batch it cannot decompress): stop
+                 * rather than map the record as a gap. */
+                mpart_delivery_failed(&t->parts[msg->partition]);
+                mirror_error(m, "%s [%d]: the source record at offset %" PRId64
+                                " cannot be read (%s); stopping this partition so that no "
+                                "record is skipped",
+                             t->name, msg->partition, msg->offset, rd_kafka_message_errstr(msg));
+                m->fail = true;
             } else {
                 log_warn("source consumer: %s%s%s", t ? t->name : "", t ? ": " : "",
                          rd_kafka_message_errstr(msg));
@@ -616,7 +668,7 @@ static void handle_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
             rd_kafka_message_destroy(msg);
             continue;
         }
-        if (atomic_load(&m->stop) || m->fail || m->data_loss) break;
+        if (atomic_load(m->stop) || m->fail || m->data_loss) break;
         if (!resume_checked(m, t, msg)) {
             rd_kafka_message_destroy(msg);
             continue;
@@ -648,7 +700,12 @@ static void publish(mirror_t *m) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++) {
             mpart_t *mp = &t->parts[p];
-            if (!t->pub[p] || t->pub_version[p] != mp->version) {
+            /* Copies cost the map's size: a map of many segments (a source
+             * with many transactions) is copied at most every 10 s. */
+            bool big = offset_map_count(mp->map) > 10000;
+            if (!t->pub[p] || (t->pub_version[p] != mp->version &&
+                               (!big || s->published_ms >= t->pub_ms[p] + 10000))) {
+                t->pub_ms[p] = s->published_ms;
                 msnap_map_unref(t->pub[p]);
                 t->pub[p] = msnap_map_new(mp->map);
                 t->pub_version[p] = mp->version;
@@ -721,7 +778,7 @@ static int recovery_readers(mirror_t *m, char *err, size_t errsz) {
 static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends) {
     char err[512];
     int64_t extra = 0, recovered = 0, dups = 0, unpaired = 0;
-    for (int i = 0; i < ends->cnt && !atomic_load(&m->stop); i++) {
+    for (int i = 0; i < ends->cnt && !atomic_load(m->stop); i++) {
         rd_kafka_topic_partition_t *e = &ends->elems[i];
         mtopic_t *t = e->opaque;
         mpart_t *p = &t->parts[e->partition];
@@ -729,7 +786,7 @@ static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends)
         if (e->err || e->offset <= (tn < 0 ? 0 : tn)) continue;
         recover_result_t r = {0};
         if (recovery_readers(m, err, sizeof err) ||
-            recover_partition(m->src_reader, m->tgt_reader, &m->stop, t->name, t->target,
+            recover_partition(m->src_reader, m->tgt_reader, m->stop, t->name, t->target,
                               e->partition, p->map, e->offset, &r, err, sizeof err)) {
             log_warn("%s [%d]: recovery read failed (%s)", t->target, e->partition, err);
             r.target_extra = r.unpaired = e->offset - (tn < 0 ? 0 : tn);
@@ -771,7 +828,7 @@ static int wait_partitions(mirror_t *m, rd_kafka_topic_t *rkt, int32_t want, int
             if (have >= want) return 0;
         }
         clock_sleep_ms(100);
-    } while (clock_mono_ms() < deadline && !atomic_load(&m->stop));
+    } while (clock_mono_ms() < deadline && !atomic_load(m->stop));
     return -1;
 }
 
@@ -849,15 +906,17 @@ static int apply_ready(mirror_t *m) {
     strmap_destroy(listed);
 
     /* New partitions: added now, started by start_partitions(). */
-    for (size_t i = 0; i < n && !atomic_load(&m->stop); i++) {
+    for (size_t i = 0; i < n && !atomic_load(m->stop); i++) {
         mtopic_t *t = strmap_get(m->topic_by_name, r[i].name);
         if (!t) t = topic_add(m, &r[i]);
         if (r[i].partitions <= t->nparts) continue;
         t->parts = xrealloc(t->parts, (size_t)r[i].partitions * sizeof *t->parts);
         t->pub = xrealloc(t->pub, (size_t)r[i].partitions * sizeof *t->pub);
         t->pub_version = xrealloc(t->pub_version, (size_t)r[i].partitions * sizeof *t->pub_version);
+        t->pub_ms = xrealloc(t->pub_ms, (size_t)r[i].partitions * sizeof *t->pub_ms);
         if (t->nparts && wait_partitions(m, t->tgt_rkt, r[i].partitions,
                                          m->flow->admin_timeout_ms + 20000)) {
+            if (atomic_load(m->stop)) break; /* stopping, not a failure */
             mirror_error(m, "%s: the producer does not see %d partitions on the target yet",
                          t->target, r[i].partitions);
             m->fail = true;
@@ -869,11 +928,13 @@ static int apply_ready(mirror_t *m) {
                 mirror_error(m, "%s [%d]: the offset map says it was copied to %s, but the "
                                 "replication policy now names %s; refusing to mix them",
                              t->name, p, lm->target, t->target);
-                m->fail = true;
+                ready_topics_free(r, n);
+                return -1;
             }
             mpart_init(&t->parts[p], map_set_take(m->loaded, t->name, p));
             t->pub[p] = NULL;
             t->pub_version[p] = 0;
+            t->pub_ms[p] = 0;
             m->unstarted++;
         }
         log_info("copying %s -> %s: partitions %d..%d", t->name, t->target, t->nparts,
@@ -1045,36 +1106,47 @@ static void render_metrics(void *opaque, sbuf_t *out) {
     msnap_release(s);
 }
 
-/* Serves the producer until nothing is queued or `budget_ms` passed. */
-static void drain(mirror_t *m, int64_t budget_ms) {
+/* Serves the producer until nothing is queued or `budget_ms` passed; with
+ * `urgent`, also until a second signal. */
+static void drain(mirror_t *m, int64_t budget_ms, bool urgent) {
     int64_t deadline = clock_mono_ms() + budget_ms;
     while (rd_kafka_outq_len(m->producer) > 0 && clock_mono_ms() < deadline && !kclient_fatal()) {
         m->now_ms = clock_wall_ms();
         rd_kafka_poll(m->producer, 50);
-        if (atomic_load(&m->stop) > 1) break;
+        if (urgent && atomic_load(m->stop) > 1) break;
     }
 }
 
-/* Within a few seconds: lets in-flight records land (unless told to stop
- * now), then persists the map as it stands. Records not acknowledged are not
- * in the map and are fetched again by the next run. */
-static void shutdown_flush(mirror_t *m) {
-    drain(m, atomic_load(&m->stop) > 1 ? 0 : 2500);
-    m->shutting_down = true;
+/* Within about 2.5 s: lets in-flight records land for up to 1.5 s (not after
+ * a second signal), places records acknowledged without offsets, then
+ * persists the map as it stands and waits up to 1 s for it. Records not
+ * acknowledged are not in the map and are fetched again by the next run.
+ * Returns true when the map is persisted. */
+static bool shutdown_flush(mirror_t *m) {
+    drain(m, atomic_load(m->stop) > 1 ? 0 : 1500, true);
     rd_kafka_purge(m->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(m->producer, 0);
-    m->shutting_down = false;
+    if (m->unknown_parts) place_unknown_tails(m);
     m->map_failed_now = false;
     map_flush(m);
-    drain(m, 1500);
+    drain(m, 1000, false);
     if (rd_kafka_outq_len(m->producer) > 0 || m->map_failed_now) {
         log_error("the last offset map update could not be written; the next run re-pairs the "
                   "records of the last %d seconds by content, or re-sends them (counted)",
                   m->flow->offset_map_flush_ms / 1000 + 1);
-        m->shutting_down = true;
         rd_kafka_purge(m->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_poll(m->producer, 0);
+        return false;
     }
+    return true;
+}
+
+/* Keeps the caller's exit hint current (see mirror_opts_t). */
+static void hint(mirror_t *m) {
+    if (m->o.exit_hint)
+        atomic_store(m->o.exit_hint, m->data_loss ? KMIG_EXIT_DATA_LOSS
+                                     : m->fail    ? KMIG_EXIT_FAIL
+                                                  : KMIG_EXIT_OK);
 }
 
 static int run_exit(mirror_t *m, int rc, const char *reason) {
@@ -1089,7 +1161,7 @@ static int mirror_loop(mirror_t *m) {
     int64_t last_progress = clock_mono_ms();
     msnap_t *prev = NULL;
     bool caught_up = false;
-    while (!atomic_load(&m->stop) && !m->fail && !m->data_loss) {
+    while (!atomic_load(m->stop) && !m->fail && !m->data_loss) {
         if (kclient_fatal()) {
             mirror_error(m, "%s", kclient_fatal_reason());
             m->fail = true;
@@ -1120,6 +1192,7 @@ static int mirror_loop(mirror_t *m) {
             prev = s;
             last_progress = now;
         }
+        hint(m);
         if (m->o.stop_at_end && all_caught_up(m)) {
             log_info("caught up: every selected partition is copied to its end");
             caught_up = true;
@@ -1148,14 +1221,6 @@ int mirror_run(mirror_t *m) {
         mirror_error(m, "%s", err);
         return run_exit(m, KMIG_EXIT_FAIL, "failed");
     }
-    if (m->o.metrics_addr) {
-        m->http = http_server_new(m->o.metrics_addr, render_metrics, m, err, sizeof err);
-        if (!m->http) {
-            mirror_error(m, "%s", err);
-            return run_exit(m, KMIG_EXIT_USAGE, "failed");
-        }
-        log_info("metrics: serving /metrics on port %d", http_server_port(m->http));
-    }
     if (!(m->tm = topic_manager_new(f, m->sadmin, m->tadmin, err, sizeof err)) ||
         topic_manager_start(m->tm)) {
         mirror_error(m, "topic manager: %s", m->tm ? "cannot start its thread" : err);
@@ -1169,15 +1234,25 @@ int mirror_run(mirror_t *m) {
             m->fail = true;
         }
     }
+    if (m->o.metrics_addr) {
+        m->http = http_server_new(m->o.metrics_addr, render_metrics, m, err, sizeof err);
+        if (!m->http) {
+            mirror_error(m, "%s", err);
+            m->fail = true;
+            return run_exit(m, KMIG_EXIT_USAGE, "failed");
+        }
+        log_info("metrics: serving /metrics on port %d", http_server_port(m->http));
+    }
 
     bool caught_up = !m->fail && mirror_loop(m);
-    atomic_store(&m->stop, atomic_load(&m->stop) ? atomic_load(&m->stop) : 1);
-    topic_manager_stop(m->tm);
+    hint(m);
+    atomic_store(m->stop, atomic_load(m->stop) ? atomic_load(m->stop) : 1);
     log_debug("stopping: flushing the producer and the offset map");
-    shutdown_flush(m);
+    bool persisted = shutdown_flush(m);
     publish(m);
     log_debug("stopping: flushed");
-    groups_sync_stop(m->gsync, caught_up && !m->fail && atomic_load(&m->stop) < 2);
+    topic_manager_stop(m->tm);
+    groups_sync_stop(m->gsync, caught_up && persisted && !m->fail && atomic_load(m->stop) < 2);
     m->gsync = NULL;
     if (m->o.progress_interval_ms > 0) {
         msnap_t *s = msnap_acquire(m->snaps);
@@ -1195,9 +1270,9 @@ int mirror_run(mirror_t *m) {
 
 void mirror_request_stop(mirror_t *m, bool now) {
     if (now)
-        atomic_store(&m->stop, 2);
-    else if (!atomic_load(&m->stop))
-        atomic_store(&m->stop, 1);
+        atomic_store(m->stop, 2);
+    else if (!atomic_load(m->stop))
+        atomic_store(m->stop, 1);
 }
 
 void mirror_get_stats(mirror_t *m, mirror_stats_t *out) {
@@ -1208,12 +1283,12 @@ void mirror_get_stats(mirror_t *m, mirror_stats_t *out) {
         out->bytes = s->bytes;
         out->topics = s->topics;
         out->partitions = (int)s->n;
+        out->resend_estimate = s->resent_possible;
+        out->recovered = s->recovered;
+        out->lost = s->lost;
+        out->missing_topics = s->missing_topics;
     }
     msnap_release(s);
-    out->resend_estimate = m->resend_estimate;
-    out->recovered = m->recovered;
-    out->lost = m->lost_total;
-    out->missing_topics = m->missing;
 }
 
 int mirror_write_summary(mirror_t *m, const char *path, int exit_code, char *err, size_t errsz) {
@@ -1227,7 +1302,7 @@ int mirror_write_summary(mirror_t *m, const char *path, int exit_code, char *err
 
 void mirror_destroy(mirror_t *m) {
     if (!m) return;
-    atomic_store(&m->stop, 2);
+    atomic_store(m->stop, 2);
     topic_manager_destroy(m->tm);
     http_server_destroy(m->http);
     groups_sync_stop(m->gsync, false);
@@ -1244,6 +1319,7 @@ void mirror_destroy(mirror_t *m) {
         free(t->parts);
         free(t->pub);
         free(t->pub_version);
+        free(t->pub_ms);
         free(t->name);
         free(t->target);
         free(t);

@@ -6,6 +6,7 @@
  *
  * Ownership: mirror_t borrows the mm2_t and flow given in the options (they
  * must outlive it) and owns every client it creates. */
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,6 +18,13 @@ typedef struct mirror_opts {
     bool stop_at_end;           /* exit once every selected partition is copied to its end */
     const char *metrics_addr;   /* "[HOST:]PORT" or NULL */
     int progress_interval_ms;   /* per-topic progress lines; 0 = off */
+    /* Optional: kept equal to the exit code the run would end with if it
+     * stopped now (0, or KMIG_EXIT_FAIL / KMIG_EXIT_DATA_LOSS once known), for
+     * a caller that must exit before mirror_run returns. */
+    atomic_int *exit_hint;
+    /* Optional: the stop flag (0 run, 1 stop, 2 stop now) the caller sets,
+     * e.g. from a signal handler; mirror_request_stop() sets it too. */
+    atomic_int *stop;
 } mirror_opts_t;
 
 typedef struct mirror_stats {

@@ -16,6 +16,7 @@ void mpart_init(mpart_t *p, offset_map_t *map) {
     memset(p, 0, sizeof *p);
     p->map = map ? map : offset_map_new();
     p->next_fetch = p->eof_offset = p->loss_cover = p->tgt_base = p->verify_src = -1;
+    p->skip_below = -1;
 }
 
 void mpart_clear(mpart_t *p) {
@@ -180,6 +181,11 @@ mpart_gap_t mpart_offset_reset(mpart_t *p, int64_t lo, int64_t hi, bool go_on, i
         stop(p, MPART_DATA_LOSS);
         return gap;
     }
+    if (gap == MPART_GAP_TRUNCATED) { /* fetch from the source's end, drop up to pos */
+        p->skip_below = pos;
+        *resume = hi;
+        return gap;
+    }
     if (*resume > p->loss_cover) p->loss_cover = *resume;
     p->next_fetch = *resume;
     try_cover(p);
@@ -240,6 +246,13 @@ int64_t mpart_rewritten(mpart_t *p, int64_t lo, bool go_on, int64_t *resume) {
     if (!go_on)
         stop(p, MPART_DATA_LOSS);
     else
-        p->next_fetch = end;
+        p->skip_below = end; /* fetching goes on; what comes below the map's end is dropped */
     return n;
+}
+
+bool mpart_skips(mpart_t *p, int64_t offset) {
+    if (p->skip_below < 0) return false;
+    if (offset < p->skip_below) return true;
+    p->skip_below = -1;
+    return false;
 }

@@ -32,6 +32,7 @@ typedef struct mpart {
     int64_t inflight;   /* produced, delivery report pending */
     int64_t eof_offset; /* end offset when the consumer reported EOF, else -1 */
     int64_t loss_cover; /* after a reported gap: cover the map up to here, else -1 */
+    int64_t skip_below; /* after a truncation counted as lost: records below are dropped */
     int64_t tgt_base;   /* target end offset when copying started in this run, -1 unknown */
     int64_t records, bytes, lost;       /* this run */
     int64_t recovered, resent_possible; /* by recovery at start-up */
@@ -95,11 +96,16 @@ void mpart_eof(mpart_t *p, int64_t end);
  *     MPART_GAP_TRUNCATED;
  *   - otherwise the position is valid again (a transient error): MPART_GAP_NONE.
  * With `go_on` (--continue-on-data-loss) the gap is counted as lost, the map
- * covers it, and *resume is where fetching goes on; without, the partition
- * stops in MPART_DATA_LOSS. [*from, *to) is the gap. */
+ * covers it, and *resume is where fetching goes on (after a truncation: the
+ * source's end, with the records below the old position dropped as they come,
+ * mpart_skips); without, the partition stops in MPART_DATA_LOSS. [*from, *to)
+ * is the gap. */
 typedef enum { MPART_GAP_NONE = 0, MPART_GAP_DELETED, MPART_GAP_TRUNCATED } mpart_gap_t;
 mpart_gap_t mpart_offset_reset(mpart_t *p, int64_t lo, int64_t hi, bool go_on, int64_t *from,
                                int64_t *to, int64_t *resume);
+/* True when the record at `offset` falls in a truncated range already counted
+ * as lost (mpart_offset_reset with go_on): it is dropped, not copied. */
+bool mpart_skips(mpart_t *p, int64_t offset);
 /* Where fetching stands: one past the last consumed record, else the map's end. */
 int64_t mpart_position(const mpart_t *p);
 
@@ -148,8 +154,9 @@ mpart_resume_t mpart_resume_check(mpart_t *p, int64_t offset,
 /* After MPART_RESUME_CHANGED (or any record below the map's end): the source's
  * records below the map's end, from its log start `lo`, are not the ones kmig
  * copied and are not copied. Counts them as lost and returns their number;
- * stops the partition (MPART_DATA_LOSS) unless go_on, where fetching resumes
- * at the map's end (returned in *resume). */
+ * stops the partition (MPART_DATA_LOSS) unless go_on, where fetching goes on
+ * and records below the map's end (*resume) are dropped as they come
+ * (mpart_skips). */
 int64_t mpart_rewritten(mpart_t *p, int64_t lo, bool go_on, int64_t *resume);
 
 const char *mpart_state_name(mpart_state_t s);

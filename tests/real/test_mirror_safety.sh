@@ -11,7 +11,10 @@
 #     instead of copying without a map.
 #  3. Source truncation: the source topic is deleted and re-created with fewer
 #     records than kmig copied; the next run reports the truncated range as
-#     data loss (exit 3), and with --continue-on-data-loss goes on.
+#     data loss (exit 3). Then the source grows past kmig's old position while
+#     kmig is not running: the resume check (the record at the last copied
+#     offset is compared with its copy) reports it (exit 3), and with
+#     --continue-on-data-loss kmig goes on from its old position.
 #  4. A source topic deleted while kmig copies it stops with data loss.
 . "$(dirname "$0")/../lib.sh"
 
@@ -115,11 +118,26 @@ check_version() {
     expect_eq 70 "$(summary "$T/trunc2-$tag.json" .lost)" "records the source lost below kmig's position"
     expect_eq data-loss "$(summary "$T/trunc2-$tag.json" '.partitions[0].state')" "partition state"
     expect_contains "$(summary "$T/trunc2-$tag.json" '.errors[0]')" "truncated" "the error says what happened"
-    # Going on: the source writes past the old position; copying resumes there.
+    # While kmig is not running, the source is written past the old position:
+    # the resume check finds that the record at the last copied offset is not
+    # the one kmig copied, and reports the source's records below the old
+    # position (offsets 0..99) as not copied; going on, it copies from there.
     "$KAFKA_SH" perf-produce "src$tag" "$topic" 90 100 acks=all >/dev/null
-    run trunc3-$tag --config "$cfg" --stop-at-end --continue-on-data-loss
-    expect_eq 0 "$RC" "exit status with --continue-on-data-loss: $(tail -3 "$T/trunc3-$tag.log")"
-    expect_eq 20 "$(summary "$T/trunc3-$tag.json" .records)" "records copied after the old position"
+    run trunc3-$tag --config "$cfg" --stop-at-end
+    expect_eq 3 "$RC" "exit status after the source was rewritten past kmig's position: $(tail -3 "$T/trunc3-$tag.log")"
+    expect_eq 100 "$(summary "$T/trunc3-$tag.json" .lost)" "records below the old position"
+    expect_contains "$(summary "$T/trunc3-$tag.json" '.errors[0]')" "re-created or rewritten" "the error says what happened"
+    expect_eq 0 "$(summary "$T/trunc3-$tag.json" .records)" "records copied"
+    run trunc4-$tag --config "$cfg" --stop-at-end --continue-on-data-loss
+    expect_eq 0 "$RC" "exit status with --continue-on-data-loss: $(tail -3 "$T/trunc4-$tag.log")"
+    expect_eq 20 "$(summary "$T/trunc4-$tag.json" .records)" "records copied after the old position"
+    expect_eq 100 "$(summary "$T/trunc4-$tag.json" .lost)" "records reported as not copied"
+    # Resuming an unchanged source checks and goes on without a word.
+    "$KAFKA_SH" perf-produce "src$tag" "$topic" 5 100 acks=all >/dev/null
+    run trunc5-$tag --config "$cfg" --stop-at-end
+    expect_eq 0 "$RC" "exit status on an unchanged source: $(tail -3 "$T/trunc5-$tag.log")"
+    expect_eq 5 "$(summary "$T/trunc5-$tag.json" .records)" "records copied"
+    expect_eq 0 "$(summary "$T/trunc5-$tag.json" .lost)" "nothing lost"
 
     # --- 4. a source topic deleted while kmig copies it.
     a=$(unique_name s)

@@ -160,6 +160,24 @@ static void test_gap_truncated(void) {
     CHECK_EQ_INT(p.lost, 6);
     CHECK_EQ_INT(p.state, MPART_DATA_LOSS);
     mpart_clear(&p);
+    /* Going on: fetch from the source's end, drop what lies below the old
+     * position (counted once), copy from there. */
+    mpart_init(&p, NULL);
+    for (int64_t s = 0; s < 10; s++) {
+        mpart_consumed(&p, s);
+        CHECK_EQ_INT(mpart_delivered(&p, s, s, 1, 0, err, sizeof err), MPART_OK);
+    }
+    CHECK_EQ_INT(mpart_offset_reset(&p, 0, 4, true, &from, &to, &resume), MPART_GAP_TRUNCATED);
+    CHECK_EQ_INT(resume, 4);
+    CHECK_EQ_INT(p.state, MPART_COPYING);
+    CHECK(mpart_skips(&p, 4));
+    CHECK(mpart_skips(&p, 9));
+    CHECK(!mpart_skips(&p, 10));
+    CHECK(!mpart_skips(&p, 5)); /* cleared once past */
+    CHECK_EQ_INT(p.lost, 6);
+    mpart_consumed(&p, 10);
+    CHECK_EQ_INT(mpart_delivered(&p, 10, 10, 1, 0, err, sizeof err), MPART_OK);
+    mpart_clear(&p);
     /* A position the source has again is no gap. */
     mpart_init(&p, NULL);
     mpart_consumed(&p, 0);
@@ -254,7 +272,8 @@ static void test_resume_check(void) {
     p = resumed();
     CHECK_EQ_INT(mpart_rewritten(&p, 4, true, &resume), 8);
     CHECK_EQ_INT(p.state, MPART_COPYING);
-    CHECK_EQ_INT(p.next_fetch, 12);
+    CHECK(mpart_skips(&p, 11));
+    CHECK(!mpart_skips(&p, 12));
     mpart_clear(&p);
 }
 
