@@ -14,8 +14,46 @@
  * post-x-www-form-urlencoded (header and query; aws-c-auth's version signs
  * content-length and x-amz-content-sha256 too), get-vanilla-with-session-token
  * (header and query: the token is a signed header, or a signed query
- * parameter). */
+ * parameter).
+ *
+ * The MSK IAM token (src/auth/msk_iam.c) is tested here too, as it is a
+ * presigned SigV4 request. What was verified against the official signer,
+ * aws/aws-msk-iam-sasl-signer-python (MSKAuthTokenProvider.py, read from its
+ * repository): endpoint "https://kafka.{region}.amazonaws.com/", params
+ * {"Action": "kafka-cluster:Connect"}, botocore SigV4QueryAuth with signing
+ * name "kafka-cluster" and expires=900, method GET; botocore puts the
+ * operation params first, then X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date,
+ * X-Amz-Expires, X-Amz-SignedHeaders, X-Amz-Security-Token (only with a
+ * token) percent-encoded with safe "-_.~", signs only host with the empty
+ * payload's SHA-256, then appends "&X-Amz-Signature=<hex>"; after signing the
+ * signer sets params {"User-Agent": "<lib>/<version>"}, which
+ * AWSRequest.prepare() appends with urlencode (quote_plus: '/' -> %2F); the
+ * token is base64.urlsafe_b64encode(url) with '=' stripped, and its expiry is
+ * (X-Amz-Date + 900 s) in ms. Its tests check the same fields after decoding.
+ * The expected tokens below were computed by an independent Python program
+ * (hmac, hashlib, urllib.parse.quote/urlencode, base64) following those
+ * steps, with key id AKIAIOSFODNN7EXAMPLE, secret
+ * wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY, region us-east-1, time
+ * 2024-01-02T03:04:05Z (1704164645), user agent "kmig/0.1.0", without and with
+ * the session token "IQoJb3JpZ2luX2VjEXAMPLE+/token==":
+ *
+ *   def enc(s): return quote(s, safe='-_.~')
+ *   params = [('Action','kafka-cluster:Connect'), ('X-Amz-Algorithm',...),
+ *             ('X-Amz-Credential', ak+'/'+scope), ('X-Amz-Date', amz),
+ *             ('X-Amz-Expires','900'), ('X-Amz-SignedHeaders','host')]
+ *             + [('X-Amz-Security-Token', tok)] if tok
+ *   q  = '&'.join(enc(k)+'='+enc(v) for k, v in params)
+ *   cq = '&'.join(k+'='+v for k, v in sorted(p.partition('=')[::2]
+ *                                            for p in q.split('&')))
+ *   creq = '\n'.join(['GET','/',cq,'host:'+host,'','host',sha256(b'')])
+ *   sts = '\n'.join(['AWS4-HMAC-SHA256',amz,scope,sha256(creq)])
+ *   k = 'AWS4'+sk; for m in (date, region, 'kafka-cluster', 'aws4_request'):
+ *       k = hmac(k, m)
+ *   url = 'https://'+host+'/?'+q+'&X-Amz-Signature='+hmac(k, sts).hex()
+ *         + '&' + urlencode({'User-Agent': ua})
+ *   token = urlsafe_b64encode(url).rstrip('=') */
 #include "auth/sigv4.h"
+#include "auth/msk_iam.h"
 
 #include <openssl/crypto.h>
 #include <stdlib.h>
@@ -370,9 +408,191 @@ static void test_rejects(void) {
     sigv4_signed_clear(&s);
 }
 
+/* --- MSK IAM token --- */
+
+#define MSK_T ((time_t)1704164645) /* 2024-01-02T03:04:05Z */
+static const sigv4_creds_t msk_creds = {"AKIAIOSFODNN7EXAMPLE",
+                                        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", NULL};
+static const sigv4_creds_t msk_creds_tok = {"AKIAIOSFODNN7EXAMPLE",
+                                            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                                            "IQoJb3JpZ2luX2VjEXAMPLE+/token=="};
+#define MSK_URL_HEAD                                                                             \
+    "https://kafka.us-east-1.amazonaws.com/?Action=kafka-cluster%3AConnect"                      \
+    "&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20240102%2F"      \
+    "us-east-1%2Fkafka-cluster%2Faws4_request&X-Amz-Date=20240102T030405Z&X-Amz-Expires=900"    \
+    "&X-Amz-SignedHeaders=host"
+static const char msk_url[] =
+    MSK_URL_HEAD "&X-Amz-Signature=e0def5448d3460b79e92013f427f446329f5b09c12883e2ac9fd2a4034e036ef"
+                 "&User-Agent=kmig%2F0.1.0";
+static const char msk_url_tok[] =
+    MSK_URL_HEAD "&X-Amz-Security-Token=IQoJb3JpZ2luX2VjEXAMPLE%2B%2Ftoken%3D%3D"
+                 "&X-Amz-Signature=ed73b4e00b27b3f9018e7cb7f621d22685ebd466b56b6d71cb15b238e4e489cc"
+                 "&User-Agent=kmig%2F0.1.0";
+static const char msk_token[] =
+    "aHR0cHM6Ly9rYWZrYS51cy1lYXN0LTEuYW1hem9uYXdzLmNvbS8_QWN0aW9uPWthZmthLWNsdXN0ZXIlM0FDb25uZWN0"
+    "JlgtQW16LUFsZ29yaXRobT1BV1M0LUhNQUMtU0hBMjU2JlgtQW16LUNyZWRlbnRpYWw9QUtJQUlPU0ZPRE5ON0VYQU1Q"
+    "TEUlMkYyMDI0MDEwMiUyRnVzLWVhc3QtMSUyRmthZmthLWNsdXN0ZXIlMkZhd3M0X3JlcXVlc3QmWC1BbXotRGF0ZT0y"
+    "MDI0MDEwMlQwMzA0MDVaJlgtQW16LUV4cGlyZXM9OTAwJlgtQW16LVNpZ25lZEhlYWRlcnM9aG9zdCZYLUFtei1TaWdu"
+    "YXR1cmU9ZTBkZWY1NDQ4ZDM0NjBiNzllOTIwMTNmNDI3ZjQ0NjMyOWY1YjA5YzEyODgzZTJhYzlmZDJhNDAzNGUwMzZl"
+    "ZiZVc2VyLUFnZW50PWttaWclMkYwLjEuMA";
+static const char msk_token_tok[] =
+    "aHR0cHM6Ly9rYWZrYS51cy1lYXN0LTEuYW1hem9uYXdzLmNvbS8_QWN0aW9uPWthZmthLWNsdXN0ZXIlM0FDb25uZWN0"
+    "JlgtQW16LUFsZ29yaXRobT1BV1M0LUhNQUMtU0hBMjU2JlgtQW16LUNyZWRlbnRpYWw9QUtJQUlPU0ZPRE5ON0VYQU1Q"
+    "TEUlMkYyMDI0MDEwMiUyRnVzLWVhc3QtMSUyRmthZmthLWNsdXN0ZXIlMkZhd3M0X3JlcXVlc3QmWC1BbXotRGF0ZT0y"
+    "MDI0MDEwMlQwMzA0MDVaJlgtQW16LUV4cGlyZXM9OTAwJlgtQW16LVNpZ25lZEhlYWRlcnM9aG9zdCZYLUFtei1TZWN1"
+    "cml0eS1Ub2tlbj1JUW9KYjNKcFoybHVYMlZqRVhBTVBMRSUyQiUyRnRva2VuJTNEJTNEJlgtQW16LVNpZ25hdHVyZT1l"
+    "ZDczYjRlMDBiMjdiM2Y5MDE4ZTdjYjdmNjIxZDIyNjg1ZWJkNDY2YjU2YjZkNzFjYjE1YjIzOGU0ZTQ4OWNjJlVzZXIt"
+    "QWdlbnQ9a21pZyUyRjAuMS4w";
+
+static void test_msk_url_and_token(void) {
+    sbuf_t url = {0};
+    char err[256] = "";
+    CHECK_EQ_INT(msk_iam_url(&msk_creds, "us-east-1", MSK_T, "kmig/0.1.0", &url, err, sizeof err), 0);
+    CHECK_EQ_STR(sbuf_str(&url), msk_url);
+    CHECK_EQ_INT(
+        msk_iam_url(&msk_creds_tok, "us-east-1", MSK_T, "kmig/0.1.0", &url, err, sizeof err), 0);
+    CHECK_EQ_STR(sbuf_str(&url), msk_url_tok);
+    /* no user agent: the same URL without the (unsigned) last parameter */
+    CHECK_EQ_INT(msk_iam_url(&msk_creds, "us-east-1", MSK_T, NULL, &url, err, sizeof err), 0);
+    CHECK(strncmp(msk_url, sbuf_str(&url), url.len) == 0 && strstr(url.s, "User-Agent") == NULL);
+    /* a space in the agent is '+' as in Python's urlencode */
+    CHECK_EQ_INT(msk_iam_url(&msk_creds, "us-east-1", MSK_T, "kmig 1/x", &url, err, sizeof err), 0);
+    CHECK(strstr(sbuf_str(&url), "&User-Agent=kmig+1%2Fx") != NULL);
+    sbuf_free(&url);
+
+    msk_iam_token_t t = {0};
+    CHECK_EQ_INT(
+        msk_iam_token(&msk_creds, 0, "us-east-1", MSK_T, "kmig/0.1.0", &t, err, sizeof err), 0);
+    CHECK_EQ_STR(t.token, msk_token);
+    CHECK_EQ_INT(t.lifetime_ms, (int64_t)(1704164645 + 900) * 1000);
+    msk_iam_token_clear(&t);
+    CHECK(t.token == NULL);
+    CHECK_EQ_INT(msk_iam_token(&msk_creds_tok, 0, "us-east-1", MSK_T, "kmig/0.1.0", &t, err,
+                               sizeof err),
+                 0);
+    CHECK_EQ_STR(t.token, msk_token_tok);
+    for (const char *p = t.token; *p; p++)
+        CHECK(*p != '=' && *p != '+' && *p != '/');
+    msk_iam_token_clear(&t);
+}
+
+static void test_msk_lifetime(void) {
+    int64_t sign_ms = (int64_t)MSK_T * 1000;
+    CHECK_EQ_INT(msk_iam_lifetime_ms(MSK_T, 0), sign_ms + 900000);
+    CHECK_EQ_INT(msk_iam_lifetime_ms(MSK_T, sign_ms + 3600000), sign_ms + 900000);
+    CHECK_EQ_INT(msk_iam_lifetime_ms(MSK_T, sign_ms + 60000), sign_ms + 60000);
+    msk_iam_token_t t = {0};
+    char err[256] = "";
+    CHECK_EQ_INT(msk_iam_token(&msk_creds_tok, sign_ms + 60000, "us-east-1", MSK_T, "kmig/0.1.0",
+                               &t, err, sizeof err),
+                 0);
+    CHECK_EQ_INT(t.lifetime_ms, sign_ms + 60000);
+    CHECK_EQ_STR(t.token, msk_token_tok); /* the token itself does not change */
+    msk_iam_token_clear(&t);
+    /* credentials expired at signing time: refused */
+    CHECK_EQ_INT(msk_iam_token(&msk_creds_tok, sign_ms, "us-east-1", MSK_T, "kmig/0.1.0", &t, err,
+                               sizeof err),
+                 -1);
+    CHECK(t.token == NULL && strstr(err, "expired") != NULL);
+}
+
+static void test_msk_errors_have_no_secret(void) {
+    msk_iam_token_t t = {0};
+    char err[256] = "";
+    CHECK_EQ_INT(
+        msk_iam_token(&msk_creds_tok, 0, "US East", MSK_T, "kmig/0.1.0", &t, err, sizeof err), -1);
+    CHECK(t.token == NULL && err[0] != '\0');
+    CHECK(strstr(err, "wJalr") == NULL && strstr(err, "IQoJ") == NULL);
+    sigv4_creds_t nokey = {"", "x", NULL};
+    CHECK_EQ_INT(msk_iam_token(&nokey, 0, "us-east-1", MSK_T, NULL, &t, err, sizeof err), -1);
+    CHECK_EQ_INT(msk_iam_token(&msk_creds, 0, NULL, MSK_T, NULL, &t, err, sizeof err), -1);
+}
+
+static void test_msk_region(void) {
+    char r[MSK_IAM_REGION_MAX], err[256];
+    CHECK_EQ_INT(msk_iam_region_from_host("b-1.mycluster.abc123.c2.kafka.us-east-1.amazonaws.com",
+                                          r, err, sizeof err),
+                 0);
+    CHECK_EQ_STR(r, "us-east-1");
+    CHECK_EQ_INT(msk_iam_region_from_host(
+                     "b-2-public.mycluster.abc123.c3.kafka.eu-west-3.amazonaws.com:9198", r, err,
+                     sizeof err),
+                 0);
+    CHECK_EQ_STR(r, "eu-west-3");
+    CHECK_EQ_INT(msk_iam_region_from_host(
+                     "boot-abcd1234.c2.kafka-serverless.ap-southeast-2.amazonaws.com:9098", r, err,
+                     sizeof err),
+                 0);
+    CHECK_EQ_STR(r, "ap-southeast-2");
+    CHECK_EQ_INT(msk_iam_region_from_host("B-1.X.Y.C1.KAFKA.US-GOV-WEST-1.AMAZONAWS.COM.", r, err,
+                                          sizeof err),
+                 0);
+    CHECK_EQ_STR(r, "us-gov-west-1");
+    CHECK_EQ_INT(msk_iam_region_from_host("b-1.x.y.c1.kafka.cn-north-1.amazonaws.com.cn:9098", r,
+                                          err, sizeof err),
+                 0);
+    CHECK_EQ_STR(r, "cn-north-1");
+    /* the first of a bootstrap list */
+    CHECK_EQ_INT(msk_iam_region_from_host("b-1.c.x.c2.kafka.us-west-2.amazonaws.com:9098,b-2.c.x"
+                                          ".c2.kafka.us-west-2.amazonaws.com:9098",
+                                          r, err, sizeof err),
+                 0);
+    CHECK_EQ_STR(r, "us-west-2");
+    const char *bad[] = {"",
+                         "localhost:9092",
+                         "kafka.example.com",
+                         "b-1.x.kafka.amazonaws.com",
+                         "b-1.x.c2.kafka.us_east_1.amazonaws.com",
+                         "b-1.x.c2.kafka.us-east-1.amazonaws.org",
+                         "b-1.x.c2.notkafka.us-east-1.amazonaws.com",
+                         "b-1.x.c2.kafka.useast.amazonaws.com",
+                         "..........",
+                         NULL};
+    for (size_t i = 0; bad[i]; i++) {
+        CHECK_EQ_INT(msk_iam_region_from_host(bad[i], r, err, sizeof err), -1);
+        CHECK_EQ_STR(r, "");
+    }
+    CHECK_EQ_INT(msk_iam_region_from_host(NULL, r, err, sizeof err), -1);
+    char longname[400];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    CHECK_EQ_INT(msk_iam_region_from_host(longname, r, err, sizeof err), -1);
+}
+
+static void test_msk_decode_describe(void) {
+    sbuf_t url = {0}, d = {0};
+    char err[256];
+    CHECK_EQ_INT(msk_iam_decode(msk_token_tok, &url, err, sizeof err), 0);
+    CHECK_EQ_STR(sbuf_str(&url), msk_url_tok);
+    /* with padding too */
+    char padded[sizeof msk_token + 4];
+    snprintf(padded, sizeof padded, "%s", msk_token);
+    size_t n = strlen(padded);
+    while (n % 4)
+        padded[n++] = '=';
+    padded[n] = '\0';
+    CHECK_EQ_INT(msk_iam_decode(padded, &url, err, sizeof err), 0);
+    CHECK_EQ_STR(sbuf_str(&url), msk_url);
+    CHECK_EQ_INT(msk_iam_describe(msk_token_tok, &d, err, sizeof err), 0);
+    CHECK_EQ_STR(sbuf_str(&d), MSK_URL_HEAD "&X-Amz-Security-Token=<redacted>"
+                                            "&X-Amz-Signature=<redacted>&User-Agent=kmig%2F0.1.0");
+    const char *bad[] = {"", "a", "abc*", "aGVsbG8", /* "hello": not https:// */
+                         "aHR0cHM6Ly8A", /* "https://\0" */ "aHR0cHM6Ly94===", NULL};
+    for (size_t i = 0; bad[i]; i++) {
+        CHECK_EQ_INT(msk_iam_decode(bad[i], &url, err, sizeof err), -1);
+        CHECK(url.len == 0);
+    }
+    CHECK_EQ_INT(msk_iam_decode(NULL, &url, err, sizeof err), -1);
+    CHECK_EQ_INT(msk_iam_describe("!!", &d, err, sizeof err), -1);
+    sbuf_free(&url);
+    sbuf_free(&d);
+}
+
 UNIT_MAIN(UNIT_TEST(test_uri_encode), UNIT_TEST(test_primitives), UNIT_TEST(test_get_vanilla),
           UNIT_TEST(test_get_vanilla_query), UNIT_TEST(test_query_order_key_case),
           UNIT_TEST(test_sort_by_value), UNIT_TEST(test_get_utf8), UNIT_TEST(test_get_space),
           UNIT_TEST(test_utf8_query_and_unreserved), UNIT_TEST(test_post_form),
           UNIT_TEST(test_session_token), UNIT_TEST(test_header_canonicalization),
-          UNIT_TEST(test_rejects))
+          UNIT_TEST(test_rejects), UNIT_TEST(test_msk_url_and_token), UNIT_TEST(test_msk_lifetime),
+          UNIT_TEST(test_msk_errors_have_no_secret), UNIT_TEST(test_msk_region),
+          UNIT_TEST(test_msk_decode_describe))
