@@ -25,8 +25,11 @@
  * Ownership: aws_creds_profiles_t and aws_creds_t own their strings. A plan
  * borrows every string from the profiles it was resolved from: the profiles
  * must outlive it. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "auth/sigv4.h"
 
 /* Profile keys kmig knows; others are ignored. */
 typedef enum aws_creds_key {
@@ -154,5 +157,86 @@ int aws_creds_parse_imds(const char *json, size_t len, aws_creds_t *out, char *e
 /* ISO 8601 / RFC 3339 date-time, "2015-08-30T12:36:00Z", optional fraction,
  * "Z" or a +hh:mm / -hhmm offset -> ms since the epoch. Returns 0 or -1. */
 int aws_creds_iso8601_ms(const char *s, int64_t *ms);
+
+/* --- the environment and the requests the impure layer will make --- */
+
+/* What the AWS_* environment variables say (borrowed from the getter). */
+typedef struct aws_creds_env {
+    const char *access_key_id;     /* AWS_ACCESS_KEY_ID */
+    const char *secret_access_key; /* AWS_SECRET_ACCESS_KEY (secret) */
+    const char *session_token;     /* AWS_SESSION_TOKEN (secret) */
+    const char *profile;           /* AWS_PROFILE, else AWS_DEFAULT_PROFILE */
+    const char *region;            /* AWS_REGION, else AWS_DEFAULT_REGION */
+    const char *credentials_file;  /* AWS_SHARED_CREDENTIALS_FILE */
+    const char *config_file;       /* AWS_CONFIG_FILE */
+    const char *role_arn;          /* AWS_ROLE_ARN */
+    const char *web_identity_token_file; /* AWS_WEB_IDENTITY_TOKEN_FILE */
+    const char *role_session_name;       /* AWS_ROLE_SESSION_NAME */
+    const char *container_relative_uri;  /* AWS_CONTAINER_CREDENTIALS_RELATIVE_URI */
+    const char *container_full_uri;      /* AWS_CONTAINER_CREDENTIALS_FULL_URI */
+    const char *container_auth_token;    /* AWS_CONTAINER_AUTHORIZATION_TOKEN (secret) */
+    const char *container_auth_token_file; /* AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE */
+    bool imds_disabled;                  /* AWS_EC2_METADATA_DISABLED=true */
+} aws_creds_env_t;
+
+/* Reads the variables through getenv_fn (e.g. a wrapper of getenv, or a
+ * table in tests); empty values count as unset. */
+void aws_creds_env_read(aws_creds_env_t *env, const char *(*getenv_fn)(const char *name, void *ctx),
+                        void *ctx);
+
+/* The default chain (docs/SECURITY.md section 1.2), in order. */
+typedef enum aws_creds_source {
+    AWS_SOURCE_ENV,          /* static keys from the environment */
+    AWS_SOURCE_PROFILE,      /* aws_creds_plan_resolve of env->profile or "default" */
+    AWS_SOURCE_WEB_IDENTITY, /* AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE */
+    AWS_SOURCE_CONTAINER,    /* aws_creds_container_url */
+    AWS_SOURCE_IMDS          /* EC2 instance metadata (IMDSv2) */
+} aws_creds_source_t;
+
+/* The sources to try for this environment, in botocore's order, into
+ * out[0..5): ENV when AWS_ACCESS_KEY_ID is set; the profile when it resolved
+ * (profile_plan non-NULL; a role-based profile comes before environment web
+ * identity, a static or process one after it, as botocore orders its
+ * assume-role, web-identity, shared-file and process providers); web identity
+ * when AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE are set; the container
+ * when one of its URIs is set; IMDS unless disabled. Returns the count, or -1
+ * (AWS_ACCESS_KEY_ID without AWS_SECRET_ACCESS_KEY or the reverse, or only
+ * one of the two web identity variables) with a reason. */
+int aws_creds_chain(const aws_creds_env_t *env, const aws_creds_plan_t *profile_plan,
+                    aws_creds_source_t out[5], char *err, size_t errsz);
+const char *aws_creds_source_name(aws_creds_source_t s);
+
+/* The container credentials URL: "http://169.254.170.2" + the relative URI,
+ * or the full URI if it is https, or http to a loopback address, the ECS
+ * (169.254.170.2) or EKS Pod Identity (169.254.170.23, fd00:ec2::23)
+ * endpoint; anything else is refused (it would send the authorization token
+ * elsewhere). Returns 0 and the URL in *url, or -1. */
+int aws_creds_container_url(const aws_creds_env_t *env, sbuf_t *url, char *err, size_t errsz);
+
+/* The IAM role name in the body of IMDS's security-credentials/ listing
+ * (its first line), checked against IAM's role-name characters
+ * [A-Za-z0-9+=,.@_-]{1,64}. Returns 0 or -1. */
+int aws_creds_imds_role_name(const char *body, size_t len, char out[65], char *err, size_t errsz);
+
+/* An STS call: the form parameters (raw; encode each with sigv4_uri_encode,
+ * join with '&', POST as application/x-www-form-urlencoded to
+ * https://<host>/) and the host. AssumeRole is signed (sigv4_sign_headers,
+ * service "sts") with the previous credentials; AssumeRoleWithWebIdentity is
+ * not signed and carries the web identity token (a secret). */
+typedef struct aws_creds_sts_call {
+    sigv4_kv_t params[8];
+    size_t n;
+    char host[96];     /* sts.<region>.amazonaws.com[.cn], or sts.amazonaws.com */
+    char duration[16]; /* storage for DurationSeconds */
+} aws_creds_sts_call_t;
+
+/* From an ASSUME_ROLE or WEB_IDENTITY step. session_name: the step's
+ * role_session_name, else this default (e.g. "kmig-<epoch>"); must match
+ * [A-Za-z0-9+=,.@_-]{2,64}. region NULL or "": the global endpoint.
+ * web_identity_token: the token file's contents (WEB_IDENTITY only). The
+ * call borrows the step's and the arguments' strings. */
+int aws_creds_sts_call(const aws_creds_step_t *step, const char *default_session_name,
+                       const char *region, const char *web_identity_token,
+                       aws_creds_sts_call_t *out, char *err, size_t errsz);
 
 #endif

@@ -524,7 +524,181 @@ static void test_truncations_and_flips(void) {
     CHECK(parsed > 0);
 }
 
+/* --- environment, chain, container, IMDS, STS --- */
+
+static const char *table_getenv(const char *name, void *ctx) {
+    for (const char *const *kv = ctx; kv[0]; kv += 2)
+        if (strcmp(kv[0], name) == 0)
+            return kv[1];
+    return NULL;
+}
+
+static void test_env_and_chain(void) {
+    const char *vars[] = {"AWS_ACCESS_KEY_ID", "AKIDENV", "AWS_SECRET_ACCESS_KEY", "TOPSECRET",
+                          "AWS_DEFAULT_PROFILE", "fallback", "AWS_PROFILE", "dev",
+                          "AWS_DEFAULT_REGION", "eu-west-1", "AWS_SESSION_TOKEN", "",
+                          "AWS_EC2_METADATA_DISABLED", "TRUE", NULL};
+    aws_creds_env_t env;
+    aws_creds_env_read(&env, table_getenv, (void *)vars);
+    CHECK_EQ_STR(env.access_key_id, "AKIDENV");
+    CHECK(env.session_token == NULL); /* empty is unset */
+    CHECK_EQ_STR(env.profile, "dev"); /* AWS_PROFILE wins */
+    CHECK_EQ_STR(env.region, "eu-west-1");
+    CHECK(env.imds_disabled);
+    aws_creds_source_t src[5];
+    char err[256];
+    CHECK_EQ_INT(aws_creds_chain(&env, NULL, src, err, sizeof err), 1);
+    CHECK(src[0] == AWS_SOURCE_ENV);
+
+    /* a static profile comes after env web identity; a role profile before */
+    aws_creds_step_t st = {.kind = AWS_STEP_STATIC}, ar[2] = {{.kind = AWS_STEP_STATIC},
+                                                              {.kind = AWS_STEP_ASSUME_ROLE}};
+    aws_creds_plan_t static_plan = {&st, 1, NULL}, role_plan = {ar, 2, NULL};
+    aws_creds_env_t e2 = {.role_arn = "arn:aws:iam::1:role/r", .web_identity_token_file = "/t",
+                          .container_full_uri = "http://127.0.0.1/x"};
+    CHECK_EQ_INT(aws_creds_chain(&e2, &static_plan, src, err, sizeof err), 4);
+    CHECK(src[0] == AWS_SOURCE_WEB_IDENTITY && src[1] == AWS_SOURCE_PROFILE &&
+          src[2] == AWS_SOURCE_CONTAINER && src[3] == AWS_SOURCE_IMDS);
+    CHECK_EQ_INT(aws_creds_chain(&e2, &role_plan, src, err, sizeof err), 4);
+    CHECK(src[0] == AWS_SOURCE_PROFILE && src[1] == AWS_SOURCE_WEB_IDENTITY);
+    CHECK_EQ_STR(aws_creds_source_name(AWS_SOURCE_IMDS), "instance-metadata");
+    aws_creds_env_t none = {0};
+    CHECK_EQ_INT(aws_creds_chain(&none, NULL, src, err, sizeof err), 1);
+    CHECK(src[0] == AWS_SOURCE_IMDS);
+
+    /* partial variables */
+    aws_creds_env_t half = {.access_key_id = "AKID"};
+    CHECK_EQ_INT(aws_creds_chain(&half, NULL, src, err, sizeof err), -1);
+    CHECK(strstr(err, "AWS_SECRET_ACCESS_KEY") != NULL);
+    aws_creds_env_t half2 = {.secret_access_key = "TOPSECRET"};
+    CHECK_EQ_INT(aws_creds_chain(&half2, NULL, src, err, sizeof err), -1);
+    CHECK(strstr(err, "TOPSECRET") == NULL);
+    aws_creds_env_t half3 = {.role_arn = "arn:aws:iam::1:role/r"};
+    CHECK_EQ_INT(aws_creds_chain(&half3, NULL, src, err, sizeof err), -1);
+}
+
+static void test_container_url(void) {
+    sbuf_t u = {0};
+    char err[256];
+    aws_creds_env_t e = {.container_relative_uri = "/v2/credentials/abc-123"};
+    CHECK_EQ_INT(aws_creds_container_url(&e, &u, err, sizeof err), 0);
+    CHECK_EQ_STR(sbuf_str(&u), "http://169.254.170.2/v2/credentials/abc-123");
+    /* the relative URI wins over the full one */
+    e.container_full_uri = "http://evil.example.com/";
+    CHECK_EQ_INT(aws_creds_container_url(&e, &u, err, sizeof err), 0);
+    const char *ok[] = {"http://169.254.170.23/v1/credentials",
+                        "http://[fd00:ec2::23]/v1/credentials",
+                        "http://127.0.0.1:51679/creds",
+                        "http://127.12.0.1/creds",
+                        "http://localhost:8080/creds",
+                        "http://[::1]:80/",
+                        "https://creds.example.com/role",
+                        "HTTPS://creds.example.com:8443",
+                        NULL};
+    for (size_t i = 0; ok[i]; i++) {
+        aws_creds_env_t f = {.container_full_uri = ok[i]};
+        CHECK_EQ_INT(aws_creds_container_url(&f, &u, err, sizeof err), 0);
+        CHECK_EQ_STR(sbuf_str(&u), ok[i]);
+    }
+    const char *bad[] = {"http://evil.example.com/",
+                         "http://169.254.169.254/latest/meta-data/",
+                         "http://127.0.0.1.evil.com/",
+                         "http://127.0.0/",
+                         "http://localhost@evil.com/",
+                         "http://1270.0.0.1/",
+                         "ftp://127.0.0.1/",
+                         "http:///x",
+                         "http://[fd00:ec2::23/",
+                         "http://127.0.0.1/a b",
+                         "169.254.170.2/creds",
+                         NULL};
+    for (size_t i = 0; bad[i]; i++) {
+        aws_creds_env_t f = {.container_full_uri = bad[i]};
+        CHECK_EQ_INT(aws_creds_container_url(&f, &u, err, sizeof err), -1);
+    }
+    aws_creds_env_t rel = {.container_relative_uri = "v2/creds"};
+    CHECK_EQ_INT(aws_creds_container_url(&rel, &u, err, sizeof err), -1);
+    aws_creds_env_t none = {0};
+    CHECK_EQ_INT(aws_creds_container_url(&none, &u, err, sizeof err), -1);
+    sbuf_free(&u);
+}
+
+static void test_imds_role_name(void) {
+    char role[65], err[256];
+    CHECK_EQ_INT(aws_creds_imds_role_name("my-role.v2@x\n", 13, role, err, sizeof err), 0);
+    CHECK_EQ_STR(role, "my-role.v2@x");
+    CHECK_EQ_INT(aws_creds_imds_role_name(" r \nsecond\n", 11, role, err, sizeof err), 0);
+    CHECK_EQ_STR(role, "r");
+    CHECK_EQ_INT(aws_creds_imds_role_name("", 0, role, err, sizeof err), -1);
+    CHECK_EQ_INT(aws_creds_imds_role_name("../etc", 6, role, err, sizeof err), -1);
+    CHECK_EQ_INT(aws_creds_imds_role_name("a/b", 3, role, err, sizeof err), -1);
+    CHECK_EQ_INT(aws_creds_imds_role_name("<html>", 6, role, err, sizeof err), -1);
+    char longname[80];
+    memset(longname, 'a', sizeof longname);
+    CHECK_EQ_INT(aws_creds_imds_role_name(longname, sizeof longname, role, err, sizeof err), -1);
+    CHECK_EQ_INT(aws_creds_imds_role_name(NULL, 0, role, err, sizeof err), -1);
+}
+
+static const char *param(const aws_creds_sts_call_t *c, const char *name) {
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->params[i].name, name) == 0)
+            return c->params[i].value;
+    return NULL;
+}
+
+static void test_sts_call(void) {
+    aws_creds_sts_call_t c;
+    char err[256];
+    aws_creds_step_t ar = {.kind = AWS_STEP_ASSUME_ROLE, .profile = "dev",
+                           .role_arn = "arn:aws:iam::123456789012:role/dev",
+                           .external_id = "ext-1", .duration_s = 3600};
+    CHECK_EQ_INT(aws_creds_sts_call(&ar, "kmig-1704164645", "us-west-2", NULL, &c, err, sizeof err),
+                 0);
+    CHECK_EQ_STR(c.host, "sts.us-west-2.amazonaws.com");
+    CHECK_EQ_STR(param(&c, "Action"), "AssumeRole");
+    CHECK_EQ_STR(param(&c, "Version"), "2011-06-15");
+    CHECK_EQ_STR(param(&c, "RoleArn"), "arn:aws:iam::123456789012:role/dev");
+    CHECK_EQ_STR(param(&c, "RoleSessionName"), "kmig-1704164645");
+    CHECK_EQ_STR(param(&c, "DurationSeconds"), "3600");
+    CHECK_EQ_STR(param(&c, "ExternalId"), "ext-1");
+    CHECK(param(&c, "WebIdentityToken") == NULL);
+    /* the step's session name wins; no region: the global endpoint; cn */
+    ar.role_session_name = "mine";
+    ar.duration_s = 0;
+    CHECK_EQ_INT(aws_creds_sts_call(&ar, "kmig-1", NULL, NULL, &c, err, sizeof err), 0);
+    CHECK_EQ_STR(c.host, "sts.amazonaws.com");
+    CHECK_EQ_STR(param(&c, "RoleSessionName"), "mine");
+    CHECK(param(&c, "DurationSeconds") == NULL);
+    CHECK_EQ_INT(aws_creds_sts_call(&ar, "kmig-1", "cn-north-1", NULL, &c, err, sizeof err), 0);
+    CHECK_EQ_STR(c.host, "sts.cn-north-1.amazonaws.com.cn");
+
+    aws_creds_step_t wi = {.kind = AWS_STEP_WEB_IDENTITY, .profile = "web",
+                           .role_arn = "arn:aws:iam::123456789012:role/web",
+                           .token_file = "/var/run/token", .external_id = "ignored"};
+    CHECK_EQ_INT(aws_creds_sts_call(&wi, "kmig-1", "us-east-1", "eyJTOPSECRET", &c, err, sizeof err),
+                 0);
+    CHECK_EQ_STR(param(&c, "Action"), "AssumeRoleWithWebIdentity");
+    CHECK_EQ_STR(param(&c, "WebIdentityToken"), "eyJTOPSECRET");
+    CHECK(param(&c, "ExternalId") == NULL);
+
+    /* refused */
+    CHECK_EQ_INT(aws_creds_sts_call(&wi, "kmig-1", "us-east-1", "", &c, err, sizeof err), -1);
+    CHECK_EQ_INT(aws_creds_sts_call(&ar, "kmig-1", "US-EAST-1", NULL, &c, err, sizeof err), -1);
+    aws_creds_step_t bad = ar;
+    bad.role_session_name = "has space";
+    CHECK_EQ_INT(aws_creds_sts_call(&bad, "kmig-1", NULL, NULL, &c, err, sizeof err), -1);
+    bad.role_session_name = NULL;
+    CHECK_EQ_INT(aws_creds_sts_call(&bad, "x", NULL, NULL, &c, err, sizeof err), -1);
+    bad.role_session_name = "ok-name";
+    bad.role_arn = "role/dev";
+    CHECK_EQ_INT(aws_creds_sts_call(&bad, NULL, NULL, NULL, &c, err, sizeof err), -1);
+    aws_creds_step_t st = {.kind = AWS_STEP_STATIC, .profile = "p"};
+    CHECK_EQ_INT(aws_creds_sts_call(&st, "kmig-1", NULL, NULL, &c, err, sizeof err), -1);
+    CHECK(strstr(err, "TOPSECRET") == NULL);
+}
+
 UNIT_MAIN(UNIT_TEST(test_profiles_files), UNIT_TEST(test_profiles_syntax), UNIT_TEST(test_plans),
           UNIT_TEST(test_plan_limits), UNIT_TEST(test_iso8601), UNIT_TEST(test_process_json),
           UNIT_TEST(test_ecs_imds_json), UNIT_TEST(test_sts_xml),
-          UNIT_TEST(test_truncations_and_flips))
+          UNIT_TEST(test_truncations_and_flips), UNIT_TEST(test_env_and_chain),
+          UNIT_TEST(test_container_url), UNIT_TEST(test_imds_role_name), UNIT_TEST(test_sts_call))
