@@ -1047,3 +1047,51 @@ int aws_creds_sts_call(const aws_creds_step_t *step, const char *default_session
     out->n = n;
     return 0;
 }
+
+/* --- plan description, refresh policy --- */
+
+void aws_creds_plan_describe(const aws_creds_plan_t *plan, sbuf_t *out) {
+    for (size_t i = 0; plan && i < plan->n; i++) {
+        const aws_creds_step_t *s = &plan->steps[i];
+        sbuf_printf(out, "%zu. %s (profile %s)", i + 1, aws_creds_step_kind_name(s->kind),
+                    s->profile ? s->profile : "?");
+        switch (s->kind) {
+        case AWS_STEP_STATIC:
+            sbuf_printf(out, ": access key id %s%s", s->access_key_id,
+                        s->session_token ? " with a session token" : "");
+            break;
+        case AWS_STEP_PROCESS:
+            sbuf_printf(out, ": runs %s", s->command);
+            break;
+        case AWS_STEP_CREDENTIAL_SOURCE:
+            sbuf_printf(out, ": %s", s->source);
+            break;
+        case AWS_STEP_WEB_IDENTITY:
+        case AWS_STEP_ASSUME_ROLE:
+            sbuf_printf(out, ": %s", s->role_arn);
+            if (s->kind == AWS_STEP_WEB_IDENTITY)
+                sbuf_printf(out, " with the token in %s", s->token_file);
+            else if (i > 0)
+                sbuf_printf(out, " using step %zu's credentials", i);
+            if (s->role_session_name)
+                sbuf_printf(out, ", session %s", s->role_session_name);
+            if (s->external_id)
+                sbuf_puts(out, ", with an external id");
+            if (s->duration_s)
+                sbuf_printf(out, ", %d s", s->duration_s);
+            break;
+        }
+        sbuf_puts(out, "\n");
+    }
+}
+
+int aws_creds_refresh_needed(const aws_creds_t *c, int64_t now_ms) {
+    if (!c || c->expiration_ms == 0)
+        return 0;
+    int64_t left = c->expiration_ms - now_ms;
+    if (left <= AWS_CREDS_MANDATORY_REFRESH_MS)
+        return 2;
+    if (left <= AWS_CREDS_ADVISORY_REFRESH_MS)
+        return 1;
+    return 0;
+}

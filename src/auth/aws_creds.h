@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "auth/sigv4.h"
+#include "core/sbuf.h"
 
 /* Profile keys kmig knows; others are ignored. */
 typedef enum aws_creds_key {
@@ -117,6 +118,11 @@ typedef struct aws_creds_plan {
 int aws_creds_plan_resolve(const aws_creds_profiles_t *ps, const char *name,
                            aws_creds_plan_t *out, char *err, size_t errsz);
 void aws_creds_plan_clear(aws_creds_plan_t *plan);
+
+/* The plan in words, one step a line, for `kmig auth` and logs: profile
+ * names, role ARNs, session names, commands, files and access key ids, never
+ * a secret key or token. */
+void aws_creds_plan_describe(const aws_creds_plan_t *plan, sbuf_t *out);
 const char *aws_creds_step_kind_name(aws_creds_step_kind_t k); /* "static", "assume-role", ... */
 
 /* --- credentials and the answers that carry them --- */
@@ -129,6 +135,14 @@ typedef struct aws_creds {
 } aws_creds_t;
 
 void aws_creds_clear(aws_creds_t *c); /* wipes and frees; accepts a zeroed one */
+
+/* Refresh policy for temporary credentials (botocore's): 0 fresh (or no
+ * expiration), 1 refresh advised (expires within 15 minutes: refresh, but
+ * use these if that fails), 2 refresh mandatory (within 10 minutes, or
+ * expired: do not sign with them). */
+#define AWS_CREDS_ADVISORY_REFRESH_MS (15 * 60 * 1000)
+#define AWS_CREDS_MANDATORY_REFRESH_MS (10 * 60 * 1000)
+int aws_creds_refresh_needed(const aws_creds_t *c, int64_t now_ms);
 
 /* credential_process output: {"Version": 1, "AccessKeyId", "SecretAccessKey",
  * "SessionToken"?, "Expiration"? (ISO 8601)}. Each parser fills *out (zeroed

@@ -697,8 +697,50 @@ static void test_sts_call(void) {
     CHECK(strstr(err, "TOPSECRET") == NULL);
 }
 
+static void test_describe_and_refresh(void) {
+    aws_creds_profiles_t ps = {0};
+    char err[256];
+    CHECK_EQ_INT(load(&ps), 0);
+    aws_creds_plan_t pl = resolve(&ps, "chain2", 0, err, sizeof err);
+    sbuf_t d = {0};
+    aws_creds_plan_describe(&pl, &d);
+    CHECK_EQ_STR(sbuf_str(&d),
+                 "1. static (profile default): access key id AKIDDEFAULT\n"
+                 "2. assume-role (profile dev): arn:aws:iam::123456789012:role/dev using step 1's "
+                 "credentials, session kmig-dev, with an external id, 3600 s\n"
+                 "3. assume-role (profile chain2): arn:aws:iam::123456789012:role/second using "
+                 "step 2's credentials\n");
+    CHECK(strstr(sbuf_str(&d), "secret") == NULL && strstr(d.s, "ext-1") == NULL);
+    aws_creds_plan_clear(&pl);
+    sbuf_reset(&d);
+    pl = resolve(&ps, "static-token", 0, err, sizeof err);
+    aws_creds_plan_describe(&pl, &d);
+    CHECK_EQ_STR(sbuf_str(&d), "1. static (profile static-token): access key id AKIDTOKEN with a "
+                               "session token\n");
+    CHECK(strstr(d.s, "FwoG") == NULL);
+    aws_creds_plan_clear(&pl);
+    sbuf_reset(&d);
+    pl = resolve(&ps, "web", 0, err, sizeof err);
+    aws_creds_plan_describe(&pl, &d);
+    CHECK(strstr(sbuf_str(&d), "with the token in /var/run/secrets/") != NULL);
+    aws_creds_plan_clear(&pl);
+    sbuf_free(&d);
+    aws_creds_profiles_clear(&ps);
+
+    aws_creds_t c = {.expiration_ms = 0};
+    CHECK_EQ_INT(aws_creds_refresh_needed(&c, 1000), 0);
+    c.expiration_ms = 100LL * 60 * 1000;
+    CHECK_EQ_INT(aws_creds_refresh_needed(&c, 0), 0);
+    CHECK_EQ_INT(aws_creds_refresh_needed(&c, c.expiration_ms - 15 * 60 * 1000 - 1), 0);
+    CHECK_EQ_INT(aws_creds_refresh_needed(&c, c.expiration_ms - 15 * 60 * 1000), 1);
+    CHECK_EQ_INT(aws_creds_refresh_needed(&c, c.expiration_ms - 10 * 60 * 1000), 2);
+    CHECK_EQ_INT(aws_creds_refresh_needed(&c, c.expiration_ms + 1), 2);
+    CHECK_EQ_INT(aws_creds_refresh_needed(NULL, 0), 0);
+}
+
 UNIT_MAIN(UNIT_TEST(test_profiles_files), UNIT_TEST(test_profiles_syntax), UNIT_TEST(test_plans),
           UNIT_TEST(test_plan_limits), UNIT_TEST(test_iso8601), UNIT_TEST(test_process_json),
           UNIT_TEST(test_ecs_imds_json), UNIT_TEST(test_sts_xml),
           UNIT_TEST(test_truncations_and_flips), UNIT_TEST(test_env_and_chain),
-          UNIT_TEST(test_container_url), UNIT_TEST(test_imds_role_name), UNIT_TEST(test_sts_call))
+          UNIT_TEST(test_container_url), UNIT_TEST(test_imds_role_name), UNIT_TEST(test_sts_call),
+          UNIT_TEST(test_describe_and_refresh))
