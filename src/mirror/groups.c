@@ -411,6 +411,31 @@ static void row_fail(group_row_t *r, const char *what, const char *err) {
     r->status = "failed";
 }
 
+/* Coordinator calls (committed offsets, commits) get at least a minute:
+ * librdkafka 2.0.2 (and later, confluentinc/librdkafka#4605) aborts the
+ * process when such a call times out while the coordinator's broker is down,
+ * so kmig lets a broker restart finish instead. */
+static int coord_timeout(const groups_t *g) {
+    return g->flow->admin_timeout_ms > 60000 ? g->flow->admin_timeout_ms : 60000;
+}
+
+/* Both clusters answer a metadata request: checked before each pass, so that
+ * no coordinator call is started while a cluster is down (see coord_timeout). */
+static bool clusters_up(groups_t *g, char *err, size_t errsz) {
+    rd_kafka_t *h[2] = {g->sadmin, g->tadmin};
+    const char *alias[2] = {g->flow->source, g->flow->target};
+    for (int i = 0; i < 2; i++) {
+        const rd_kafka_metadata_t *md;
+        rd_kafka_resp_err_t e = rd_kafka_metadata(h[i], 0, NULL, &md, 3000);
+        if (e) {
+            snprintf(err, errsz, "cluster %s does not answer (%s)", alias[i], rd_kafka_err2str(e));
+            return false;
+        }
+        rd_kafka_metadata_destroy(md);
+    }
+    return true;
+}
+
 /* Commits the group's SYNC_WRITE rows [from, to) on the target; with
  * `refused`, commits nothing and says why on those rows. */
 static void groups_write(groups_t *g, const char *group, group_rows_t *rows, size_t from,
@@ -444,7 +469,7 @@ static void groups_write(groups_t *g, const char *group, group_rows_t *rows, siz
                                rows->v[i].cp.target_offset);
     if (!w.n) return;
     char err[512] = "";
-    int rc = kgroups_alter(g->tadmin, group, &w, g->flow->admin_timeout_ms, err, sizeof err);
+    int rc = kgroups_alter(g->tadmin, group, &w, coord_timeout(g), err, sizeof err);
     size_t written = 0, k = 0;
     for (size_t i = from; i < to; i++) {
         group_row_t *r = &rows->v[i];
@@ -507,7 +532,7 @@ static int group_rows(groups_t *g, const char *name, const groups_partition_t *p
         for (size_t i = 0; i < src->n; i++)
             kgroup_offsets_add(&sc, src->v[i].topic, src->v[i].partition,
                                group_import_get(imp, name, src->v[i].topic, src->v[i].partition));
-    } else if (kgroups_committed(g->sadmin, name, src, g->flow->admin_timeout_ms, &sc, err,
+    } else if (kgroups_committed(g->sadmin, name, src, coord_timeout(g), &sc, err,
                                  sizeof err) ||
                (sc.n != src->n && snprintf(err, sizeof err, "the answer has other partitions"))) {
         log_warn("group %s: source offsets: %s; nothing is written for the group", name, err);
@@ -550,7 +575,7 @@ static int group_rows(groups_t *g, const char *name, const groups_partition_t *p
     }
     kgroup_offsets_clear(&sc);
     if (!tq.n) return rc;
-    bool whole = kgroups_committed(g->tadmin, name, &tq, g->flow->admin_timeout_ms, &tc, err,
+    bool whole = kgroups_committed(g->tadmin, name, &tq, coord_timeout(g), &tc, err,
                                    sizeof err) != 0;
     if (!whole && tc.n != tq.n) {
         snprintf(err, sizeof err, "the answer has other partitions");
@@ -618,6 +643,16 @@ int groups_pass(groups_t *g, char **names, const groups_partition_t *parts, size
         refused_why = refused;
     g->ckpt_lost = 0;
     g->ckpt_error[0] = '\0';
+    char down[512];
+    if (nparts && names && *names && !imp && !clusters_up(g, down, sizeof down)) {
+        log_warn("consumer groups: %s; no group is read or written in this pass", down);
+        for (char **name = names; *name; name++) {
+            row_source_failed(rows, *name, NULL, down);
+            failed++;
+            read_failures++;
+        }
+        nparts = 0; /* skip the pass, keep the bookkeeping below */
+    }
     /* No copied partition: nothing to translate (an empty list would ask for
      * every partition the group has). */
     for (char **name = names; nparts && name && *name; name++) {
