@@ -135,6 +135,15 @@ int cmd_mirror(int argc, char **argv) {
         fprintf(stderr, "kmig mirror: unexpected argument '%s'\n", argv[optind]);
         return KMIG_EXIT_USAGE;
     }
+    /* From here on a signal stops the run cleanly, however early it comes. */
+    sem_init(&signal_sem, 0, 0);
+    pthread_t watchdog;
+    pthread_create(&watchdog, NULL, stop_watchdog, NULL);
+    pthread_detach(watchdog);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
     char err[1024];
     cmd_flow_t cf;
     if (cmd_flow_load(&cf, config, src, tgt, ov, nov, err, sizeof err)) {
@@ -144,7 +153,7 @@ int cmd_mirror(int argc, char **argv) {
     }
     mirror_opts_t mo = {.mm2 = cf.mm2, .flow = cf.flow, .stop_at_end = stop_at_end,
                         .metrics_addr = metrics, .progress_interval_ms = progress_s * 1000,
-                        .exit_hint = &exit_hint, .stop = &stop_flag};
+                        .exit_hint = &exit_hint, .stop = &stop_flag, .summary_path = summary};
     mirror_t *m = mirror_new(&mo, err, sizeof err);
     if (!m) {
         fprintf(stderr, "kmig mirror: %s\n", err);
@@ -154,21 +163,9 @@ int cmd_mirror(int argc, char **argv) {
     const char *unused = mm2_unused_keys_warning(cf.mm2);
     if (unused) log_warn("%s", unused);
 
-    sem_init(&signal_sem, 0, 0);
-    pthread_t watchdog;
-    pthread_create(&watchdog, NULL, stop_watchdog, NULL);
-    pthread_detach(watchdog);
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
     int rc = mirror_run(m);
     mirror_stats_t st;
     mirror_get_stats(m, &st);
-    if (summary && mirror_write_summary(m, summary, rc, err, sizeof err)) {
-        log_error("--summary-json: %s", err);
-        if (rc == KMIG_EXIT_OK) rc = KMIG_EXIT_FAIL;
-    }
     printf("kmig mirror %s -> %s: copied %" PRId64 " records (%.1f MB) in %d topics, %d "
            "partitions; may have re-sent %" PRId64 " (recovered %" PRId64 "); lost %" PRId64
            "; exit %d\n",

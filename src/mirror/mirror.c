@@ -1149,8 +1149,25 @@ static void hint(mirror_t *m) {
                                                   : KMIG_EXIT_OK);
 }
 
+static int mirror_write_summary(mirror_t *m, const char *path, int exit_code, char *err, size_t errsz) {
+    msnap_t *s = msnap_acquire(m->snaps);
+    mirror_report_end_t end = {m->flow->source, m->flow->target, exit_code,
+                               m->exit_reason ? m->exit_reason : "failed", sbuf_str(&m->errors)};
+    int rc = mirror_report_summary(path, s, &end, err, errsz);
+    msnap_release(s);
+    return rc;
+}
+
+/* Every return of mirror_run: the exit reason, the exit hint, and the
+ * summary file when asked for (--summary-json). */
 static int run_exit(mirror_t *m, int rc, const char *reason) {
+    char err[512];
     m->exit_reason = reason;
+    if (m->o.exit_hint) atomic_store(m->o.exit_hint, rc);
+    if (m->o.summary_path && mirror_write_summary(m, m->o.summary_path, rc, err, sizeof err)) {
+        log_error("--summary-json: %s", err);
+        if (rc == KMIG_EXIT_OK) rc = KMIG_EXIT_FAIL;
+    }
     return rc;
 }
 
@@ -1217,9 +1234,19 @@ int mirror_run(mirror_t *m) {
      * would otherwise create it uncompacted. */
     if (internal_topics(m)) return run_exit(m, KMIG_EXIT_USAGE, "internal-topics");
     m->map_rkt = rd_kafka_topic_new(m->producer, m->map_topic, NULL);
-    if (map_load(m, err, sizeof err)) {
-        mirror_error(m, "%s", err);
-        return run_exit(m, KMIG_EXIT_FAIL, "failed");
+    /* A target restarting under kmig's start answers "unknown partition" for a
+     * while: reading the map is tried again until the admin timeout. */
+    int64_t deadline = clock_mono_ms() + f->admin_timeout_ms;
+    while (map_load(m, err, sizeof err)) {
+        map_set_destroy(m->loaded);
+        m->loaded = map_set_new();
+        if (atomic_load(m->stop)) return run_exit(m, KMIG_EXIT_OK, "stopped");
+        if (clock_mono_ms() >= deadline) {
+            mirror_error(m, "%s", err);
+            return run_exit(m, KMIG_EXIT_FAIL, "failed");
+        }
+        log_warn("%s; reading the offset map again", err);
+        clock_sleep_ms(1000);
     }
     if (!(m->tm = topic_manager_new(f, m->sadmin, m->tadmin, err, sizeof err)) ||
         topic_manager_start(m->tm)) {
@@ -1227,8 +1254,14 @@ int mirror_run(mirror_t *m) {
         return run_exit(m, KMIG_EXIT_FAIL, "failed");
     }
     if (f->emit_checkpoints || f->sync_group_offsets) {
-        if (!(m->groups = groups_new(m->o.mm2, f, err, sizeof err)) ||
-            groups_load_checkpoints(m->groups, err, sizeof err) ||
+        bool loaded = false;
+        if ((m->groups = groups_new(m->o.mm2, f, err, sizeof err)))
+            while (!(loaded = !groups_load_checkpoints(m->groups, err, sizeof err)) &&
+                   !atomic_load(m->stop) && clock_mono_ms() < deadline) {
+                log_warn("%s; reading the checkpoints again", err);
+                clock_sleep_ms(1000);
+            }
+        if (!m->groups || !loaded ||
             !(m->gsync = groups_sync_start(m->groups, f, m->snaps, err, sizeof err))) {
             mirror_error(m, "consumer groups: %s", err);
             m->fail = true;
@@ -1251,21 +1284,27 @@ int mirror_run(mirror_t *m) {
     bool persisted = shutdown_flush(m);
     publish(m);
     log_debug("stopping: flushed");
-    topic_manager_stop(m->tm);
-    groups_sync_stop(m->gsync, caught_up && persisted && !m->fail && atomic_load(m->stop) < 2);
-    m->gsync = NULL;
     if (m->o.progress_interval_ms > 0) {
         msnap_t *s = msnap_acquire(m->snaps);
         mirror_report_progress(stderr, s, NULL, 0);
         msnap_release(s);
     }
-    if (m->data_loss) return run_exit(m, KMIG_EXIT_DATA_LOSS, "data-loss");
-    if (m->fail || kclient_fatal()) return run_exit(m, KMIG_EXIT_FAIL, "failed");
-    if (m->o.stop_at_end && m->missing) {
+    int rc;
+    if (m->data_loss)
+        rc = run_exit(m, KMIG_EXIT_DATA_LOSS, "data-loss");
+    else if (m->fail || kclient_fatal())
+        rc = run_exit(m, KMIG_EXIT_FAIL, "failed");
+    else if (m->o.stop_at_end && m->missing) {
         mirror_error(m, "%d selected topics could not be copied (see above)", m->missing);
-        return run_exit(m, KMIG_EXIT_FAIL, "failed");
-    }
-    return run_exit(m, KMIG_EXIT_OK, caught_up ? "caught-up" : "stopped");
+        rc = run_exit(m, KMIG_EXIT_FAIL, "failed");
+    } else
+        rc = run_exit(m, KMIG_EXIT_OK, caught_up ? "caught-up" : "stopped");
+    /* After the summary: these threads may be in the middle of a broker call. */
+    topic_manager_stop(m->tm);
+    groups_sync_stop(m->gsync, caught_up && persisted && rc == KMIG_EXIT_OK &&
+                                   atomic_load(m->stop) < 2);
+    m->gsync = NULL;
+    return rc;
 }
 
 void mirror_request_stop(mirror_t *m, bool now) {
@@ -1291,14 +1330,6 @@ void mirror_get_stats(mirror_t *m, mirror_stats_t *out) {
     msnap_release(s);
 }
 
-int mirror_write_summary(mirror_t *m, const char *path, int exit_code, char *err, size_t errsz) {
-    msnap_t *s = msnap_acquire(m->snaps);
-    mirror_report_end_t end = {m->flow->source, m->flow->target, exit_code,
-                               m->exit_reason ? m->exit_reason : "failed", sbuf_str(&m->errors)};
-    int rc = mirror_report_summary(path, s, &end, err, errsz);
-    msnap_release(s);
-    return rc;
-}
 
 void mirror_destroy(mirror_t *m) {
     if (!m) return;

@@ -25,6 +25,9 @@ typedef struct mirror_opts {
     /* Optional: the stop flag (0 run, 1 stop, 2 stop now) the caller sets,
      * e.g. from a signal handler; mirror_request_stop() sets it too. */
     atomic_int *stop;
+    /* Optional: the run summary JSON (mirror_report.h) is written here when
+     * mirror_run ends, before it waits for the helper threads. */
+    const char *summary_path;
 } mirror_opts_t;
 
 typedef struct mirror_stats {
@@ -57,8 +60,6 @@ void mirror_request_stop(mirror_t *m, bool now);
 /* Any thread, any time: the latest published figures. */
 void mirror_get_stats(mirror_t *m, mirror_stats_t *out);
 
-/* After mirror_run: writes the run summary JSON (mirror_report.h) to path. */
-int mirror_write_summary(mirror_t *m, const char *path, int exit_code, char *err, size_t errsz);
 void mirror_destroy(mirror_t *m); /* accepts NULL */
 
 #endif
