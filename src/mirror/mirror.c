@@ -1261,6 +1261,7 @@ int mirror_run(mirror_t *m) {
                 log_warn("%s; reading the checkpoints again", err);
                 clock_sleep_ms(1000);
             }
+        if (m->groups && !loaded && atomic_load(m->stop)) return run_exit(m, KMIG_EXIT_OK, "stopped");
         if (!m->groups || !loaded ||
             !(m->gsync = groups_sync_start(m->groups, f, m->snaps, err, sizeof err))) {
             mirror_error(m, "consumer groups: %s", err);
