@@ -1,0 +1,154 @@
+# Helpers of the fault soak (tests/real/test_soak.sh, `make soak`), sourced
+# after lib.sh and groupslib.sh. They keep the soak's state in shell variables
+# and files under $T, and read facts only: record digests (`kmig-testkit
+# check`), watermarks (`kmig-testkit count`), group offsets (`kmig offsets
+# --json`, `kmig map --translate`, `kmig-testkit committed`) and kmig's exit
+# statuses and summaries.
+#
+#   soak_rand N           a number in 0..N-1 from the soak's own generator
+#                         (seeded by SOAK_SEED; bash's $RANDOM stays lib.sh's)
+#   soak_pause LO HI      sleep a random LO..HI tenths of a second
+#   soak_note MSG         a line in the soak's output, prefixed by the cycle
+#   soak_finding MSG      a failure to report at the end (the soak goes on)
+#   soak_kmig_start       a new `kmig mirror` run in the background (RUN, KPID)
+#   soak_kmig_check       records a run that ended on its own, restarts kmig
+#   soak_kmig_stop SIG    ends the current run with SIG (KILL or TERM) and
+#                         checks what TERM promises (exit 0, a summary)
+#   soak_resent           possible re-sends kmig reported over all its runs
+#   soak_producer TOPIC PARTS START COUNT RATE
+#                         an idempotent acks=all producer in the background
+# shellcheck shell=bash
+
+# --- the schedule's generator: a 31-bit LCG (glibc's constants), so a seed
+# gives the same schedule whatever else uses $RANDOM.
+_SOAK_RNG=0
+soak_seed() { _SOAK_RNG=$(($1 % 2147483648)); }
+soak_rand() {
+    _SOAK_RNG=$(((_SOAK_RNG * 1103515245 + 12345) % 2147483648))
+    SOAK_R=$(((_SOAK_RNG >> 8) % $1))
+}
+soak_pause() {
+    soak_rand $(($2 - $1 + 1))
+    local t=$(($1 + SOAK_R))
+    sleep "$((t / 10)).$((t % 10))"
+}
+
+CYCLE=0
+FINDINGS=()
+soak_note() { echo "[cycle $CYCLE] $*"; }
+soak_finding() {
+    FINDINGS+=("cycle $CYCLE: $*")
+    echo "[cycle $CYCLE] FINDING: $*"
+}
+
+# --- kmig runs. Run N logs to $T/kmig-N.log and, when kmig supports it,
+# writes its summary to $T/kmig-N.json.
+RUN=0
+KPID=""
+SUMMARY_OPT=0
+soak_kmig_start() {
+    RUN=$((RUN + 1))
+    local args=(mirror --config "$SOAK_CFG" --progress 0)
+    [ "$SUMMARY_OPT" = 0 ] || args+=(--summary-json "$T/kmig-$RUN.json")
+    run_bg "$T/kmig-$RUN.log" "$KMIG" "${args[@]}"
+    KPID=$BG_PID
+    echo "$KPID" >"$T/kmig-$RUN.pid"
+}
+
+# The last lines of run N's log worth showing.
+soak_kmig_tail() { grep -E 'WARN|ERROR|error|fail' "$T/kmig-$1.log" | tail -n "${2:-8}" | sed 's/^/    | /'; }
+
+soak_kmig_check() {
+    [ -n "$KPID" ] || return 0
+    proc_gone "$KPID" || return 0
+    kill_bg "$KPID" TERM
+    soak_finding "kmig run $RUN exited on its own with status $BG_RC:
+$(soak_kmig_tail "$RUN" 12)"
+    KPID=""
+    soak_kmig_start
+}
+
+# SIGTERM must end a run with status 0 within seconds; a run still alive
+# after SOAK_TERM_GRACE seconds (30) is a hang, killed and reported.
+soak_kmig_stop() {
+    local sig=$1 i
+    soak_kmig_check
+    if [ "$sig" = KILL ]; then
+        kill_bg "$KPID" KILL
+        KPID=""
+        return 0
+    fi
+    kill -TERM "$KPID" 2>/dev/null || true
+    for ((i = 0; i < ${SOAK_TERM_GRACE:-30} * 10; i++)); do
+        proc_gone "$KPID" && break
+        sleep 0.1
+    done
+    if ! proc_gone "$KPID"; then
+        soak_finding "kmig run $RUN still running ${SOAK_TERM_GRACE:-30}s after SIGTERM (killed)"
+        kill_bg "$KPID" KILL
+    else
+        kill_bg "$KPID" TERM
+        [ "$BG_RC" = 0 ] || soak_finding "kmig run $RUN exited $BG_RC after SIGTERM, not 0:
+$(soak_kmig_tail "$RUN")"
+        if [ "$SUMMARY_OPT" = 1 ]; then
+            if ! jq -e . "$T/kmig-$RUN.json" >/dev/null 2>&1; then
+                soak_finding "kmig run $RUN wrote no valid --summary-json after SIGTERM"
+            else
+                expect_summary_rc "$RUN" "$BG_RC"
+            fi
+        fi
+    fi
+    KPID=""
+}
+
+expect_summary_rc() {
+    local got
+    got=$(jq -r .exit_code "$T/kmig-$1.json")
+    [ "$got" = "$2" ] || soak_finding "kmig run $1 exited $2 but its summary says exit_code $got"
+}
+
+proc_gone() {
+    [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
+# Possible re-sends kmig reported over all its runs. With --summary-json:
+# the sum of resent_possible of the runs that wrote one (a run killed with -9
+# writes none; the next run's recovery counts what it left). Without it: the
+# "resume: N records may be re-sent" line each run logs at start-up.
+soak_resent() {
+    local n=0 f v
+    if [ "$SUMMARY_OPT" = 1 ]; then
+        for f in "$T"/kmig-*.json; do
+            [ -f "$f" ] || continue
+            v=$(jq -r '.resent_possible // 0' "$f") && n=$((n + v))
+        done
+        echo "$n"
+    else
+        cat "$T"/kmig-*.log 2>/dev/null | sed -n 's/.* \([0-9][0-9]*\) records may be re-sent.*/\1/p' |
+            awk '{ s += $1 } END { print s + 0 }'
+    fi
+}
+
+# --- producers: idempotent, acks=all (the testkit's default), small records.
+# Each is a line "PID TOPIC OUT" in $T/producers.
+PRODUCERS=0
+soak_producer() {
+    local topic=$1 parts=$2 start=$3 count=$4 rate=$5 out
+    PRODUCERS=$((PRODUCERS + 1))
+    out=$T/produce-$PRODUCERS.out
+    run_bg "$out" "$TESTKIT" produce --bootstrap "$SRC" --topic "$topic" --partitions "$parts" \
+        --start "$start" --count "$count" --rate "$rate" --size 300 --idempotent \
+        --set message.timeout.ms=600000
+    echo "$BG_PID $topic $out" >>"$T/producers"
+}
+
+# Stops one producer (TERM); prints its produced=N. A failed producer (it
+# could not deliver within its timeout) is noted: the source then holds
+# fewer records than asked, which the target-vs-source check does not mind.
+soak_producer_stop() {
+    local pid=$1 out=$2
+    kill_bg "$pid" TERM
+    echo "$pid" >>"$T/producers.stopped"
+    [ "$BG_RC" = 0 ] || soak_note "producer $pid exited $BG_RC: $(grep -v '^produced=' "$out" | tail -2)"
+    sed -n 's/^produced=//p' "$out"
+}
