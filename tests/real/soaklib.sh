@@ -17,6 +17,8 @@
 #   soak_resent           possible re-sends kmig reported over all its runs
 #   soak_producer TOPIC PARTS START COUNT RATE
 #                         an idempotent acks=all producer in the background
+#   soak_producer_stop PID OUT
+#                         stops it; its acknowledged count in PRODUCED_N
 # shellcheck shell=bash
 
 # --- the schedule's generator: a 31-bit LCG (glibc's constants), so a seed
@@ -35,10 +37,12 @@ soak_pause() {
 
 CYCLE=0
 FINDINGS=()
-soak_note() { echo "[cycle $CYCLE] $*"; }
+_SOAK_T0=${EPOCHREALTIME/./}
+soak_elapsed() { echo "$(((${EPOCHREALTIME/./} - _SOAK_T0) / 1000000))s"; }
+soak_note() { echo "[cycle $CYCLE +$(soak_elapsed)] $*"; }
 soak_finding() {
     FINDINGS+=("cycle $CYCLE: $*")
-    echo "[cycle $CYCLE] FINDING: $*"
+    echo "[cycle $CYCLE +$(soak_elapsed)] FINDING: $*"
 }
 
 # --- kmig runs. Run N logs to $T/kmig-N.log and, when kmig supports it,
@@ -142,13 +146,13 @@ soak_producer() {
     echo "$BG_PID $topic $out" >>"$T/producers"
 }
 
-# Stops one producer (TERM); prints its produced=N. A failed producer (it
+# Stops one producer (TERM); leaves its produced=N in PRODUCED_N. A failed producer (it
 # could not deliver within its timeout) is noted: the source then holds
 # fewer records than asked, which the target-vs-source check does not mind.
 soak_producer_stop() {
     local pid=$1 out=$2
     kill_bg "$pid" TERM
     echo "$pid" >>"$T/producers.stopped"
-    [ "$BG_RC" = 0 ] || soak_note "producer $pid exited $BG_RC: $(grep -v '^produced=' "$out" | tail -2)"
-    sed -n 's/^produced=//p' "$out"
+    [ "$BG_RC" = 0 ] || soak_note "producer $pid exited $BG_RC (not kmig): $(grep -v '^produced=' "$out" | tail -1)"
+    PRODUCED_N=$(sed -n 's/^produced=//p' "$out")
 }

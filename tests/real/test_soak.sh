@@ -58,7 +58,7 @@ wait $p1 || fail "the source cluster did not start"
 wait $p2 || fail "the target cluster did not start"
 SRC=$("$KAFKA_SH" bootstrap soaksrc)
 TGT=$("$KAFKA_SH" bootstrap soaktgt)
-echo "soak: source $SRC, target $TGT"
+echo "soak: source $SRC, target $TGT (+$(soak_elapsed))"
 
 SOAK_CFG=$T/mm2.properties
 cat >"$SOAK_CFG" <<PROPS
@@ -116,7 +116,7 @@ fault_topics() {
         "$KAFKA_SH" topics soaksrc --alter --topic soak-grow --partitions "$to" >/dev/null ||
             { soak_finding "could not grow soak-grow (not kmig)"; return; }
         GROW_PARTS=$to
-        soak_producer_stop "$GROW_PID" "$GROW_OUT" >/dev/null
+        soak_producer_stop "$GROW_PID" "$GROW_OUT"
         # The new producer writes to every partition, from a fresh index range.
         start=$((CYCLE * 100000000))
         wait_for "[ \"\$(\"\$TESTKIT\" count --bootstrap '$SRC' --topic soak-grow | grep -c '^partition=')\" -ge $to ]" 30 ||
@@ -186,9 +186,12 @@ soak_kmig_check
 PRODUCED=0
 while read -r pid topic out; do
     ! grep -qx "$pid" "$T/producers.stopped" 2>/dev/null || continue
-    n=$(soak_producer_stop "$pid" "$out")
-    PRODUCED=$((PRODUCED + ${n:-0}))
-done <"$T/producers"
+    soak_producer_stop "$pid" "$out"
+    PRODUCED=$((PRODUCED + ${PRODUCED_N:-0}))
+done < <(cat "$T/producers")
+for pid in $(cut -d' ' -f1 "$T/producers"); do
+    proc_gone "$pid" || fail "producer $pid still runs before the final catch-up (a soak bug)"
+done
 soak_kmig_stop TERM
 RUN=$((RUN + 1))
 rc=0
@@ -202,7 +205,9 @@ $(soak_kmig_tail "$RUN" 12)"
 # --- records: every source record on the target, in order; duplicates counted.
 RESENT=$(soak_resent)
 SOURCE_RECORDS=0 OK=0 DUPS=0
-topics=$("$KAFKA_SH" topics soaksrc --list | grep '^soak-' | sort)
+topics="soak-a soak-grow"
+for ((i = 1; i <= NEW_TOPICS; i++)); do topics+=" soak-new-$i"; done
+soak_note "producers stopped, final run done; checking"
 for t in $topics; do
     n=$("$TESTKIT" count --bootstrap "$SRC" --topic "$t" | sed -n 's/^total=//p')
     SOURCE_RECORDS=$((SOURCE_RECORDS + n))

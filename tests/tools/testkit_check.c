@@ -300,7 +300,7 @@ int testkit_check_main(int argc, char **argv) {
         {"base-ts", required_argument, 0, 'B'},    {"max-dups", required_argument, 0, 'D'},
         {"source-topic", required_argument, 0, 'T'},
         {"source-bootstrap", required_argument, 0, 'S'},
-        {"at", required_argument, 0, 'A'},
+        {"at", required_argument, 0, 'o'},
         TESTKIT_TXN_OPTIONS,
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     const char *bootstrap = NULL, *src_bootstrap = NULL, *src_topic = NULL;
@@ -329,7 +329,7 @@ int testkit_check_main(int argc, char **argv) {
         case 'D': num = &max_dups; break;
         case 'T': src_topic = optarg; break;
         case 'S': src_bootstrap = optarg; break;
-        case 'A': at[nat++] = optarg; break;
+        case 'o': at[nat++] = optarg; break;
         case 'h': check_usage(stdout); free(at); return 0;
         default: check_usage(stderr); free(at); return 2;
         }
