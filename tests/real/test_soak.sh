@@ -104,11 +104,11 @@ wait_for "grep -q 'copying soak-a' '$T/kmig-$RUN.log'" 60 || fail "kmig never st
 fault_topics() {
     soak_rand 2
     if [ "$SOAK_R" = 0 ]; then
-        NEW_TOPICS=$((NEW_TOPICS + 1))
-        local t=soak-new-$NEW_TOPICS parts
+        local t=soak-new-$((NEW_TOPICS + 1)) parts
         soak_rand 3
         parts=$((SOAK_R + 1))
         topic_create "$t" "$parts" || { soak_finding "could not create source topic $t (not kmig)"; return; }
+        NEW_TOPICS=$((NEW_TOPICS + 1))
         soak_producer "$t" "$parts" 0 $((RATE * 20)) $((RATE / 3 + 1))
         soak_note "topic $t created with $parts partitions"
     else
@@ -200,7 +200,19 @@ args=(mirror --config "$SOAK_CFG" --stop-at-end --progress 0)
 timeout 300 "$KMIG" "${args[@]}" >"$T/kmig-$RUN.log" 2>&1 || rc=$?
 [ "$rc" = 0 ] || soak_finding "the final kmig mirror --stop-at-end (run $RUN) exited $rc:
 $(soak_kmig_tail "$RUN" 12)"
-[ "$SUMMARY_OPT" = 0 ] || [ "$rc" = 124 ] || expect_summary_rc "$RUN" "$rc"
+if [ "$SUMMARY_OPT" = 1 ] && [ "$rc" != 124 ]; then
+    expect_summary_rc "$RUN" "$rc"
+    r=$(jq -r .exit_reason "$T/kmig-$RUN.json")
+    [ "$r" = caught-up ] || soak_finding "the final run's summary says exit_reason '$r', not caught-up"
+fi
+# No retention deletes anything here: no run may report lost records.
+if [ "$SUMMARY_OPT" = 1 ]; then
+    for f in "$T"/kmig-*.json; do
+        [ -f "$f" ] || continue
+        n=$(jq -r '.lost // 0' "$f")
+        [ "$n" = 0 ] || soak_finding "$(basename "$f" .json) reports $n lost records: $(jq -c '[.partitions[]? | select(.lost > 0)]' "$f")"
+    done
+fi
 
 # --- records: every source record on the target, in order; duplicates counted.
 RESENT=$(soak_resent)
