@@ -14,6 +14,7 @@
 #   soak_kmig_check       records a run that ended on its own, restarts kmig
 #   soak_kmig_stop SIG    ends the current run with SIG (KILL or TERM) and
 #                         checks what TERM promises (exit 0, a summary)
+#   soak_rss_sample       keeps the largest kmig resident set seen (RSS_MAX, MiB)
 #   soak_resent           possible re-sends kmig reported over all its runs
 #   soak_producer TOPIC PARTS START COUNT RATE
 #                         an idempotent acks=all producer in the background
@@ -109,6 +110,16 @@ expect_summary_rc() {
     local got
     got=$(jq -r .exit_code "$T/kmig-$1.json")
     [ "$got" = "$2" ] || soak_finding "kmig run $1 exited $2 but its summary says exit_code $got"
+}
+
+# The largest resident set of a kmig run seen so far (MiB), sampled once per
+# cycle: a figure for the summary (under ASan it includes shadow memory).
+RSS_MAX=0
+soak_rss_sample() {
+    local kb
+    [ -n "$KPID" ] || return 0
+    kb=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$KPID/status" 2>/dev/null) || return 0
+    [ -z "$kb" ] || [ $((kb / 1024)) -le "$RSS_MAX" ] || RSS_MAX=$((kb / 1024))
 }
 
 proc_gone() {

@@ -4,8 +4,9 @@
 # sync on, short intervals) copies to the target and a random schedule cycles
 # faults: kill -9 of kmig (restarted with the same config), SIGTERM of kmig
 # (exit 0, then restarted), restarts of the target and of the source broker
-# (same ports and log dirs), a topic created and partitions added mid-run, and
-# group commits. At the end the producers stop, a last `kmig mirror
+# (same ports and log dirs), a topic created and partitions added mid-run,
+# group commits, and a kill -9 whose restarted kmig meets a target restart
+# during its start-up. At the end the producers stop, a last `kmig mirror
 # --stop-at-end` catches up, and the soak proves from facts:
 #   - no record lost: every source record is on the target, in order, per
 #     partition (`kmig-testkit check --source-bootstrap`);
@@ -19,7 +20,7 @@
 # The schedule comes from SOAK_SEED (printed first; timings still vary, so a
 # replay repeats the schedule, not every interleaving). Environment:
 # SOAK_CYCLES (10), SOAK_SEED (random), SOAK_FAULTS (kill9,term,target,source,
-# topics,groups), SOAK_KAFKA_VERSION (4.1.2, or the tier's 4.1 version),
+# topics,groups,kill9target), SOAK_KAFKA_VERSION (4.1.2, or the tier's 4.1 version),
 # SOAK_RATE (records/s of the main producer, 150). Own clusters soaksrc and
 # soaktgt (tests/real/kafka.sh), started and stopped here; runs alone too:
 # `bash tests/real/test_soak.sh` or `make soak` (100 cycles).
@@ -30,7 +31,7 @@ no_leak_check
 
 CYCLES=${SOAK_CYCLES:-10}
 SEED=${SOAK_SEED:-$(((${EPOCHREALTIME/./} ^ $$) % 2147483648))}
-FAULTS=${SOAK_FAULTS:-kill9,term,target,source,topics,groups}
+FAULTS=${SOAK_FAULTS:-kill9,term,target,source,topics,groups,kill9target}
 VERSION=${SOAK_KAFKA_VERSION:-${KMIG_REAL_KAFKA_41:-4.1.2}}
 RATE=${SOAK_RATE:-150}
 echo "soak: seed=$SEED cycles=$CYCLES faults=$FAULTS kafka=$VERSION rate=$RATE/s kmig=$KMIG"
@@ -38,7 +39,7 @@ echo "soak: replay with SOAK_SEED=$SEED SOAK_CYCLES=$CYCLES SOAK_FAULTS=$FAULTS"
 soak_seed "$SEED"
 IFS=, read -r -a FAULT_KINDS <<<"$FAULTS"
 for f in "${FAULT_KINDS[@]}"; do
-    case $f in kill9 | term | target | source | topics | groups) ;; *) fail "SOAK_FAULTS: unknown fault '$f'" ;; esac
+    case $f in kill9 | term | target | source | topics | groups | kill9target) ;; *) fail "SOAK_FAULTS: unknown fault '$f'" ;; esac
 done
 declare -A DONE=()
 "$KMIG" mirror --help 2>&1 | grep -q -- --summary-json && SUMMARY_OPT=1
@@ -158,6 +159,16 @@ do_fault() {
         soak_note "kmig run $RUN stopped with SIGTERM"
         soak_kmig_start
         ;;
+    kill9target)
+        # kmig restarts while the target broker goes down: its start-up
+        # (offset map read, target end offsets, recovery) meets the outage.
+        soak_kmig_stop KILL
+        soak_kmig_start
+        soak_pause 0 20
+        "$KAFKA_SH" restart soaktgt >"$T/restart-$CYCLE.log" 2>&1 ||
+            fail "the target broker did not restart: $(tail -5 "$T/restart-$CYCLE.log")"
+        soak_note "kmig run $((RUN - 1)) killed with SIGKILL, run $RUN started, target broker restarted ${SOAK_R}00 ms later"
+        ;;
     target | source)
         local c=soaktgt
         [ "$1" = target ] || c=soaksrc
@@ -173,6 +184,7 @@ do_fault() {
 for ((CYCLE = 1; CYCLE <= CYCLES; CYCLE++)); do
     soak_pause 5 60
     soak_kmig_check
+    soak_rss_sample
     soak_rand ${#FAULT_KINDS[@]}
     f=${FAULT_KINDS[$SOAK_R]}
     DONE[$f]=$((${DONE[$f]:-0} + 1))
@@ -273,7 +285,7 @@ done
 
 faults=""
 for f in "${FAULT_KINDS[@]}"; do faults+=" $f=${DONE[$f]:-0}"; done
-echo "soak: seed=$SEED cycles=$CYCLES runs=$RUN records=$SOURCE_RECORDS produced=$PRODUCED lost=$LOST duplicates=$DUPS resent_reported=$RESENT groups_checked=$GROUPS_CHECKED/${#GROUP_USED[@]} findings=${#FINDINGS[@]} faults:$faults"
+echo "soak: seed=$SEED cycles=$CYCLES runs=$RUN records=$SOURCE_RECORDS produced=$PRODUCED lost=$LOST duplicates=$DUPS resent_reported=$RESENT groups_checked=$GROUPS_CHECKED/${#GROUP_USED[@]} kmig_rss_max=${RSS_MAX}MiB findings=${#FINDINGS[@]} faults:$faults"
 if [ ${#FINDINGS[@]} -gt 0 ]; then
     printf '%s\n' "${FINDINGS[@]}" >&2
     fail "${#FINDINGS[@]} findings (seed $SEED; replay: SOAK_SEED=$SEED SOAK_CYCLES=$CYCLES SOAK_FAULTS=$FAULTS)"
