@@ -89,6 +89,7 @@ topic_create() { "$KAFKA_SH" topics soaksrc --create --topic "$1" --partitions "
 topic_create soak-a 3
 topic_create soak-grow 2
 GROW_PARTS=2
+GROW_START=0
 soak_producer soak-a 3 0 1000000000 "$RATE"
 soak_producer soak-grow 2 0 1000000000 $((RATE / 5 + 1))
 GROW_PID=$BG_PID
@@ -100,6 +101,16 @@ declare -A GROUP_USED=()
 
 soak_kmig_start
 wait_for "grep -q 'copying soak-a' '$T/kmig-$RUN.log'" 60 || fail "kmig never started copying: $(tail -5 "$T/kmig-$RUN.log")"
+
+# soak-own: its consumers on the target committed offsets of their own
+# (before any on the source), so kmig must never write to it, whatever
+# fails around it; it keeps committing on the source in the groups fault.
+OWN=(--offset 0:1 --offset 1:2 --offset 2:3)
+wait_for "\"\$TESTKIT\" commit --bootstrap '$TGT' --group soak-own --topic soak-a ${OWN[*]}" 60 1 ||
+    fail "could not commit soak-own on the target"
+"$TESTKIT" committed --bootstrap "$TGT" --group soak-own --topic soak-a >"$T/own-target.out"
+GROUPS_LIST+=(soak-own)
+GROUP_TOPIC[soak-own]=soak-a
 
 # --- the faults
 fault_topics() {
@@ -118,8 +129,11 @@ fault_topics() {
             { soak_finding "could not grow soak-grow (not kmig)"; return; }
         GROW_PARTS=$to
         soak_producer_stop "$GROW_PID" "$GROW_OUT"
-        # The new producer writes to every partition, from a fresh index range.
-        start=$((CYCLE * 100000000))
+        # The new producer writes to every partition, from the next index on
+        # (records stay distinct, and their relative timestamps base + i stay
+        # within what the broker accepts).
+        GROW_START=$((GROW_START + ${PRODUCED_N:-0} + 1000))
+        start=$GROW_START
         wait_for "[ \"\$(\"\$TESTKIT\" count --bootstrap '$SRC' --topic soak-grow | grep -c '^partition=')\" -ge $to ]" 30 ||
             soak_finding "the source does not show soak-grow's $to partitions"
         soak_producer soak-grow "$to" "$start" 1000000000 $((RATE / 5 + 1))
@@ -252,6 +266,16 @@ LOST=$((SOURCE_RECORDS - OK))
 # --- groups: the target offset is exactly the translation of the source one.
 GROUPS_CHECKED=0
 offsets_json "$T/offsets.json" "$SOAK_CFG"
+# soak-own: taken over, its target offsets exactly what its consumers there
+# committed.
+own=$("$TESTKIT" committed --bootstrap "$TGT" --group soak-own --topic soak-a)
+[ "$own" = "$(cat "$T/own-target.out")" ] ||
+    soak_finding "kmig wrote over the target offsets of soak-own, which its consumers on the target own: they were '$(cat "$T/own-target.out")', now '$own'"
+for p in $(jq -r '.[] | select(.group == "soak-own") | .partition' "$T/offsets.json"); do
+    st=$(jrow "$T/offsets.json" soak-own "$p" status)
+    [ "$st" = taken-over ] || soak_finding "soak-own soak-a [$p]: kmig offsets says '$st', not taken-over"
+done
+unset "GROUP_USED[soak-own]"
 for g in "${!GROUP_USED[@]}"; do
     t=${GROUP_TOPIC[$g]}
     "$TESTKIT" committed --bootstrap "$SRC" --group "$g" --topic "$t" >"$T/committed-$g.out" ||
