@@ -57,7 +57,22 @@ soak_kmig_start() {
     [ "$SUMMARY_OPT" = 0 ] || args+=(--summary-json "$T/kmig-$RUN.json")
     run_bg "$T/kmig-$RUN.log" "$KMIG" "${args[@]}"
     KPID=$BG_PID
+    KSTART=${EPOCHREALTIME/./}
     echo "$KPID" >"$T/kmig-$RUN.pid"
+}
+
+# How long the current run has been running ("12.3s"), and an exit status
+# in words.
+soak_kmig_age() {
+    local ms=$(((${EPOCHREALTIME/./} - KSTART) / 1000))
+    echo "$((ms / 1000)).$((ms % 1000 / 100))s"
+}
+soak_rc_words() {
+    if [ "$1" -gt 128 ] && [ "$1" -lt 160 ]; then
+        echo "$1 (killed by SIG$(kill -l $(($1 - 128))))"
+    else
+        echo "$1"
+    fi
 }
 
 # The last lines of run N's log worth showing.
@@ -67,7 +82,7 @@ soak_kmig_check() {
     [ -n "$KPID" ] || return 0
     proc_gone "$KPID" || return 0
     kill_bg "$KPID" TERM
-    soak_finding "kmig run $RUN exited on its own with status $BG_RC:
+    soak_finding "kmig run $RUN exited on its own with status $(soak_rc_words "$BG_RC") about $(soak_kmig_age) after its start:
 $(soak_kmig_tail "$RUN" 12)"
     KPID=""
     soak_kmig_start
@@ -83,6 +98,8 @@ soak_kmig_stop() {
         KPID=""
         return 0
     fi
+    local age
+    age=$(soak_kmig_age)
     kill -TERM "$KPID" 2>/dev/null || true
     for ((i = 0; i < ${SOAK_TERM_GRACE:-30} * 10; i++)); do
         proc_gone "$KPID" && break
@@ -93,7 +110,7 @@ soak_kmig_stop() {
         kill_bg "$KPID" KILL
     else
         kill_bg "$KPID" TERM
-        [ "$BG_RC" = 0 ] || soak_finding "kmig run $RUN exited $BG_RC after SIGTERM, not 0:
+        [ "$BG_RC" = 0 ] || soak_finding "kmig run $RUN exited $(soak_rc_words "$BG_RC") after a SIGTERM sent $age after its start, not 0 ($(wc -l <"$T/kmig-$RUN.log") log lines):
 $(soak_kmig_tail "$RUN")"
         if [ "$SUMMARY_OPT" = 1 ]; then
             if ! jq -e . "$T/kmig-$RUN.json" >/dev/null 2>&1; then
