@@ -93,6 +93,7 @@ src->tgt.topics = scale-.*
 replication.policy.class = IdentityReplicationPolicy
 replication.factor = 1
 offset-syncs.topic.replication.factor = 1
+checkpoints.topic.replication.factor = 1
 sync.topic.configs.enabled = false
 emit.checkpoints.enabled = false
 sync.group.offsets.enabled = false

@@ -3,6 +3,7 @@
  * a sizing for an Amazon MSK target with its formulas, and the warnings a
  * reviewer needs. Reads only; the report is text or --json (docs/ASSESS.md). */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,7 @@ int cmd_assess(int argc, char **argv) {
     const char *config = NULL, *src = NULL, *tgt = NULL, *cluster = NULL;
     bool json = false, no_target = false;
     int sample = 10, rf = 0, c;
-    char *end;
+    long long num;
     log_set_level(LL_WARN);
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:s:t:h", opts, NULL)) != -1) {
@@ -55,18 +56,14 @@ int cmd_assess(int argc, char **argv) {
         case 'N': no_target = true; break;
         case 'j': json = true; break;
         case 'S':
-            sample = (int)strtol(optarg, &end, 10);
-            if (*end || sample < 0 || sample > 3600) {
-                fprintf(stderr, "kmig assess: --sample wants seconds from 0 to 3600\n");
+            if (cmd_parse_int("assess", "--sample", optarg, 0, 3600, &num))
                 return KMIG_EXIT_USAGE;
-            }
+            sample = (int)num;
             break;
         case 'r':
-            rf = (int)strtol(optarg, &end, 10);
-            if (*end || rf < 1) {
-                fprintf(stderr, "kmig assess: --replication-factor wants a number >= 1\n");
+            if (cmd_parse_int("assess", "--replication-factor", optarg, 1, SHRT_MAX, &num))
                 return KMIG_EXIT_USAGE;
-            }
+            rf = (int)num;
             break;
         case 'l':
             if (cmd_set_log_level("kmig assess", optarg)) return KMIG_EXIT_USAGE;

@@ -143,3 +143,19 @@ out:
     kv_list_clear(&cons);
     return inv;
 }
+
+int cmd_parse_int(const char *cmd, const char *opt, const char *val, long long min,
+                  long long max, long long *out) {
+    int neg = *val == '-', ok = val[neg] != '\0';
+    long long v = 0;
+    for (const char *p = val + neg; ok && *p; p++) /* overflow is an error, as junk is */
+        ok = *p >= '0' && *p <= '9' && !__builtin_mul_overflow(v, 10, &v) &&
+             !__builtin_add_overflow(v, neg ? -(*p - '0') : *p - '0', &v);
+    if (!ok || v < min || v > max) {
+        fprintf(stderr, "kmig %s: %s wants an integer in [%lld, %lld], got '%s'\n", cmd, opt, min,
+                max, val);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}

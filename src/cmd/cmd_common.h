@@ -45,4 +45,12 @@ int cmd_parse_set(char *arg, cmd_override_t *out);
 inventory_t *cmd_inventory(mm2_t *m, const char *alias, kinventory_opts_t o, bool sizes,
                            char *err, size_t errsz);
 
+/* Parses `val`, the value of option `opt` (e.g. "--progress") of `kmig cmd`
+ * (e.g. "mirror"), as a decimal integer in [min, max]: no sign other than a
+ * leading '-', no spaces, no trailing characters. Returns 0 with *out set, or
+ * -1 after printing "kmig CMD: OPT wants an integer in [MIN, MAX], got 'VAL'"
+ * on stderr (the caller then exits with KMIG_EXIT_USAGE). */
+int cmd_parse_int(const char *cmd, const char *opt, const char *val, long long min,
+                  long long max, long long *out);
+
 #endif

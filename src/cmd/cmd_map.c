@@ -39,6 +39,7 @@ int cmd_map(int argc, char **argv) {
     const char *config = NULL, *src = NULL, *tgt = NULL, *topic = NULL;
     int partition = -1, json = 0, c;
     int64_t translate = -1;
+    long long num;
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:s:t:h", opts, NULL)) != -1) {
         switch (c) {
@@ -46,8 +47,16 @@ int cmd_map(int argc, char **argv) {
         case 's': src = optarg; break;
         case 't': tgt = optarg; break;
         case 'T': topic = optarg; break;
-        case 'p': partition = atoi(optarg); break;
-        case 'x': translate = strtoll(optarg, NULL, 10); break;
+        case 'p':
+            if (cmd_parse_int("map", "--partition", optarg, 0, INT32_MAX, &num))
+                return KMIG_EXIT_USAGE;
+            partition = (int)num;
+            break;
+        case 'x':
+            if (cmd_parse_int("map", "--translate", optarg, 0, INT64_MAX, &num))
+                return KMIG_EXIT_USAGE;
+            translate = num;
+            break;
         case 'j': json = 1; break;
         case 'h': map_usage(stdout); return KMIG_EXIT_OK;
         default: map_usage(stderr); return KMIG_EXIT_USAGE;

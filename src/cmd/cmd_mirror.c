@@ -1,9 +1,16 @@
 /* `kmig mirror`: the long-running replicator for one flow of an MM2 file.
- * Parses options, installs SIGTERM/SIGINT handlers that ask the engine to
- * stop cleanly, runs it and prints a summary. */
+ * Parses options, runs the engine and prints a summary (and writes it as JSON
+ * with --summary-json). Signals: the first SIGTERM/SIGINT asks the engine to
+ * stop cleanly (flush, persist the map); a second asks it to stop now; and a
+ * watchdog exits anyway, with status 0, if stopping takes longer than
+ * STOP_GRACE_S: whatever the last map update missed is re-paired by content
+ * or counted as re-sent by the next run. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,15 +18,46 @@
 
 #include "cmd/cmd.h"
 #include "cmd/cmd_common.h"
+#include "core/clock.h"
 #include "core/exitcode.h"
 #include "core/log.h"
 #include "mirror/mirror.h"
 
+#define STOP_GRACE_S 4
+
 static mirror_t *running;
+static atomic_int signals_seen, run_done, final_rc;
+static sem_t signal_sem;
 
 static void on_signal(int sig) {
     (void)sig;
-    if (running) mirror_request_stop(running);
+    int n = atomic_fetch_add(&signals_seen, 1) + 1;
+    if (running) mirror_request_stop(running, n > 1);
+    sem_post(&signal_sem);
+}
+
+/* Waits for the first signal, or the end of the run, then gives the engine
+ * STOP_GRACE_S seconds (less after a second signal) to finish before exiting
+ * the process with the run's status (0 when stopped by a signal).
+ * librdkafka 2.0.2 may never finish destroying a consumer whose topic was
+ * deleted, and closing one with 24,000 partitions takes ~10 s. */
+static void *stop_watchdog(void *arg) {
+    (void)arg;
+    while (sem_wait(&signal_sem) && !atomic_load(&signals_seen) && !atomic_load(&run_done))
+        ;
+    int64_t deadline = clock_mono_ms() + STOP_GRACE_S * 1000;
+    for (;;) {
+        if (atomic_load(&signals_seen) > 1 && clock_mono_ms() + 1000 < deadline)
+            deadline = clock_mono_ms() + 1000;
+        if (clock_mono_ms() >= deadline) break;
+        clock_sleep_ms(50);
+    }
+    log_warn("stopping took longer than %d s; exiting now (the next run re-pairs what the "
+             "last offset map update missed, or counts it as re-sent)",
+             STOP_GRACE_S);
+    fflush(stdout);
+    _exit(atomic_load(&final_rc));
+    return NULL;
 }
 
 static void mirror_usage(FILE *out) {
@@ -35,6 +73,8 @@ static void mirror_usage(FILE *out) {
             "  --metrics-addr [HOST:]PORT  serve Prometheus metrics (loopback unless HOST given)\n"
             "  --progress SECONDS       per-topic progress lines on stderr (default 5 on a\n"
             "                           terminal, 30 otherwise; 0 turns them off)\n"
+            "  --summary-json FILE      write the run's figures as JSON (per partition: copied,\n"
+            "                           lost, re-sent, recovered) when kmig exits\n"
             "  --log-level LEVEL        error, warn, info (default), debug\n");
 }
 
@@ -46,12 +86,14 @@ int cmd_mirror(int argc, char **argv) {
         {"stop-at-end", no_argument, 0, 'e'},      {"continue-on-data-loss", no_argument, 0, 'L'},
         {"metrics-addr", required_argument, 0, 'm'}, {"progress", required_argument, 0, 'p'},
         {"log-level", required_argument, 0, 'l'},  {"help", no_argument, 0, 'h'},
+        {"summary-json", required_argument, 0, 'J'},
         {0, 0, 0, 0}};
-    const char *config = NULL, *src = NULL, *tgt = NULL, *metrics = NULL;
+    const char *config = NULL, *src = NULL, *tgt = NULL, *metrics = NULL, *summary = NULL;
     cmd_override_t ov[64];
     size_t nov = 0;
     bool stop_at_end = false;
     int progress_s = isatty(STDERR_FILENO) ? 5 : 30;
+    long long num;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:s:t:h", opts, NULL)) != -1) {
@@ -77,7 +119,12 @@ int cmd_mirror(int argc, char **argv) {
             ov[nov++] = (cmd_override_t){"kmig.on.data.loss", "continue", "--continue-on-data-loss", 1};
             break;
         case 'm': metrics = optarg; break;
-        case 'p': progress_s = atoi(optarg); break;
+        case 'J': summary = optarg; break;
+        case 'p':
+            if (cmd_parse_int("mirror", "--progress", optarg, 0, 86400, &num))
+                return KMIG_EXIT_USAGE;
+            progress_s = (int)num;
+            break;
         case 'l':
             if (cmd_set_log_level("kmig mirror", optarg)) return KMIG_EXIT_USAGE;
             break;
@@ -108,6 +155,10 @@ int cmd_mirror(int argc, char **argv) {
     if (unused) log_warn("%s", unused);
 
     running = m;
+    sem_init(&signal_sem, 0, 0);
+    pthread_t watchdog;
+    pthread_create(&watchdog, NULL, stop_watchdog, NULL);
+    pthread_detach(watchdog);
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
@@ -115,12 +166,21 @@ int cmd_mirror(int argc, char **argv) {
     int rc = mirror_run(m);
     mirror_stats_t st;
     mirror_get_stats(m, &st);
+    if (summary && mirror_write_summary(m, summary, rc, err, sizeof err)) {
+        log_error("--summary-json: %s", err);
+        if (rc == KMIG_EXIT_OK) rc = KMIG_EXIT_FAIL;
+    }
+    printf("kmig mirror %s -> %s: copied %" PRId64 " records (%.1f MB) in %d topics, %d "
+           "partitions; may have re-sent %" PRId64 " (recovered %" PRId64 "); lost %" PRId64
+           "; exit %d\n",
+           cf.flow->source, cf.flow->target, st.records, (double)st.bytes / 1e6, st.topics,
+           st.partitions, st.resend_estimate, st.recovered, st.lost, rc);
+    fflush(stdout);
+    atomic_store(&final_rc, rc);
+    atomic_store(&run_done, 1);
+    sem_post(&signal_sem);
     running = NULL;
     mirror_destroy(m);
-    printf("kmig mirror %s -> %s: copied %" PRId64 " records (%.1f MB) in %d topics, %d "
-           "partitions; may have re-sent %" PRId64 "; lost %" PRId64 "; exit %d\n",
-           cf.flow->source, cf.flow->target, st.records, (double)st.bytes / 1e6, st.topics,
-           st.partitions, st.resend_estimate, st.lost, rc);
     cmd_flow_clear(&cf);
     return rc;
 }

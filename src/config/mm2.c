@@ -14,6 +14,7 @@
 #include "config/mm2.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,6 +224,9 @@ static const char *const CONFIG_PROPERTIES_EXCLUDE_DEFAULT =
     "message\\.timestamp\\.type, "
     "unclean\\.leader\\.election\\.enable";
 
+/* kmig.admin.timeout.ms at most an hour: callers add some seconds to it in an int. */
+#define ADMIN_TIMEOUT_MAX_MS 3600000
+
 static const char *const role_names[] = {"consumer", "producer", "admin"};
 
 struct mm2 {
@@ -302,6 +306,22 @@ static const char *alias_prefix(const mm2_t *m, const char *key) {
             best = m->aliases[i];
     }
     return best;
+}
+
+/* The alias a cluster-scoped key `<alias>.<key>` belongs to, or NULL. When
+ * aliases are dotted prefixes of each other (`a` and `a.b`), `<alias>.bootstrap.servers`
+ * of a listed alias belongs to that alias (every alias needs it, and load_clusters()
+ * reads it by that exact name); any other key belongs to the longest alias it
+ * starts with. */
+static const char *key_cluster(const mm2_t *m, const char *key) {
+    static const char suffix[] = ".bootstrap.servers";
+    size_t n = strlen(key), sn = sizeof suffix - 1;
+    if (n > sn && strcmp(key + n - sn, suffix) == 0) {
+        for (size_t i = 0; i < m->n_aliases; i++)
+            if (strlen(m->aliases[i]) == n - sn && strncmp(key, m->aliases[i], n - sn) == 0)
+                return m->aliases[i];
+    }
+    return alias_prefix(m, key);
 }
 
 static void alias_list(const mm2_t *m, sbuf_t *b) {
@@ -664,7 +684,7 @@ static mm2_flow_t *flow_resolve(mm2_t *m, const char *src, const char *tgt, char
                  &f->offset_map_flush_ms, err, errsz) ||
         flow_isolation(m, f, err, errsz) || flow_data_loss(m, f, err, errsz) ||
         entry_int(flow_entry_or(m, f, "kmig.admin.timeout.ms", "admin.timeout.ms"), 10000, 1,
-                  INT_MAX, &f->admin_timeout_ms, err, errsz);
+                  ADMIN_TIMEOUT_MAX_MS, &f->admin_timeout_ms, err, errsz);
     if (rc) {
         flow_free(f);
         return NULL;
@@ -803,7 +823,7 @@ static bool inherited(const char *k) {
 /* The Java key that entry `key` sets for the clients of `role` of `alias`. */
 static const char *client_key_of(const mm2_t *m, const char *key, const char *alias,
                                  const char *role, int *level) {
-    const char *scope = alias_prefix(m, key);
+    const char *scope = key_cluster(m, key);
     if (scope && strcmp(scope, alias) == 0) {
         const char *k = key + strlen(alias) + 1;
         size_t rl = strlen(role);
@@ -1042,12 +1062,14 @@ static int client_translate(client_ctx_t *c, const resolved_t *r) {
         strlist_free(&l);
     } else if (strcmp(k, "buffer.memory") == 0) {
         char *end;
+        errno = 0;
         long long bytes = strtoll(v, &end, 10);
-        if (!*v || *end || bytes < 0) {
-            bad_value(r->entry, "is not a number of bytes", c->err, c->errsz);
+        if (!*v || *end || bytes < 0 || errno == ERANGE) {
+            bad_value(r->entry, "is not a number of bytes (0 to 9223372036854775807)", c->err,
+                      c->errsz);
             rc = -1;
         } else {
-            long long kb = (bytes + 1023) / 1024;
+            long long kb = bytes / 1024 + (bytes % 1024 != 0);
             char buf[32];
             snprintf(buf, sizeof buf, "%lld", kb < 1 ? 1 : kb > INT_MAX ? INT_MAX : kb);
             emit(c, r, "queue.buffering.max.kbytes", buf);
@@ -1097,8 +1119,13 @@ int mm2_client_settings(mm2_t *m, const char *alias, mm2_client_t role, kv_list_
     qsort(c.r, c.n, sizeof *c.r, by_order);
     int rc = 0;
     const resolved_t *b = ctx_find(&c, "bootstrap.servers");
-    char *hosts = b->level == 3 ? join_hosts(b->entry->value) : xstrdup(mm2_bootstrap(m, alias));
-    if (hosts) {
+    char *hosts = !b ? NULL
+                  : b->level == 3 ? join_hosts(b->entry->value)
+                                  : xstrdup(mm2_bootstrap(m, alias));
+    if (!b) {
+        snprintf(err, errsz, "no bootstrap.servers applies to cluster '%s'", alias);
+        rc = -1;
+    } else if (hosts) {
         emit(&c, b, "bootstrap.servers", hosts);
     } else {
         bad_value(b->entry, "lists no host:port pairs", err, errsz);
@@ -1131,7 +1158,7 @@ static key_kind_t classify(const mm2_t *m, const char *key) {
         free(src);
         return rest ? mm2_key_kind(rest) : KEY_UNKNOWN;
     }
-    const char *alias = alias_prefix(m, key);
+    const char *alias = key_cluster(m, key);
     if (alias) {
         const char *k = key + strlen(alias) + 1;
         if (role_scoped(k)) k = strchr(k, '.') + 1;

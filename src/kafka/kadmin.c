@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/sbuf.h"
 
 int kadmin_list_topics(rd_kafka_t *rk, int timeout_ms, ktopics_t *out, char *err, size_t errsz) {
@@ -297,21 +298,69 @@ int kadmin_start_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
     return kadmin_list_offsets(rk, parts, RD_KAFKA_OFFSET_BEGINNING, timeout_ms, err, errsz);
 }
 
+/* Whether a topic exists, asked by name: a cluster without the admin API
+ * (the librdkafka mock) answers only that way. */
+static bool topic_named_exists(rd_kafka_t *rk, const char *topic, int timeout_ms) {
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    const rd_kafka_metadata_t *md;
+    bool ok = false;
+    if (rkt && !rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms)) {
+        ok = md->topic_cnt == 1 && !md->topics[0].err && md->topics[0].partition_cnt > 0;
+        rd_kafka_metadata_destroy(md);
+    }
+    if (rkt) rd_kafka_topic_destroy(rkt);
+    return ok;
+}
+
 int kadmin_ensure_compacted(rd_kafka_t *rk, const char *topic, int replication_factor,
                             int timeout_ms, char *err, size_t errsz) {
     ktopics_t t;
+    if (errsz) err[0] = '\0';
     if (kadmin_list_topics(rk, timeout_ms, &t, err, errsz)) return -1;
     bool exists = ktopics_find(&t, topic) != NULL;
     ktopics_clear(&t);
-    if (exists) return 0;
-    kitem_t it = {.topic = xstrdup(topic), .partitions = 1,
-                  .replication_factor = replication_factor};
-    kv_list_add(&it.configs, "cleanup.policy", "compact", "kmig", false);
-    kv_list_add(&it.configs, "min.compaction.lag.ms", "0", "kmig", false);
-    kv_list_add(&it.configs, "segment.ms", "3600000", "kmig", false);
-    int rc = kadmin_create_topics(rk, &it, 1, timeout_ms, err, errsz);
-    if (rc == 0 && it.error) {
-        snprintf(err, errsz, "%s", it.error);
+    if (!exists) {
+        kitem_t it = {.topic = xstrdup(topic), .partitions = 1,
+                      .replication_factor = replication_factor};
+        kv_list_add(&it.configs, "cleanup.policy", "compact", "kmig", false);
+        kv_list_add(&it.configs, "min.compaction.lag.ms", "0", "kmig", false);
+        kv_list_add(&it.configs, "segment.ms", "3600000", "kmig", false);
+        char why[512];
+        int rc = kadmin_create_topics(rk, &it, 1, timeout_ms, why, sizeof why);
+        if (rc == 0 && it.error) snprintf(err, errsz, "%s", it.error);
+        kitems_clear(&it, 1);
+        if (rc == 0 && !*err) return 0;
+        if (rc) {
+            /* No answer to CreateTopics: a cluster without the admin API. */
+            if (topic_named_exists(rk, topic, timeout_ms)) {
+                log_warn("%s: the target did not answer CreateTopics (%s); the topic exists, "
+                         "but its configuration cannot be checked",
+                         topic, why);
+                return 0;
+            }
+            snprintf(err, errsz, "%s", why);
+        }
+        return -1;
+    }
+    /* It exists: it must keep every segment record (compact, never delete). */
+    kitem_t it = {.topic = xstrdup(topic)};
+    char why[512];
+    int rc = kadmin_describe_topic_configs(rk, &it, 1, false, timeout_ms, why, sizeof why);
+    if (rc || it.error) {
+        log_warn("%s: cannot read its configuration (%s); make sure it is compacted "
+                 "(cleanup.policy=compact)",
+                 topic, rc ? why : it.error);
+        kitems_clear(&it, 1);
+        return 0;
+    }
+    const char *policy = kv_list_get(&it.configs, "cleanup.policy");
+    rc = 0;
+    if (!policy || !strstr(policy, "compact") || strstr(policy, "delete")) {
+        snprintf(err, errsz,
+                 "it exists with cleanup.policy=%s, so the broker may delete its records; "
+                 "make it compacted only: kafka-configs.sh --alter --entity-type topics "
+                 "--entity-name %s --add-config cleanup.policy=compact",
+                 policy ? policy : "(unknown)", topic);
         rc = -1;
     }
     kitems_clear(&it, 1);

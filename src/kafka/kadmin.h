@@ -81,9 +81,13 @@ rd_kafka_event_t *kadmin_wait(rd_kafka_queue_t *q, int timeout_ms, char *err, si
 rd_kafka_event_t *kadmin_wait_code(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_resp_err_t *code,
                                    char *err, size_t errsz, const char *what);
 
-/* Creates a compacted one-partition internal topic if it does not exist.
- * Returns 0 when it exists or was created, -1 with err otherwise (a target
- * without the admin API, e.g. the librdkafka mock, auto-creates it on write). */
+/* Creates a compacted one-partition internal topic if it does not exist, or
+ * checks that the existing one is compacted and never deletes by time or
+ * size (cleanup.policy without "delete"). Returns 0 when it exists (or was
+ * created) and is fit, -1 with the broker's reason in err otherwise. A target
+ * that does not answer admin calls (the librdkafka mock) passes when the topic
+ * exists (asked by name, which makes the mock create it), with a warning that
+ * its configuration cannot be checked. */
 int kadmin_ensure_compacted(rd_kafka_t *rk, const char *topic, int replication_factor,
                             int timeout_ms, char *err, size_t errsz); /* frees contents, not the array */
 

@@ -15,14 +15,15 @@ void map_store_topic_name(char *buf, size_t size, const char *source_alias) {
 }
 
 rd_kafka_resp_err_t map_store_write(rd_kafka_topic_t *map_rkt, const char *topic, int32_t partition,
-                                    const char *target_topic, const offset_seg_t *seg) {
+                                    const char *target_topic, const offset_seg_t *seg,
+                                    void *opaque) {
     char key[400], val[600];
     int kl = offset_map_encode_key(key, sizeof key, topic, partition, seg->src_start);
     int vl = offset_map_encode_value(val, sizeof val, target_topic, seg);
     if (kl < 0 || vl < 0) return RD_KAFKA_RESP_ERR__INVALID_ARG;
     /* One map partition keeps every update of a source partition in order. */
     if (rd_kafka_produce(map_rkt, 0, RD_KAFKA_MSG_F_COPY, val, (size_t)vl, key,
-                         (size_t)kl, NULL) == -1)
+                         (size_t)kl, opaque) == -1)
         return rd_kafka_last_error();
     return RD_KAFKA_RESP_ERR_NO_ERROR;
 }

@@ -26,9 +26,12 @@ int map_store_load(rd_kafka_t *consumer, const char *map_topic, int timeout_ms, 
                    void *opaque, size_t *records, char *err, size_t errsz);
 
 /* Produces one segment record (copied) to partition 0 of the map topic, so
- * that all updates of a source partition stay in the order they were made. Returns librdkafka's error code,
- * e.g. RD_KAFKA_RESP_ERR__QUEUE_FULL for the caller to poll and retry. */
+ * that all updates of a source partition stay in the order they were made;
+ * `opaque` comes back in its delivery report, which the caller must check.
+ * Returns librdkafka's error code, e.g. RD_KAFKA_RESP_ERR__QUEUE_FULL for the
+ * caller to poll and retry. */
 rd_kafka_resp_err_t map_store_write(rd_kafka_topic_t *map_rkt, const char *topic, int32_t partition,
-                                    const char *target_topic, const offset_seg_t *seg);
+                                    const char *target_topic, const offset_seg_t *seg,
+                                    void *opaque);
 
 #endif

@@ -43,6 +43,10 @@ struct groups {
     sbuf_t status; /* "group\x1fstatus\x1fcount\n" lines of the last pass */
 };
 
+void groups_checkpoint_topic(char *buf, size_t size, const char *source) {
+    snprintf(buf, size, "kmig-checkpoints.%s.internal", source);
+}
+
 void group_rows_clear(group_rows_t *r) {
     for (size_t i = 0; i < r->n; i++) {
         free(r->v[i].group);
@@ -98,7 +102,7 @@ groups_t *groups_new(mm2_t *mm2, const mm2_flow_t *flow, char *err, size_t errsz
     g->flow = flow;
     g->cps = strmap_new();
     pthread_mutex_init(&g->mu, NULL);
-    snprintf(g->ckpt_topic, sizeof g->ckpt_topic, "kmig-checkpoints.%s.internal", flow->source);
+    groups_checkpoint_topic(g->ckpt_topic, sizeof g->ckpt_topic, flow->source);
     g->literals = groups_literals(flow->groups, &g->all_literal);
     if (!(g->filter = name_filter_new(flow->groups, flow->groups_exclude, err, errsz)) ||
         mm2_client_settings(mm2, flow->source, MM2_CLIENT_ADMIN, &g->src_admin, err, errsz) ||

@@ -58,6 +58,9 @@ typedef struct groups groups_t;
 groups_t *groups_new(mm2_t *mm2, const mm2_flow_t *flow, char *err, size_t errsz);
 void groups_destroy(groups_t *g); /* accepts NULL */
 
+/* The checkpoints topic of a source alias: kmig-checkpoints.<source>.internal. */
+void groups_checkpoint_topic(char *buf, size_t size, const char *source);
+
 /* Reads the checkpoints kept on the target (what kmig committed before). */
 int groups_load_checkpoints(groups_t *g, char *err, size_t errsz);
 

@@ -1,36 +1,41 @@
-/* The replicator. Three threads share the work:
+/* The replicator's copy loop. One thread (mirror_run's) owns every topic,
+ * partition and offset map; nothing it owns is locked, and nobody waits for
+ * it:
  *
- *  - the copy loop (mirror_run's thread) takes batches from the source
- *    consumer's queue and hands each record to the idempotent target producer
- *    without copying it: the consumed message itself is the produce opaque and
- *    is released in the delivery report. Delivery reports arrive in order per
- *    partition; each one extends that partition's offset map (source offset ->
- *    acknowledged target offset). Every flush interval the changed map segments
- *    are produced to the map topic on the target. Memory is bounded by the
- *    consumer's prefetch limit plus the producer's queue limit: when the
- *    producer queue is full the loop serves delivery reports until it drains.
- *  - the topic manager (topic_manager_main) lists source topics every refresh
- *    interval, applies the filters, creates missing target topics with the
- *    source's partitions and non-default configs, grows partitions, syncs
- *    configs, and publishes the list of topics that are ready to copy.
- *  - the metrics endpoint's thread renders counters under m->mu.
+ *  - it takes batches from the source consumer's queue and hands each record
+ *    to the idempotent target producer without copying it (the consumed
+ *    message is the produce opaque, released in the delivery report).
+ *    Delivery reports, served on this thread, extend each partition's map
+ *    through mpart.c's rules. Every flush interval the changed segments are
+ *    produced to the map topic; their delivery reports are checked, and a
+ *    segment whose write failed is written again (a persistent failure
+ *    stops the run). Memory is bounded by the consumer's prefetch plus the
+ *    producer's queue: when the queue is full the loop serves delivery
+ *    reports until it drains.
+ *  - every publish period it publishes a snapshot (msnap.h) that the metrics
+ *    endpoint, the progress lines, the group thread (groups_sync.c) and the
+ *    run summary read.
+ *  - the topic manager's thread (topic_manager.c) lists, creates and grows
+ *    topics; the loop takes each new list, starts new partitions from their
+ *    persisted maps (after recovery, recover.c) and stops partitions whose
+ *    source is gone.
+ *
+ * Before copying anything, the internal topics (offset map, checkpoints) must
+ * exist and be compacted: no copy without a persisted map.
  */
 #include "mirror/mirror.h"
 
 #include <inttypes.h>
-#include <pthread.h>
-#include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 
-#include "core/exitcode.h"
 #include "core/clock.h"
+#include "core/exitcode.h"
 #include "core/log.h"
 #include "core/sbuf.h"
 #include "core/strmap.h"
@@ -39,39 +44,35 @@
 #include "kafka/kread.h"
 #include "kafka/map_store.h"
 #include "metrics/http.h"
-#include "metrics/prom.h"
-#include "kafka/kgroups.h"
 #include "mirror/groups.h"
+#include "mirror/groups_sync.h"
+#include "mirror/mirror_report.h"
+#include "mirror/mpart.h"
+#include "mirror/msnap.h"
 #include "mirror/recover.h"
 #include "mirror/topic_manager.h"
 #include "offsets/map_set.h"
-#include "offsets/offset_map.h"
 
 #define MIRROR_BATCH 4096
-
-typedef struct mpart {
-    offset_map_t *map;
-    int64_t next_fetch;  /* one past the last consumed record, -1 before any */
-    int64_t inflight;    /* produced, delivery report pending */
-    int64_t eof_offset;  /* end offset when the consumer reported EOF, else -1 */
-    int64_t loss_cover;  /* after a reported loss: cover the map up to here */
-    int64_t records, bytes, lost;
-    int64_t latency_max_ms, latency_sum_ms, latency_n; /* since the last scrape */
-    int64_t tgt_base;    /* target end offset when copying started in this run, -1 unknown */
-    bool failed;         /* a record could not be delivered: nothing more is mapped */
-    /* Source offsets delivered without a target offset (see place_unknown). */
-    int64_t *unknown;
-    size_t nunknown, unknown_cap;
-} mpart_t;
+#define PUBLISH_MS 500
+#define MAP_FAILURES_MAX 5 /* flush rounds in a row with failed map writes before stopping */
 
 typedef struct mtopic {
     char *name, *target;
     int32_t nparts;
     mpart_t *parts;
+    msnap_map_t **pub;     /* per partition: the map copy last published */
+    uint64_t *pub_version; /* and the version it copied */
     rd_kafka_topic_t *src_rkt, *tgt_rkt;
-    int64_t progress_records; /* at the last progress line */
+    bool removed; /* no longer in the topic manager's list */
 } mtopic_t;
 
+/* The delivery report opaque of a map segment record. */
+typedef struct map_ack {
+    mtopic_t *t;
+    int32_t partition;
+    size_t seg;
+} map_ack_t;
 
 struct mirror {
     mirror_opts_t o;
@@ -84,30 +85,43 @@ struct mirror {
     rd_kafka_queue_t *cq;
     rd_kafka_topic_t *map_rkt;
 
-    pthread_mutex_t mu; /* topics and their counters (copy loop vs. metrics) */
-    mtopic_t **topics_v;
+    /* Owned by the copy loop. */
+    mtopic_t **topics_v; /* in name order */
     size_t ntopics;
     strmap_t *topic_by_name;
     map_set_t *loaded; /* maps read at start-up, until their partition starts */
+    int seen_gen;      /* the topic manager's last list the copy loop applied */
+    int missing;       /* selected topics that cannot be copied */
+    bool fail, data_loss, shutting_down;
+    int64_t resend_estimate, recovered, lost_total, map_errors, produce_errors;
+    int map_fail_rounds;  /* flush rounds in a row with a failed map write */
+    bool map_failed_now;  /* a map write failed since the last flush */
+    int unknown_parts;    /* partitions with records delivered without offsets */
+    int64_t now_ms;       /* wall clock, refreshed per loop iteration */
+    sbuf_t errors;        /* error lines for the summary */
+    size_t nerrors;
+    const char *exit_reason;
 
     topic_manager_t *tm;
-    int seen_gen; /* the topic manager's last list the copy loop applied */
-    int missing;  /* selected topics that cannot be copied */
-    pthread_mutex_t stop_mu; /* wakes the group thread at stop */
-    pthread_cond_t stop_cond;
-
-    /* Consumer groups: checkpoints and sync (mirror/groups.c). */
     groups_t *groups;
-    pthread_t g_thread;
-    bool g_started;
-
-    volatile sig_atomic_t stop;
-    bool fail, data_loss, shutting_down;
-    int64_t resend_estimate, lost_total, map_errors, produce_errors;
-    int unknown_parts; /* partitions with records delivered without offsets */
-    int64_t now_ms; /* wall clock, refreshed per loop iteration */
+    groups_sync_t *gsync;
+    msnap_holder_t *snaps;
     http_server_t *http;
+
+    atomic_int stop; /* 1: stop; 2: stop now (second signal) */
 };
+
+/* Logs an error and keeps it for the summary (the first 100). */
+static void mirror_error(mirror_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void mirror_error(mirror_t *m, const char *fmt, ...) {
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    log_error("%s", line);
+    if (m->nerrors++ < 100) sbuf_printf(&m->errors, "%s\n", line);
+}
 
 /* ---------------------------------------------------------------- setup */
 
@@ -115,11 +129,10 @@ mirror_t *mirror_new(const mirror_opts_t *opts, char *err, size_t errsz) {
     mirror_t *m = xcalloc(1, sizeof *m);
     m->o = *opts;
     m->flow = opts->flow;
-    pthread_mutex_init(&m->mu, NULL);
-    pthread_mutex_init(&m->stop_mu, NULL);
-    pthread_cond_init(&m->stop_cond, NULL);
     m->topic_by_name = strmap_new();
     m->loaded = map_set_new();
+    m->snaps = msnap_holder_new();
+    atomic_init(&m->stop, 0);
     const mm2_flow_t *f = m->flow;
     map_store_topic_name(m->map_topic, sizeof m->map_topic, f->source);
 
@@ -207,18 +220,50 @@ out:
     return rc;
 }
 
-/* ------------------------------------------------------- the offset map */
+/* ---------------------------------------------------- internal topics */
 
-/* Creates the map topic on the target if it is missing (compacted). A target
- * without the admin API (the librdkafka mock) auto-creates it on first write. */
-static void map_topic_ensure(mirror_t *m) {
-    char err[512];
-    if (kadmin_ensure_compacted(m->tadmin, m->map_topic, m->flow->offset_map_replication_factor,
-                                m->flow->admin_timeout_ms, err, sizeof err))
-        log_warn("could not create the offset map topic %s on the target (%s); it must exist or "
-                 "be auto-created",
-                 m->map_topic, err);
+/* Creates or checks one internal topic; names the key and the ACL to fix
+ * when it cannot. */
+static int internal_topic(mirror_t *m, const char *topic, const char *what, const char *rf_key,
+                          int rf) {
+    char err[1024];
+    if (!kadmin_ensure_compacted(m->tadmin, topic, rf, m->flow->admin_timeout_ms, err, sizeof err))
+        return 0;
+    const char *hint;
+    if (strcasestr(err, "replication factor") || strcasestr(err, "REPLICATION_FACTOR"))
+        hint = "set %s (now %d) to at most the number of target brokers";
+    else if (strcasestr(err, "AUTHORIZ") || strcasestr(err, "not authorized"))
+        hint = "grant kmig's principal CREATE on the topic (kafka-acls.sh --add "
+               "--operation Create --operation Describe --operation Write --operation Read "
+               "--topic <name>), or create it yourself; %s is %d";
+    else
+        hint = "create it yourself (kafka-topics.sh --create --partitions 1 --config "
+               "cleanup.policy=compact), or check the target; %s is %d";
+    char h[512];
+    snprintf(h, sizeof h, hint, rf_key, rf);
+    mirror_error(m,
+                 "cannot create or use the %s topic %s on the target %s: %s. Nothing was copied: "
+                 "kmig copies only with a persisted map. To fix: %s",
+                 what, topic, m->flow->target, err, h);
+    return -1;
 }
+
+static int internal_topics(mirror_t *m) {
+    const mm2_flow_t *f = m->flow;
+    if (internal_topic(m, m->map_topic, "offset map", "offset-syncs.topic.replication.factor",
+                       f->offset_map_replication_factor))
+        return -1;
+    if (f->emit_checkpoints || f->sync_group_offsets) {
+        char ckpt[300];
+        groups_checkpoint_topic(ckpt, sizeof ckpt, f->source);
+        if (internal_topic(m, ckpt, "checkpoints", "checkpoints.topic.replication.factor",
+                           f->checkpoints_replication_factor))
+            return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------- the offset map */
 
 static int map_load(mirror_t *m, char *err, size_t errsz) {
     kclient_opts_t o = {.type = RD_KAFKA_CONSUMER, .name = "target-map-reader",
@@ -239,161 +284,135 @@ static int map_load(mirror_t *m, char *err, size_t errsz) {
     return rc;
 }
 
-/* Produces every changed segment of every partition to the map topic. */
+/* Produces every changed segment of every partition to the map topic. A
+ * segment is marked clean when produced; a failed delivery marks it dirty
+ * again (map_delivered), so it is written again by the next flush. */
 static void map_flush(mirror_t *m) {
+    if (m->map_failed_now) {
+        if (++m->map_fail_rounds >= MAP_FAILURES_MAX && !m->fail) {
+            mirror_error(m, "offset map writes to %s keep failing (%d flushes in a row); "
+                            "stopping so that no record is copied without a persisted map",
+                         m->map_topic, m->map_fail_rounds);
+            m->fail = true;
+        }
+    } else {
+        m->map_fail_rounds = 0;
+    }
+    m->map_failed_now = false;
     for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++) {
             offset_map_t *map = t->parts[p].map;
             size_t n = offset_map_count(map);
             for (size_t s = offset_map_dirty_from(map); s < n; s++) {
+                map_ack_t *a = xmalloc(sizeof *a);
+                *a = (map_ack_t){t, p, s};
                 rd_kafka_resp_err_t e;
                 while ((e = map_store_write(m->map_rkt, t->name, p, t->target,
-                                            offset_map_at(map, s))) ==
+                                            offset_map_at(map, s), a)) ==
                        RD_KAFKA_RESP_ERR__QUEUE_FULL)
                     rd_kafka_poll(m->producer, 10);
                 if (e) {
+                    free(a);
                     log_error("offset map write for %s [%d] failed: %s", t->name, p,
                               rd_kafka_err2str(e));
                     m->map_errors++;
+                    m->map_failed_now = true;
+                    offset_map_mark_clean(map);
+                    offset_map_mark_dirty_from(map, s);
+                    goto next_part;
                 }
             }
             offset_map_mark_clean(map);
+        next_part:;
         }
     }
 }
 
-/* ------------------------------------------------------- the copy loop */
-
-/* librdkafka reports records delivered without an offset when a retried
- * batch was already written (DUPLICATE_SEQUENCE_NUMBER), or when a failed
- * batch must have been written because a later sequence was acknowledged
- * (true of real brokers; not of the librdkafka mock, which checks sequences
- * only for transactional producers). Those records sit right after the
- * last mapped one, in order, unless someone else wrote to the partition in
- * between: so when the next known target offset `next`
- * (a later delivery, or the partition's end once nothing is in flight) is
- * exactly the map's next target offset plus their count, they are placed
- * there. Otherwise the partition stops (a restart re-pairs them from the
- * target's records by digest). */
-static void place_unknown(mirror_t *m, mtopic_t *t, int32_t partition, int64_t next) {
-    mpart_t *p = &t->parts[partition];
-    int64_t at = offset_map_tgt_next(p->map);
-    bool fits = at >= 0 && next - at == (int64_t)p->nunknown;
-    for (size_t i = 0; fits && i < p->nunknown; i++)
-        fits = offset_map_add(p->map, p->unknown[i], at + (int64_t)i) == 0;
-    if (fits) {
-        log_warn("%s [%d]: %zu record(s) the target acknowledged without offsets placed at "
-                 "target offsets %" PRId64 "..%" PRId64,
-                 t->name, partition, p->nunknown, at, next - 1);
-    } else {
-        log_error("%s [%d]: %zu record(s) from source offset %" PRId64 " were acknowledged "
-                  "without target offsets and cannot be placed (the target's next offset is %" PRId64
-                  ", the map's %" PRId64 "): stopping this partition; a restart re-pairs them "
-                  "from the target's records",
-                  t->name, partition, p->nunknown, p->unknown[0], next, at);
-        p->failed = true;
-        m->fail = true;
+static void map_delivered(mirror_t *m, const rd_kafka_message_t *dm) {
+    map_ack_t *a = dm->_private;
+    if (dm->err && !m->shutting_down) {
+        log_error("offset map write to %s failed: %s; writing it again",
+                  m->map_topic, rd_kafka_err2str(dm->err));
+        m->map_errors++;
+        m->map_failed_now = true;
+        if (a) offset_map_mark_dirty_from(a->t->parts[a->partition].map, a->seg);
     }
-    p->nunknown = 0;
+    free(a);
 }
 
-static void part_try_cover(mpart_t *p);
+/* ------------------------------------------------------- the copy loop */
 
-/* Unknown offsets at the end of a partition's deliveries: its end offset on
- * the target tells where they are (main loop; rare). */
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
+    mirror_t *m = opaque;
+    if (dm->rkt == m->map_rkt) {
+        map_delivered(m, dm);
+        return;
+    }
+    rd_kafka_message_t *src = dm->_private;
+    mtopic_t *t = rd_kafka_topic_opaque(dm->rkt);
+    mpart_t *p = &t->parts[dm->partition];
+    if (dm->err) {
+        bool purged = m->shutting_down && (dm->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+                                           dm->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT);
+        if (purged) {
+            if (p->inflight > 0) p->inflight--;
+        } else if (mpart_delivery_failed(p)) {
+            mirror_error(m,
+                         "target rejected %s [%d] source offset %" PRId64 " (to %s): %s; "
+                         "stopping this partition so that no record is skipped",
+                         t->name, dm->partition, src->offset, t->target, rd_kafka_err2str(dm->err));
+            m->fail = true;
+            m->produce_errors++;
+        }
+    } else {
+        char err[512];
+        bool had_unknown = p->nunknown > 0;
+        int64_t lat = m->now_ms - rd_kafka_message_timestamp(src, NULL);
+        mpart_rc_t rc = mpart_delivered(p, src->offset, dm->offset,
+                                        (int64_t)(src->len + src->key_len), lat < 0 ? 0 : lat,
+                                        err, sizeof err);
+        if (!had_unknown && p->nunknown) m->unknown_parts++;
+        if (had_unknown && !p->nunknown) m->unknown_parts--;
+        if (rc == MPART_STOPPED && *err) {
+            mirror_error(m, "%s [%d]: %s", t->name, dm->partition, err);
+            m->fail = true;
+        } else if (*err) {
+            log_warn("%s [%d]: %s", t->name, dm->partition, err);
+        }
+    }
+    rd_kafka_message_destroy(src);
+}
+
+/* Records delivered without offsets at the end of a partition's deliveries:
+ * the target partition's end offset tells where they are. Short waits, asked
+ * again on the next loop while it does not answer. */
 static void place_unknown_tails(mirror_t *m) {
     for (size_t i = 0; m->unknown_parts && i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++) {
             mpart_t *mp = &t->parts[p];
             int64_t lo, hi;
-            if (!mp->nunknown || mp->inflight || mp->failed) continue;
-            if (rd_kafka_query_watermark_offsets(m->producer, t->target, p, &lo, &hi, 5000))
-                continue; /* asked again on the next loop */
-            place_unknown(m, t, p, hi);
-            m->unknown_parts--;
-            part_try_cover(mp);
-        }
-    }
-}
-
-/* When nothing is in flight, extends the map over source offsets that hold
- * no record up to where the consumer has been: the end of the partition, or
- * the first offset after a range reported as lost. */
-static void part_try_cover(mpart_t *p) {
-    if (p->inflight || p->failed || p->nunknown) return;
-    int64_t to = p->eof_offset > p->loss_cover ? p->eof_offset : p->loss_cover;
-    if (to < 0) return;
-    if (offset_map_count(p->map) == 0) offset_map_begin(p->map, to);
-    if (to > offset_map_src_next(p->map)) offset_map_cover(p->map, to);
-}
-
-static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
-    mirror_t *m = opaque;
-    rd_kafka_message_t *src = dm->_private;
-    if (!src) { /* a map record */
-        if (dm->err && !m->shutting_down) {
-            log_error("offset map write to %s failed: %s", m->map_topic, rd_kafka_err2str(dm->err));
-            m->map_errors++;
-        }
-        return;
-    }
-    mtopic_t *t = rd_kafka_topic_opaque(dm->rkt);
-    mpart_t *p = &t->parts[dm->partition];
-    p->inflight--;
-    if (dm->err) {
-        if (!p->failed && !(m->shutting_down && dm->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE) &&
-            !(m->shutting_down && dm->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)) {
-            log_error("target rejected %s [%d] source offset %" PRId64 " (to %s): %s; stopping "
-                      "this partition so that no record is skipped",
-                      t->name, dm->partition, src->offset, t->target, rd_kafka_err2str(dm->err));
-            m->fail = true;
-            m->produce_errors++;
-        }
-        p->failed = true;
-    } else if (!p->failed) {
-        if (dm->offset < 0) { /* place_unknown() finds its target offset later */
-            if (!p->nunknown) m->unknown_parts++;
-            if (p->nunknown == p->unknown_cap) {
-                p->unknown_cap = p->unknown_cap ? 2 * p->unknown_cap : 64;
-                p->unknown = xrealloc(p->unknown, p->unknown_cap * sizeof *p->unknown);
+            char err[512];
+            if (!mpart_needs_tail(mp)) continue;
+            if (rd_kafka_query_watermark_offsets(m->producer, t->target, p, &lo, &hi, 1000))
+                continue;
+            mpart_rc_t rc = mpart_place_tail(mp, hi, err, sizeof err);
+            if (!mp->nunknown) m->unknown_parts--;
+            if (rc == MPART_STOPPED) {
+                mirror_error(m, "%s [%d]: %s", t->name, p, err);
+                m->fail = true;
+            } else if (*err) {
+                log_warn("%s [%d]: %s", t->name, p, err);
             }
-            p->unknown[p->nunknown++] = src->offset;
-        } else if (p->nunknown) {
-            m->unknown_parts--;
-            place_unknown(m, t, dm->partition, dm->offset);
-        }
-        if (p->failed || dm->offset < 0) {
-            /* mapped later, or nothing more is mapped */
-        } else if (offset_map_add(p->map, src->offset, dm->offset)) {
-            log_error("%s [%d]: delivery out of order (source %" PRId64 " -> target %" PRId64
-                      "); stopping this partition",
-                      t->name, dm->partition, src->offset, dm->offset);
-            p->failed = true;
-            m->fail = true;
-        }
-        if (!p->failed) {
-            p->records++;
-            p->bytes += (int64_t)(src->len + src->key_len);
-            int64_t lat = m->now_ms - rd_kafka_message_timestamp(src, NULL);
-            if (lat < 0) lat = 0;
-            p->latency_sum_ms += lat;
-            p->latency_n++;
-            if (lat > p->latency_max_ms) p->latency_max_ms = lat;
         }
     }
-    rd_kafka_message_destroy(src);
-    part_try_cover(p);
 }
 
 /* Produces one consumed record, zero-copy; the consumed message is released
  * by the delivery report. Returns false when the loop must stop. */
 static bool copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
     mpart_t *p = &t->parts[msg->partition];
-    if (offset_map_count(p->map) == 0) offset_map_begin(p->map, msg->offset);
-    p->eof_offset = -1;
-    p->next_fetch = msg->offset + 1;
     rd_kafka_timestamp_type_t tstype;
     int64_t ts = rd_kafka_message_timestamp(msg, &tstype);
     rd_kafka_headers_t *hdrs = NULL, *copy = NULL;
@@ -425,19 +444,19 @@ static bool copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
     for (;;) {
         rd_kafka_error_t *e = rd_kafka_produceva(m->producer, vu, n);
         if (!e) {
-            p->inflight++;
+            mpart_consumed(p, msg->offset);
             return true;
         }
         rd_kafka_resp_err_t code = rd_kafka_error_code(e);
-        if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL && !m->stop && !m->fail) {
+        if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL && !atomic_load(&m->stop) && !m->fail) {
             rd_kafka_error_destroy(e);
             rd_kafka_poll(m->producer, 20); /* backpressure: serve delivery reports */
             m->now_ms = clock_wall_ms();
             continue;
         }
         if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            log_error("produce to %s [%d] failed: %s", t->target, msg->partition,
-                      rd_kafka_error_string(e));
+            mirror_error(m, "produce to %s [%d] failed: %s", t->target, msg->partition,
+                         rd_kafka_error_string(e));
             m->fail = true;
         }
         rd_kafka_error_destroy(e);
@@ -454,52 +473,62 @@ static mtopic_t *topic_of(mirror_t *m, rd_kafka_message_t *msg) {
     return t;
 }
 
-/* A fetch position below the log start: the source deleted records before
- * they were copied. Reported loudly; continues only when configured to. */
+/* (Re)starts fetching one partition at `offset`. */
+static int refetch(mirror_t *m, mtopic_t *t, int32_t part, int64_t offset) {
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, t->name, part)->offset = offset;
+    rd_kafka_error_t *se = rd_kafka_incremental_unassign(m->consumer, l);
+    if (!se) se = rd_kafka_incremental_assign(m->consumer, l);
+    int rc = 0;
+    if (se) {
+        mirror_error(m, "%s [%d]: restarting the fetch at %" PRId64 " failed: %s", t->name, part,
+                     offset, rd_kafka_error_string(se));
+        rd_kafka_error_destroy(se);
+        rc = -1;
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    return rc;
+}
+
+/* The source refused the fetch position: records were deleted (retention,
+ * DeleteRecords) or the log was truncated (unclean leader election, topic
+ * re-created). Reported loudly, with offsets; goes on only when configured. */
 static void on_offset_reset(mirror_t *m, mtopic_t *t, int32_t part, const char *why) {
     mpart_t *p = &t->parts[part];
-    int64_t expected = p->next_fetch >= 0 ? p->next_fetch : offset_map_src_next(p->map);
     int64_t lo = -1, hi = -1;
-    rd_kafka_resp_err_t e =
-        kread_watermarks(m->consumer, t->name, part, &lo, &hi, 10000);
-    if (e || expected < 0) {
-        log_error("%s [%d]: fetch position lost (%s) and the log start could not be read (%s)",
-                  t->name, part, why, rd_kafka_err2str(e));
+    rd_kafka_resp_err_t e = kread_watermarks(m->consumer, t->name, part, &lo, &hi, 5000);
+    if (e) {
+        mirror_error(m, "%s [%d]: the source refused the fetch position %" PRId64
+                        " (%s) and its offsets could not be read (%s); stopping",
+                     t->name, part, mpart_position(p), why, rd_kafka_err2str(e));
         m->fail = true;
         return;
     }
-    if (lo > expected) {
-        int64_t n = lo - expected;
-        p->lost += n;
-        m->lost_total += n;
-        log_error("DATA LOSS: %s [%d]: source offsets %" PRId64 "..%" PRId64 " (%" PRId64
-                  " records) were deleted on the source before kmig copied them (retention or "
-                  "DeleteRecords)%s",
-                  t->name, part, expected, lo - 1, n,
-                  m->flow->continue_on_data_loss ? "; continuing (kmig.on.data.loss=continue)"
-                                                 : "; stopping (set kmig.on.data.loss=continue "
-                                                   "or --continue-on-data-loss to go on)");
-        if (!m->flow->continue_on_data_loss) {
+    bool go_on = m->flow->continue_on_data_loss;
+    int64_t from, to, resume;
+    mpart_gap_t gap = mpart_offset_reset(p, lo, hi, go_on, &from, &to, &resume);
+    if (gap != MPART_GAP_NONE) {
+        m->lost_total += to - from;
+        const char *tail = go_on ? "; continuing (kmig.on.data.loss=continue)"
+                                 : "; stopping (set kmig.on.data.loss=continue or "
+                                   "--continue-on-data-loss to go on)";
+        if (gap == MPART_GAP_DELETED)
+            mirror_error(m, "DATA LOSS: %s [%d]: source offsets %" PRId64 "..%" PRId64
+                            " (%" PRId64 " records) were deleted on the source before kmig "
+                            "copied them (retention or DeleteRecords)%s",
+                         t->name, part, from, to - 1, to - from, tail);
+        else
+            mirror_error(m, "DATA LOSS: %s [%d]: the source log was truncated: it ends at %" PRId64
+                            " but kmig had read up to %" PRId64 " (unclean leader election, or "
+                            "the topic was deleted and re-created); %" PRId64 " record(s) the "
+                            "source writes at offsets %" PRId64 "..%" PRId64 " are not copied%s",
+                         t->name, part, hi, to, to - from, from, to - 1, tail);
+        if (!go_on) {
             m->data_loss = true;
             return;
         }
     }
-    int64_t to = lo > expected ? lo : expected;
-    p->loss_cover = to;
-    p->next_fetch = to;
-    part_try_cover(p);
-    /* Restart the partition's fetcher at the new position. */
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, t->name, part)->offset = to;
-    rd_kafka_error_t *se = rd_kafka_incremental_unassign(m->consumer, l);
-    if (!se) se = rd_kafka_incremental_assign(m->consumer, l);
-    if (se) {
-        log_error("%s [%d]: restarting the fetch at %" PRId64 " failed: %s", t->name, part, to,
-                  rd_kafka_error_string(se));
-        rd_kafka_error_destroy(se);
-        m->fail = true;
-    }
-    rd_kafka_topic_partition_list_destroy(l);
+    if (refetch(m, t, part, resume)) m->fail = true;
 }
 
 static void handle_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
@@ -509,12 +538,11 @@ static void handle_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
         mtopic_t *t = topic_of(m, msg);
         if (msg->err) {
             if (t && msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                mpart_t *p = &t->parts[msg->partition];
-                p->eof_offset = msg->offset;
-                part_try_cover(p);
+                mpart_eof(&t->parts[msg->partition], msg->offset);
             } else if (t && (msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
                              msg->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)) {
-                on_offset_reset(m, t, msg->partition, rd_kafka_message_errstr(msg));
+                if (t->parts[msg->partition].state == MPART_COPYING)
+                    on_offset_reset(m, t, msg->partition, rd_kafka_message_errstr(msg));
             } else {
                 log_warn("source consumer: %s%s%s", t ? t->name : "", t ? ": " : "",
                          rd_kafka_message_errstr(msg));
@@ -522,11 +550,11 @@ static void handle_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
             rd_kafka_message_destroy(msg);
             continue;
         }
-        if (!t || t->parts[msg->partition].failed) {
+        if (!t || t->parts[msg->partition].state != MPART_COPYING) {
             rd_kafka_message_destroy(msg);
             continue;
         }
-        if (m->stop || m->fail || m->data_loss) break;
+        if (atomic_load(&m->stop) || m->fail || m->data_loss) break;
         if (!copy_record(m, t, msg)) { /* it released msg */
             i++;
             break;
@@ -536,7 +564,62 @@ static void handle_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
     for (; i < n; i++) rd_kafka_message_destroy(msgs[i]);
 }
 
-/* ------------------------------------------------------- topic manager */
+/* ------------------------------------------------------------ snapshots */
+
+static void publish(mirror_t *m) {
+    size_t n = 0;
+    for (size_t i = 0; i < m->ntopics; i++) n += (size_t)m->topics_v[i]->nparts;
+    msnap_t *s = msnap_new(n);
+    s->topics = (int)m->ntopics;
+    s->missing_topics = m->missing;
+    s->produce_errors = m->produce_errors;
+    s->map_errors = m->map_errors;
+    s->lost = m->lost_total;
+    s->resent_possible = m->resend_estimate;
+    s->recovered = m->recovered;
+    s->published_ms = clock_mono_ms();
+    for (size_t i = 0; i < m->ntopics; i++) {
+        mtopic_t *t = m->topics_v[i];
+        for (int32_t p = 0; p < t->nparts; p++) {
+            mpart_t *mp = &t->parts[p];
+            if (!t->pub[p] || t->pub_version[p] != mp->version) {
+                msnap_map_unref(t->pub[p]);
+                t->pub[p] = msnap_map_new(mp->map);
+                t->pub_version[p] = mp->version;
+            }
+            msnap_part_t *sp = msnap_add(s, t->name, t->target, p, t->pub[p]);
+            bool done = mpart_caught_up(mp);
+            sp->state = done ? "caught-up" : mpart_state_name(mp->state);
+            sp->records = mp->records;
+            sp->bytes = mp->bytes;
+            sp->lost = mp->lost;
+            sp->recovered = mp->recovered;
+            sp->resent_possible = mp->resent_possible;
+            mpart_latency_take(mp, &sp->latency_max_ms, &sp->latency_avg_ms);
+            int64_t lo, hi;
+            if (!rd_kafka_get_watermark_offsets(m->consumer, t->name, p, &lo, &hi) && hi >= 0) {
+                sp->source_start = lo;
+                sp->source_end = hi;
+                int64_t at = offset_map_src_next(mp->map);
+                if (at < 0) at = lo > 0 ? lo : 0;
+                sp->lag = hi > at ? hi - at : 0;
+            }
+            sp->translate_end = mp->eof_offset >= 0 && !mp->inflight ? mp->eof_offset : -1;
+            sp->tgt_base = mp->tgt_base;
+            sp->src_next = offset_map_src_next(mp->map);
+            sp->tgt_next = offset_map_tgt_next(mp->map);
+            const offset_seg_t *first = offset_map_at(mp->map, 0);
+            if (first && !first->count) first = offset_map_at(mp->map, 1);
+            sp->target_first = first ? first->tgt_start : -1;
+            sp->segments = offset_map_count(mp->map);
+            s->records += mp->records;
+            s->bytes += mp->bytes;
+        }
+    }
+    msnap_publish(m->snaps, s);
+}
+
+/* ----------------------------------------------------- topic changes */
 
 /* Consumers without a group for the recovery reads, created on first use. */
 static int recovery_readers(mirror_t *m, char *err, size_t errsz) {
@@ -561,11 +644,11 @@ static int recovery_readers(mirror_t *m, char *err, size_t errsz) {
 /* Target records beyond the last mapped one were acknowledged but not mapped
  * before the last stop (or written by something else). Pair them with their
  * source records where the content matches; count the rest as possibly
- * re-sent. Called with m->mu held. */
+ * re-sent. */
 static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends) {
     char err[512];
     int64_t extra = 0, recovered = 0;
-    for (int i = 0; i < ends->cnt; i++) {
+    for (int i = 0; i < ends->cnt && !atomic_load(&m->stop); i++) {
         rd_kafka_topic_partition_t *e = &ends->elems[i];
         mtopic_t *t = e->opaque;
         mpart_t *p = &t->parts[e->partition];
@@ -582,11 +665,15 @@ static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends)
             log_info("%s [%d]: %" PRId64 " target records were not in the offset map; %" PRId64
                      " matched their source records and are kept as copies",
                      t->target, e->partition, r.target_extra, r.recovered);
+        p->recovered += r.recovered;
+        p->resent_possible += r.target_extra - r.recovered;
+        if (r.recovered) p->version++;
         extra += r.target_extra;
         recovered += r.recovered;
     }
     int64_t resend = extra - recovered;
     m->resend_estimate += resend;
+    m->recovered += recovered;
     if (extra)
         log_msg(resend ? LL_WARN : LL_INFO, "resume: %" PRId64 " records may be re-sent (%" PRId64
                  " target records were not in the offset map, %" PRId64
@@ -594,23 +681,71 @@ static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends)
                  resend, extra, recovered);
 }
 
-/* Waits until handle rk's metadata shows `want` partitions for rkt's topic
+/* Waits until the producer's metadata shows `want` partitions for rkt's topic
  * (a partition the producer does not know yet fails at once). */
-static int wait_partitions(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t want, int timeout_ms) {
+static int wait_partitions(mirror_t *m, rd_kafka_topic_t *rkt, int32_t want, int timeout_ms) {
     int64_t deadline = clock_mono_ms() + timeout_ms;
     do {
         const rd_kafka_metadata_t *md;
-        if (!rd_kafka_metadata(rk, 0, rkt, &md, 5000)) {
+        if (!rd_kafka_metadata(m->producer, 0, rkt, &md, 2000)) {
             int have = md->topic_cnt == 1 ? md->topics[0].partition_cnt : 0;
             rd_kafka_metadata_destroy(md);
             if (have >= want) return 0;
         }
         clock_sleep_ms(100);
-    } while (clock_mono_ms() < deadline);
+    } while (clock_mono_ms() < deadline && !atomic_load(&m->stop));
     return -1;
 }
 
-/* Starts copying newly ready topics and partitions (copy loop thread). */
+static int topic_cmp(const void *a, const void *b) {
+    return strcmp((*(mtopic_t *const *)a)->name, (*(mtopic_t *const *)b)->name);
+}
+
+static mtopic_t *topic_add(mirror_t *m, const ready_topic_t *r) {
+    mtopic_t *t = xcalloc(1, sizeof *t);
+    t->name = xstrdup(r->name);
+    t->target = xstrdup(r->target);
+    /* Copies of the handles' default topic settings: a fresh topic conf
+     * would drop auto.offset.reset=error and message.timeout.ms. */
+    rd_kafka_topic_conf_t *sc = rd_kafka_default_topic_conf_dup(m->consumer);
+    rd_kafka_topic_conf_t *tc = rd_kafka_default_topic_conf_dup(m->producer);
+    rd_kafka_topic_conf_set_opaque(sc, t);
+    rd_kafka_topic_conf_set_opaque(tc, t);
+    t->src_rkt = rd_kafka_topic_new(m->consumer, t->name, sc);
+    t->tgt_rkt = rd_kafka_topic_new(m->producer, t->target, tc);
+    m->topics_v = xrealloc(m->topics_v, (m->ntopics + 1) * sizeof *m->topics_v);
+    m->topics_v[m->ntopics++] = t;
+    qsort(m->topics_v, m->ntopics, sizeof *m->topics_v, topic_cmp);
+    strmap_put(m->topic_by_name, t->name, t);
+    return t;
+}
+
+/* Partitions [from, t->nparts) of t are gone from the source (topic deleted
+ * or partitions fewer): they stop, reported like data loss. */
+static void parts_gone(mirror_t *m, mtopic_t *t, int32_t from, const char *why) {
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(t->nparts - from);
+    bool go_on = m->flow->continue_on_data_loss;
+    for (int32_t p = from; p < t->nparts; p++) {
+        mpart_t *mp = &t->parts[p];
+        if (mp->state != MPART_COPYING) continue;
+        mp->state = go_on ? MPART_REMOVED : MPART_DATA_LOSS;
+        rd_kafka_topic_partition_list_add(l, t->name, p);
+        mirror_error(m, "DATA LOSS: %s [%d]: %s; it was copied up to source offset %" PRId64
+                        "%s",
+                     t->name, p, why, offset_map_src_next(mp->map),
+                     go_on ? "; continuing with the other partitions"
+                           : "; stopping (set kmig.on.data.loss=continue or "
+                             "--continue-on-data-loss to go on)");
+    }
+    /* The consumer keeps them assigned: librdkafka 2.0.2 does not finish
+     * destroying a consumer that unassigned partitions of a deleted topic. Their
+     * records, if the topic comes back, are dropped (state not copying). */
+    if (l->cnt && !go_on) m->data_loss = true;
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Starts copying newly ready topics and partitions; stops those whose source
+ * is gone (copy loop thread). */
 static int apply_ready(mirror_t *m) {
     ready_topic_t *r;
     size_t n;
@@ -618,55 +753,55 @@ static int apply_ready(mirror_t *m) {
     if (!topic_manager_take(m->tm, &m->seen_gen, &r, &n, &missing)) return 0;
     m->missing = missing;
 
+    /* Gone: a topic that was copied and is no longer listed on the source,
+     * or fewer partitions than before. */
+    strmap_t *listed = strmap_new();
+    for (size_t i = 0; i < n; i++) strmap_put(listed, r[i].name, &r[i]);
+    for (size_t i = 0; i < m->ntopics; i++) {
+        mtopic_t *t = m->topics_v[i];
+        ready_topic_t *now = strmap_get(listed, t->name);
+        if (!now && !t->removed && topic_manager_source_has(m->tm, t->name) == 0) {
+            t->removed = true;
+            parts_gone(m, t, 0, "the source topic was deleted");
+        } else if (now && now->partitions < t->nparts) {
+            parts_gone(m, t, now->partitions, "the source topic has fewer partitions now");
+        }
+    }
+    strmap_destroy(listed);
+
     /* New partitions: their target end offsets, for recovery. */
     rd_kafka_topic_partition_list_t *ends = rd_kafka_topic_partition_list_new(16);
-    pthread_mutex_lock(&m->mu);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !atomic_load(&m->stop); i++) {
         mtopic_t *t = strmap_get(m->topic_by_name, r[i].name);
-        if (!t) {
-            t = xcalloc(1, sizeof *t);
-            t->name = xstrdup(r[i].name);
-            t->target = xstrdup(r[i].target);
-            /* Copies of the handles' default topic settings: a fresh topic conf
-             * would drop auto.offset.reset=error and message.timeout.ms. */
-            rd_kafka_topic_conf_t *sc = rd_kafka_default_topic_conf_dup(m->consumer);
-            rd_kafka_topic_conf_t *tc = rd_kafka_default_topic_conf_dup(m->producer);
-            rd_kafka_topic_conf_set_opaque(sc, t);
-            rd_kafka_topic_conf_set_opaque(tc, t);
-            t->src_rkt = rd_kafka_topic_new(m->consumer, t->name, sc);
-            t->tgt_rkt = rd_kafka_topic_new(m->producer, t->target, tc);
-            m->topics_v = xrealloc(m->topics_v, (m->ntopics + 1) * sizeof *m->topics_v);
-            m->topics_v[m->ntopics++] = t;
-            strmap_put(m->topic_by_name, t->name, t);
-        }
+        if (!t) t = topic_add(m, &r[i]);
         if (r[i].partitions <= t->nparts) continue;
         t->parts = xrealloc(t->parts, (size_t)r[i].partitions * sizeof *t->parts);
+        t->pub = xrealloc(t->pub, (size_t)r[i].partitions * sizeof *t->pub);
+        t->pub_version = xrealloc(t->pub_version, (size_t)r[i].partitions * sizeof *t->pub_version);
+        if (t->nparts && wait_partitions(m, t->tgt_rkt, r[i].partitions,
+                                         m->flow->admin_timeout_ms + 20000)) {
+            mirror_error(m, "%s: the producer does not see %d partitions on the target yet",
+                         t->target, r[i].partitions);
+            m->fail = true;
+            break;
+        }
         for (int32_t p = t->nparts; p < r[i].partitions; p++) {
-            mpart_t *mp = &t->parts[p];
-            memset(mp, 0, sizeof *mp);
-            mp->next_fetch = mp->eof_offset = mp->loss_cover = mp->tgt_base = -1;
             map_entry_t *lm = map_set_get(m->loaded, t->name, p);
             if (lm && strcmp(lm->target, t->target)) {
-                log_error("%s [%d]: the offset map says it was copied to %s, but the replication "
-                          "policy now names %s; refusing to mix them",
-                          t->name, p, lm->target, t->target);
+                mirror_error(m, "%s [%d]: the offset map says it was copied to %s, but the "
+                                "replication policy now names %s; refusing to mix them",
+                             t->name, p, lm->target, t->target);
                 m->fail = true;
             }
-            mp->map = map_set_take(m->loaded, t->name, p);
-            if (!mp->map) mp->map = offset_map_new();
+            mpart_init(&t->parts[p], map_set_take(m->loaded, t->name, p));
+            t->pub[p] = NULL;
+            t->pub_version[p] = 0;
             rd_kafka_topic_partition_list_add(ends, t->target, p)->opaque = t;
-        }
-        if (t->nparts && wait_partitions(m->producer, t->tgt_rkt, r[i].partitions,
-                                         m->flow->admin_timeout_ms + 20000)) {
-            log_error("%s: the producer does not see %d partitions on the target yet",
-                      t->target, r[i].partitions);
-            m->fail = true;
         }
         log_info("copying %s -> %s: partitions %d..%d", t->name, t->target, t->nparts,
                  r[i].partitions - 1);
         t->nparts = r[i].partitions;
     }
-    pthread_mutex_unlock(&m->mu);
     ready_topics_free(r, n);
 
     char err[512];
@@ -676,14 +811,12 @@ static int apply_ready(mirror_t *m) {
                            sizeof err)) {
         log_warn("could not read target end offsets (%s); the re-send count is unknown", err);
     } else if (ends->cnt) {
-        pthread_mutex_lock(&m->mu);
         for (int i = 0; i < ends->cnt; i++) {
             mtopic_t *t = ends->elems[i].opaque;
             if (!ends->elems[i].err)
                 t->parts[ends->elems[i].partition].tgt_base = ends->elems[i].offset;
         }
         recover_unmapped(m, ends);
-        pthread_mutex_unlock(&m->mu);
     }
     /* Partitions copied for the first time start at their log start, and so
      * does their map: a group committed in a gap before the first record that
@@ -702,13 +835,14 @@ static int apply_ready(mirror_t *m) {
                  "record read",
                  err);
     } else {
-        pthread_mutex_lock(&m->mu);
         for (int i = 0; i < starts->cnt; i++) {
             mtopic_t *t = starts->elems[i].opaque;
-            if (!starts->elems[i].err && starts->elems[i].offset >= 0)
-                offset_map_begin(t->parts[starts->elems[i].partition].map, starts->elems[i].offset);
+            mpart_t *mp = &t->parts[starts->elems[i].partition];
+            if (!starts->elems[i].err && starts->elems[i].offset >= 0) {
+                offset_map_begin(mp->map, starts->elems[i].offset);
+                mp->version++;
+            }
         }
-        pthread_mutex_unlock(&m->mu);
     }
     rd_kafka_topic_partition_list_destroy(starts);
     for (int i = 0; i < ends->cnt; i++) {
@@ -720,7 +854,7 @@ static int apply_ready(mirror_t *m) {
     if (assign->cnt) {
         rd_kafka_error_t *e = rd_kafka_incremental_assign(m->consumer, assign);
         if (e) {
-            log_error("assigning source partitions failed: %s", rd_kafka_error_string(e));
+            mirror_error(m, "assigning source partitions failed: %s", rd_kafka_error_string(e));
             rd_kafka_error_destroy(e);
             rc = -1;
         }
@@ -730,308 +864,73 @@ static int apply_ready(mirror_t *m) {
     return rc;
 }
 
-/* ------------------------------------------------------ consumer groups */
-
-/* Translates through the live maps. At the end of a partition that is fully
- * copied (EOF seen, nothing in flight) the source end translates to the
- * target end. */
-static offset_map_result_t live_translate(void *opaque, const char *topic, int32_t partition,
-                                          int64_t committed, int64_t *target) {
-    mirror_t *m = opaque;
-    offset_map_result_t r = OFFSET_MAP_NOT_COPIED;
-    pthread_mutex_lock(&m->mu);
-    mtopic_t *t = strmap_get(m->topic_by_name, topic);
-    if (t && partition < t->nparts) {
-        mpart_t *p = &t->parts[partition];
-        int64_t end = p->eof_offset >= 0 && !p->inflight ? p->eof_offset : -1;
-        r = offset_map_translate_at_end(p->map, committed, end, target);
-        /* Nothing copied yet and the group is at the end of the source: it
-         * resumes where the next copied record will land. */
-        if (r == OFFSET_MAP_PENDING && end >= 0 && committed == end && p->tgt_base >= 0 &&
-            offset_map_tgt_next(p->map) < 0 && offset_map_src_next(p->map) == end) {
-            *target = p->tgt_base;
-            r = OFFSET_MAP_EXACT;
-        }
-    }
-    pthread_mutex_unlock(&m->mu);
-    return r;
-}
-
-static void groups_run_pass(mirror_t *m, char **names, bool write) {
-    pthread_mutex_lock(&m->mu);
-    size_t n = 0;
-    for (size_t i = 0; i < m->ntopics; i++) n += (size_t)m->topics_v[i]->nparts;
-    groups_partition_t *parts = xcalloc(n ? n : 1, sizeof *parts);
-    n = 0;
-    for (size_t i = 0; i < m->ntopics; i++) {
-        mtopic_t *t = m->topics_v[i]; /* topics live until mirror_destroy */
-        for (int32_t p = 0; p < t->nparts; p++) {
-            int64_t lo, hi;
-            if (rd_kafka_get_watermark_offsets(m->consumer, t->name, p, &lo, &hi)) hi = -1;
-            const offset_seg_t *first = offset_map_at(t->parts[p].map, 0);
-            if (first && !first->count) first = offset_map_at(t->parts[p].map, 1);
-            parts[n++] = (groups_partition_t){t->name, t->target, p, hi,
-                                              first ? first->tgt_start : -1};
-        }
-    }
-    pthread_mutex_unlock(&m->mu);
-    group_rows_t rows = {0};
-    groups_pass(m->groups, names, parts, n, live_translate, m, NULL, write, &rows);
-    group_rows_clear(&rows);
-    free(parts);
-}
-
-static void *groups_main(void *arg) {
-    mirror_t *m = arg;
-    const mm2_flow_t *f = m->flow;
-    int period_s = f->emit_checkpoints ? f->emit_checkpoints_interval_s
-                                       : f->sync_group_offsets_interval_s;
-    int64_t next_refresh = 0, next_sync = 0;
-    char **names = NULL;
-    while (!m->stop) {
-        pthread_mutex_lock(&m->stop_mu);
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += period_s;
-        while (!m->stop && !pthread_cond_timedwait(&m->stop_cond, &m->stop_mu, &ts))
-            ;
-        pthread_mutex_unlock(&m->stop_mu);
-        if (m->stop || !topic_manager_published(m->tm)) continue;
-        int64_t now = clock_mono_ms();
-        if (!names || (f->refresh_groups && now >= next_refresh)) {
-            kgroups_names_free(names);
-            names = groups_select(m->groups, NULL);
-            next_refresh = now + (int64_t)f->refresh_groups_interval_s * 1000;
-        }
-        bool write = f->sync_group_offsets && now >= next_sync;
-        if (write) next_sync = now + (int64_t)f->sync_group_offsets_interval_s * 1000;
-        groups_run_pass(m, names, write);
-    }
-    kgroups_names_free(names);
-    return NULL;
-}
-
-static int groups_start(mirror_t *m, char *err, size_t errsz) {
-    const mm2_flow_t *f = m->flow;
-    if (!f->emit_checkpoints && !f->sync_group_offsets) return 0;
-    if (!(m->groups = groups_new(m->o.mm2, f, err, errsz)) ||
-        groups_load_checkpoints(m->groups, err, errsz))
-        return -1;
-    if (pthread_create(&m->g_thread, NULL, groups_main, m)) {
-        snprintf(err, errsz, "cannot start the consumer-group thread");
-        return -1;
-    }
-    m->g_started = true;
-    return 0;
-}
-
-/* Stops the group thread; after a completed copy, one last pass so that the
- * groups reflect the final maps before kmig exits. */
-static void groups_finish(mirror_t *m, bool final_pass) {
-    if (!m->g_started) return;
-    pthread_join(m->g_thread, NULL);
-    m->g_started = false;
-    if (!final_pass) return;
-    char **names = groups_select(m->groups, NULL);
-    groups_run_pass(m, names, m->flow->sync_group_offsets);
-    kgroups_names_free(names);
-}
-
-/* ----------------------------------------------------- operator's view */
+/* ------------------------------------------------------------- run */
 
 static bool all_caught_up(mirror_t *m) {
     if (m->seen_gen == 0) return false;
     for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
-        for (int32_t p = 0; p < t->nparts; p++) {
-            mpart_t *mp = &t->parts[p];
-            if (mp->eof_offset < 0 || mp->inflight ||
-                offset_map_src_next(mp->map) < mp->eof_offset)
+        for (int32_t p = 0; p < t->nparts; p++)
+            if (t->parts[p].state == MPART_COPYING && !mpart_caught_up(&t->parts[p]))
                 return false;
-        }
     }
     return true;
 }
 
-static int64_t part_lag(mirror_t *m, mtopic_t *t, int32_t p) {
-    int64_t lo, hi;
-    if (rd_kafka_get_watermark_offsets(m->consumer, t->name, p, &lo, &hi) || hi < 0) return 0;
-    int64_t at = offset_map_src_next(t->parts[p].map);
-    if (at < 0) at = lo > 0 ? lo : 0;
-    return hi > at ? hi - at : 0;
-}
-
-static void print_progress(mirror_t *m, double dt_s) {
-    for (size_t i = 0; i < m->ntopics; i++) {
-        mtopic_t *t = m->topics_v[i];
-        int64_t copied = 0, lag = 0;
-        for (int32_t p = 0; p < t->nparts; p++) {
-            copied += t->parts[p].records;
-            lag += part_lag(m, t, p);
-        }
-        double rate = dt_s > 0 ? (double)(copied - t->progress_records) / dt_s : 0;
-        t->progress_records = copied;
-        char eta[32] = "-";
-        if (lag == 0)
-            snprintf(eta, sizeof eta, "caught up");
-        else if (rate > 0) {
-            long s = (long)((double)lag / rate);
-            snprintf(eta, sizeof eta, "eta %ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
-        }
-        fprintf(stderr, "  %-32s copied %12" PRId64 "  lag %10" PRId64 "  %10.0f rec/s  %s\n",
-                t->name, copied, lag, rate, eta);
-    }
-}
-
 static void render_metrics(void *opaque, sbuf_t *out) {
     mirror_t *m = opaque;
-    const char *src = m->flow->source, *tgt = m->flow->target;
-    pthread_mutex_lock(&m->mu);
-    static const struct {
-        const char *name, *type, *help;
-    } fam[] = {
-        {"kmig_mirror_record_count_total", "counter", "Records copied and acknowledged by the target (MM2: record-count)."},
-        {"kmig_mirror_byte_count_total", "counter", "Key and value bytes copied (MM2: byte-count)."},
-        {"kmig_mirror_lag_records", "gauge", "Source records not yet copied (high watermark minus copied position)."},
-        {"kmig_mirror_replication_latency_ms_max", "gauge", "Max time from record timestamp to target acknowledgement since the last scrape (MM2: replication-latency-ms-max)."},
-        {"kmig_mirror_replication_latency_ms_avg", "gauge", "Average of the same (MM2: replication-latency-ms-avg)."},
-        {"kmig_mirror_lost_records_total", "counter", "Source records deleted before they were copied."},
-        {"kmig_mirror_offset_map_segments", "gauge", "Segments in the partition's offset map."},
-    };
-    for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
-        prom_family(out, fam[f].name, fam[f].type, fam[f].help);
-        for (size_t i = 0; i < m->ntopics; i++) {
-            mtopic_t *t = m->topics_v[i];
-            for (int32_t p = 0; p < t->nparts; p++) {
-                mpart_t *mp = &t->parts[p];
-                char part[16];
-                snprintf(part, sizeof part, "%d", p);
-                const char *labels[] = {"source", src, "target", tgt, "topic", t->name,
-                                        "partition", part, NULL};
-                switch (f) {
-                case 0: prom_sample_i64(out, fam[f].name, labels, mp->records); break;
-                case 1: prom_sample_i64(out, fam[f].name, labels, mp->bytes); break;
-                case 2: prom_sample_i64(out, fam[f].name, labels, part_lag(m, t, p)); break;
-                case 3: prom_sample_i64(out, fam[f].name, labels, mp->latency_max_ms); break;
-                case 4:
-                    prom_sample(out, fam[f].name, labels,
-                                mp->latency_n ? (double)mp->latency_sum_ms / (double)mp->latency_n : 0);
-                    mp->latency_max_ms = mp->latency_sum_ms = mp->latency_n = 0;
-                    break;
-                case 5: prom_sample_i64(out, fam[f].name, labels, mp->lost); break;
-                case 6: prom_sample_i64(out, fam[f].name, labels, (int64_t)offset_map_count(mp->map)); break;
-                }
-            }
-        }
-    }
-    const char *fl[] = {"source", src, "target", tgt, NULL};
-    prom_family(out, "kmig_mirror_errors_total", "counter", "Records the target refused, and offset map writes that failed.");
-    const char *el[] = {"source", src, "target", tgt, "kind", "produce", NULL};
-    prom_sample_i64(out, "kmig_mirror_errors_total", el, m->produce_errors);
-    el[5] = "offset_map";
-    prom_sample_i64(out, "kmig_mirror_errors_total", el, m->map_errors);
-    prom_family(out, "kmig_mirror_resend_estimate", "gauge", "Records that may have been written twice after the last restart.");
-    prom_sample_i64(out, "kmig_mirror_resend_estimate", fl, m->resend_estimate);
-    prom_family(out, "kmig_mirror_topics_missing", "gauge", "Selected topics that are absent on the target and could not be created.");
-    prom_sample_i64(out, "kmig_mirror_topics_missing", fl, m->missing);
-    if (m->groups) {
-        groups_stats_t gs;
-        groups_get_stats(m->groups, &gs);
-        static const struct {
-            const char *name, *type, *help;
-        } gf[] = {
-            {"kmig_groups_checkpoint_passes_total", "counter", "Checkpoint passes over the selected groups."},
-            {"kmig_groups_checkpoint_latency_ms", "gauge", "Duration of the last checkpoint pass (read, translate, sync)."},
-            {"kmig_groups_synced_total", "counter", "Group syncs that committed offsets on the target."},
-            {"kmig_groups_offsets_written_total", "counter", "Partition offsets committed on the target."},
-            {"kmig_groups_pending_partitions", "gauge", "Group partitions whose committed offset is not copied yet (never guessed)."},
-            {"kmig_groups_taken_over_partitions", "gauge", "Group partitions whose target consumers committed their own offsets."},
-            {"kmig_groups_active_refusals_total", "counter", "Syncs refused because the group is active on the target."},
-            {"kmig_groups_failures_total", "counter", "Syncs that failed for another reason."},
-            {"kmig_groups_duplicates_avoided", "gauge", "Estimate: records the selected groups would re-read after MirrorMaker 2's translation (syncs every 100 records)."},
-        };
-        int64_t v[] = {gs.passes, gs.last_pass_ms, gs.groups_synced, gs.offsets_written,
-                       gs.pending, gs.taken_over, gs.active, gs.failures, gs.duplicates_avoided};
-        for (size_t i = 0; i < sizeof gf / sizeof gf[0]; i++) {
-            prom_family(out, gf[i].name, gf[i].type, gf[i].help);
-            prom_sample_i64(out, gf[i].name, fl, v[i]);
-        }
-        prom_family(out, "kmig_group_partitions", "gauge",
-                    "Partitions of each group by status in the last checkpoint pass.");
-        groups_render_status(m->groups, out, "kmig_group_partitions", src, tgt);
-    }
-    pthread_mutex_unlock(&m->mu);
+    msnap_t *s = msnap_acquire(m->snaps);
+    mirror_report_metrics(out, s, m->groups, m->flow->source, m->flow->target);
+    msnap_release(s);
 }
 
-/* ------------------------------------------------------------- run */
-
-static void shutdown_flush(mirror_t *m) {
-    /* Give in-flight records a few seconds, then purge: unacknowledged
-     * records are not in the map and will be fetched again next run. */
-    int64_t deadline = clock_mono_ms() + 10000;
+/* Serves the producer until nothing is queued or `budget_ms` passed. */
+static void drain(mirror_t *m, int64_t budget_ms) {
+    int64_t deadline = clock_mono_ms() + budget_ms;
     while (rd_kafka_outq_len(m->producer) > 0 && clock_mono_ms() < deadline && !kclient_fatal()) {
         m->now_ms = clock_wall_ms();
-        rd_kafka_poll(m->producer, 100);
+        rd_kafka_poll(m->producer, 50);
+        if (atomic_load(&m->stop) > 1) break;
     }
+}
+
+/* Within a few seconds: lets in-flight records land (unless told to stop
+ * now), then persists the map as it stands. Records not acknowledged are not
+ * in the map and are fetched again by the next run. */
+static void shutdown_flush(mirror_t *m) {
+    drain(m, atomic_load(&m->stop) > 1 ? 0 : 2500);
     m->shutting_down = true;
     rd_kafka_purge(m->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(m->producer, 0);
+    m->shutting_down = false;
+    m->map_failed_now = false;
     map_flush(m);
-    m->shutting_down = false; /* map write failures at shutdown are errors */
-    deadline = clock_mono_ms() + 10000;
-    while (rd_kafka_outq_len(m->producer) > 0 && clock_mono_ms() < deadline)
-        rd_kafka_poll(m->producer, 100);
-    if (rd_kafka_outq_len(m->producer) > 0) {
-        log_error("the last offset map update could not be written; the next run may re-send "
-                  "up to %d seconds of records", m->flow->offset_map_flush_ms / 1000 + 1);
+    drain(m, 1500);
+    if (rd_kafka_outq_len(m->producer) > 0 || m->map_failed_now) {
+        log_error("the last offset map update could not be written; the next run re-pairs the "
+                  "records of the last %d seconds by content, or re-sends them (counted)",
+                  m->flow->offset_map_flush_ms / 1000 + 1);
         m->shutting_down = true;
         rd_kafka_purge(m->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_poll(m->producer, 0);
     }
 }
 
-int mirror_run(mirror_t *m) {
-    char err[1024];
-    const mm2_flow_t *f = m->flow;
-    if (mirror_connect(m, err, sizeof err)) {
-        log_error("%s", err);
-        return KMIG_EXIT_FAIL;
-    }
-    log_info("mirror %s -> %s: topics '%s' excluding '%s', %s policy", f->source, f->target,
-             f->topics, f->topics_exclude, f->policy == POLICY_IDENTITY ? "identity" : "default");
-    /* Before any handle names the map topic: a broker with auto-creation on
-     * would otherwise create it uncompacted. */
-    map_topic_ensure(m);
-    m->map_rkt = rd_kafka_topic_new(m->producer, m->map_topic, NULL);
-    if (map_load(m, err, sizeof err)) {
-        log_error("%s", err);
-        return KMIG_EXIT_FAIL;
-    }
-    if (m->o.metrics_addr) {
-        m->http = http_server_new(m->o.metrics_addr, render_metrics, m, err, sizeof err);
-        if (!m->http) {
-            log_error("%s", err);
-            return KMIG_EXIT_USAGE;
-        }
-        log_info("metrics: serving /metrics on port %d", http_server_port(m->http));
-    }
-    if (!(m->tm = topic_manager_new(f, m->sadmin, m->tadmin, err, sizeof err)) ||
-        topic_manager_start(m->tm)) {
-        log_error("topic manager: %s", m->tm ? "cannot start its thread" : err);
-        return KMIG_EXIT_FAIL;
-    }
-    if (groups_start(m, err, sizeof err)) {
-        log_error("consumer groups: %s", err);
-        m->stop = 1;
-        m->fail = true;
-    }
+static int run_exit(mirror_t *m, int rc, const char *reason) {
+    m->exit_reason = reason;
+    return rc;
+}
 
+static int mirror_loop(mirror_t *m) {
+    const mm2_flow_t *f = m->flow;
     rd_kafka_message_t **msgs = xcalloc(MIRROR_BATCH, sizeof *msgs);
-    int64_t next_flush = clock_mono_ms() + f->offset_map_flush_ms;
+    int64_t next_flush = clock_mono_ms() + f->offset_map_flush_ms, next_publish = 0;
     int64_t last_progress = clock_mono_ms();
+    msnap_t *prev = NULL;
     bool caught_up = false;
-    while (!m->stop && !m->fail && !m->data_loss) {
+    while (!atomic_load(&m->stop) && !m->fail && !m->data_loss) {
         if (kclient_fatal()) {
+            mirror_error(m, "%s", kclient_fatal_reason());
             m->fail = true;
             break;
         }
@@ -1040,7 +939,6 @@ int mirror_run(mirror_t *m) {
             break;
         }
         ssize_t n = kread_batch(m->cq, 100, msgs, MIRROR_BATCH);
-        pthread_mutex_lock(&m->mu);
         m->now_ms = clock_wall_ms();
         if (n > 0) handle_batch(m, msgs, n);
         rd_kafka_poll(m->producer, 0);
@@ -1050,93 +948,159 @@ int mirror_run(mirror_t *m) {
             map_flush(m);
             next_flush = now + f->offset_map_flush_ms;
         }
-        bool done = m->o.stop_at_end && all_caught_up(m);
-        pthread_mutex_unlock(&m->mu);
+        if (now >= next_publish) {
+            publish(m);
+            next_publish = now + PUBLISH_MS;
+        }
         if (m->o.progress_interval_ms > 0 && now - last_progress >= m->o.progress_interval_ms) {
-            print_progress(m, (double)(now - last_progress) / 1000.0);
+            msnap_t *s = msnap_acquire(m->snaps);
+            mirror_report_progress(stderr, s, prev, (double)(now - last_progress) / 1000.0);
+            msnap_release(prev);
+            prev = s;
             last_progress = now;
         }
-        if (done) {
+        if (m->o.stop_at_end && all_caught_up(m)) {
             log_info("caught up: every selected partition is copied to its end");
             caught_up = true;
             break;
         }
     }
+    msnap_release(prev);
     free(msgs);
-    m->stop = 1;
-    pthread_mutex_lock(&m->stop_mu);
-    pthread_cond_broadcast(&m->stop_cond);
-    pthread_mutex_unlock(&m->stop_mu);
-    topic_manager_stop(m->tm);
-
-    log_debug("stopping: flushing the producer and the offset map");
-    pthread_mutex_lock(&m->mu);
-    shutdown_flush(m);
-    pthread_mutex_unlock(&m->mu);
-    log_debug("stopping: flushed");
-    groups_finish(m, caught_up && !m->fail);
-    if (m->o.progress_interval_ms > 0) print_progress(m, 0);
-
-    int rc = KMIG_EXIT_OK;
-    if (m->data_loss)
-        rc = KMIG_EXIT_DATA_LOSS;
-    else if (m->fail || kclient_fatal())
-        rc = KMIG_EXIT_FAIL;
-    else if (m->o.stop_at_end && m->missing)
-        rc = KMIG_EXIT_FAIL, log_error("%d selected topics could not be copied (see above)", m->missing);
-    return rc;
+    return caught_up;
 }
 
-void mirror_request_stop(mirror_t *m) { m->stop = 1; }
+int mirror_run(mirror_t *m) {
+    char err[1024];
+    const mm2_flow_t *f = m->flow;
+    if (mirror_connect(m, err, sizeof err)) {
+        mirror_error(m, "%s", err);
+        return run_exit(m, KMIG_EXIT_FAIL, "failed");
+    }
+    log_info("mirror %s -> %s: topics '%s' excluding '%s', %s policy", f->source, f->target,
+             f->topics, f->topics_exclude, f->policy == POLICY_IDENTITY ? "identity" : "default");
+    /* Before any handle names the map topic: a broker with auto-creation on
+     * would otherwise create it uncompacted. */
+    if (internal_topics(m)) return run_exit(m, KMIG_EXIT_USAGE, "internal-topics");
+    m->map_rkt = rd_kafka_topic_new(m->producer, m->map_topic, NULL);
+    if (map_load(m, err, sizeof err)) {
+        mirror_error(m, "%s", err);
+        return run_exit(m, KMIG_EXIT_FAIL, "failed");
+    }
+    if (m->o.metrics_addr) {
+        m->http = http_server_new(m->o.metrics_addr, render_metrics, m, err, sizeof err);
+        if (!m->http) {
+            mirror_error(m, "%s", err);
+            return run_exit(m, KMIG_EXIT_USAGE, "failed");
+        }
+        log_info("metrics: serving /metrics on port %d", http_server_port(m->http));
+    }
+    if (!(m->tm = topic_manager_new(f, m->sadmin, m->tadmin, err, sizeof err)) ||
+        topic_manager_start(m->tm)) {
+        mirror_error(m, "topic manager: %s", m->tm ? "cannot start its thread" : err);
+        return run_exit(m, KMIG_EXIT_FAIL, "failed");
+    }
+    if (f->emit_checkpoints || f->sync_group_offsets) {
+        if (!(m->groups = groups_new(m->o.mm2, f, err, sizeof err)) ||
+            groups_load_checkpoints(m->groups, err, sizeof err) ||
+            !(m->gsync = groups_sync_start(m->groups, f, m->snaps, err, sizeof err))) {
+            mirror_error(m, "consumer groups: %s", err);
+            m->fail = true;
+        }
+    }
+
+    bool caught_up = !m->fail && mirror_loop(m);
+    atomic_store(&m->stop, atomic_load(&m->stop) ? atomic_load(&m->stop) : 1);
+    topic_manager_stop(m->tm);
+    log_debug("stopping: flushing the producer and the offset map");
+    shutdown_flush(m);
+    publish(m);
+    log_debug("stopping: flushed");
+    groups_sync_stop(m->gsync, caught_up && !m->fail && atomic_load(&m->stop) < 2);
+    m->gsync = NULL;
+    if (m->o.progress_interval_ms > 0) {
+        msnap_t *s = msnap_acquire(m->snaps);
+        mirror_report_progress(stderr, s, NULL, 0);
+        msnap_release(s);
+    }
+    if (m->data_loss) return run_exit(m, KMIG_EXIT_DATA_LOSS, "data-loss");
+    if (m->fail || kclient_fatal()) return run_exit(m, KMIG_EXIT_FAIL, "failed");
+    if (m->o.stop_at_end && m->missing) {
+        mirror_error(m, "%d selected topics could not be copied (see above)", m->missing);
+        return run_exit(m, KMIG_EXIT_FAIL, "failed");
+    }
+    return run_exit(m, KMIG_EXIT_OK, caught_up ? "caught-up" : "stopped");
+}
+
+void mirror_request_stop(mirror_t *m, bool now) {
+    if (now)
+        atomic_store(&m->stop, 2);
+    else if (!atomic_load(&m->stop))
+        atomic_store(&m->stop, 1);
+}
 
 void mirror_get_stats(mirror_t *m, mirror_stats_t *out) {
     memset(out, 0, sizeof *out);
-    pthread_mutex_lock(&m->mu);
-    for (size_t i = 0; i < m->ntopics; i++) {
-        mtopic_t *t = m->topics_v[i];
-        out->topics++;
-        out->partitions += t->nparts;
-        for (int32_t p = 0; p < t->nparts; p++) {
-            out->records += t->parts[p].records;
-            out->bytes += t->parts[p].bytes;
-        }
+    msnap_t *s = msnap_acquire(m->snaps);
+    if (s) {
+        out->records = s->records;
+        out->bytes = s->bytes;
+        out->topics = s->topics;
+        out->partitions = (int)s->n;
     }
+    msnap_release(s);
     out->resend_estimate = m->resend_estimate;
+    out->recovered = m->recovered;
     out->lost = m->lost_total;
     out->missing_topics = m->missing;
-    pthread_mutex_unlock(&m->mu);
+}
+
+int mirror_write_summary(mirror_t *m, const char *path, int exit_code, char *err, size_t errsz) {
+    msnap_t *s = msnap_acquire(m->snaps);
+    mirror_report_end_t end = {m->flow->source, m->flow->target, exit_code,
+                               m->exit_reason ? m->exit_reason : "failed", sbuf_str(&m->errors)};
+    int rc = mirror_report_summary(path, s, &end, err, errsz);
+    msnap_release(s);
+    return rc;
 }
 
 void mirror_destroy(mirror_t *m) {
     if (!m) return;
-    m->stop = 1;
-    pthread_mutex_lock(&m->stop_mu);
-    pthread_cond_broadcast(&m->stop_cond);
-    pthread_mutex_unlock(&m->stop_mu);
+    atomic_store(&m->stop, 2);
     topic_manager_destroy(m->tm);
     http_server_destroy(m->http);
-    groups_finish(m, false);
+    groups_sync_stop(m->gsync, false);
     groups_destroy(m->groups);
+    msnap_holder_destroy(m->snaps);
     for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++) {
-            offset_map_destroy(t->parts[p].map);
-            free(t->parts[p].unknown);
+            mpart_clear(&t->parts[p]);
+            msnap_map_unref(t->pub[p]);
         }
         if (t->src_rkt) rd_kafka_topic_destroy(t->src_rkt);
         if (t->tgt_rkt) rd_kafka_topic_destroy(t->tgt_rkt);
         free(t->parts);
+        free(t->pub);
+        free(t->pub_version);
         free(t->name);
         free(t->target);
         free(t);
     }
     free(m->topics_v);
     if (m->map_rkt) rd_kafka_topic_destroy(m->map_rkt);
-    if (m->cq) rd_kafka_queue_destroy(m->cq);
     if (m->consumer) {
+        /* Events still queued hold partition references: librdkafka's
+         * destroy waits for them forever (seen after a topic was deleted). */
+        rd_kafka_assign(m->consumer, NULL);
+        for (rd_kafka_message_t *msg; m->cq && (msg = rd_kafka_consume_queue(m->cq, 0));)
+            rd_kafka_message_destroy(msg);
+        if (m->cq) rd_kafka_queue_destroy(m->cq);
         rd_kafka_consumer_close(m->consumer);
         rd_kafka_destroy(m->consumer);
         log_debug("stopping: consumer closed");
+    } else if (m->cq) {
+        rd_kafka_queue_destroy(m->cq);
     }
     if (m->producer) rd_kafka_destroy(m->producer);
     if (m->sadmin) rd_kafka_destroy(m->sadmin);
@@ -1145,13 +1109,11 @@ void mirror_destroy(mirror_t *m) {
     if (m->tgt_reader) rd_kafka_destroy(m->tgt_reader);
     map_set_destroy(m->loaded);
     strmap_destroy(m->topic_by_name);
+    sbuf_free(&m->errors);
     kv_list_clear(&m->src_consumer);
     kv_list_clear(&m->tgt_producer);
     kv_list_clear(&m->src_admin);
     kv_list_clear(&m->tgt_admin);
     kv_list_clear(&m->tgt_consumer);
-    pthread_mutex_destroy(&m->mu);
-    pthread_mutex_destroy(&m->stop_mu);
-    pthread_cond_destroy(&m->stop_cond);
     free(m);
 }

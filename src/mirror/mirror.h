@@ -23,6 +23,7 @@ typedef struct mirror_stats {
     int64_t records;        /* copied and acknowledged in this run */
     int64_t bytes;          /* key + value bytes of those records */
     int64_t resend_estimate; /* target records written but not mapped before this run */
+    int64_t recovered;       /* of those, paired with their source records (not re-sent) */
     int64_t lost;           /* source records deleted before they were copied */
     int topics;             /* topics being copied */
     int partitions;
@@ -36,13 +37,20 @@ mirror_t *mirror_new(const mirror_opts_t *opts, char *err, size_t errsz);
 
 /* Runs until stopped (mirror_request_stop), or until caught up with
  * stop_at_end. Returns a process exit code: 0, KMIG_EXIT_FAIL with the reason
- * logged, or KMIG_EXIT_DATA_LOSS. */
+ * logged, KMIG_EXIT_USAGE when the internal topics cannot be created or used
+ * (before anything is copied), or KMIG_EXIT_DATA_LOSS. */
 int mirror_run(mirror_t *m);
 
-/* Async-signal-safe: asks mirror_run to stop, flush and persist the map. */
-void mirror_request_stop(mirror_t *m);
+/* Async-signal-safe: asks mirror_run to stop, flush and persist the map
+ * within a few seconds; with `now`, without waiting for records in flight
+ * (they are fetched again by the next run). */
+void mirror_request_stop(mirror_t *m, bool now);
 
+/* Any thread, any time: the latest published figures. */
 void mirror_get_stats(mirror_t *m, mirror_stats_t *out);
+
+/* After mirror_run: writes the run summary JSON (mirror_report.h) to path. */
+int mirror_write_summary(mirror_t *m, const char *path, int exit_code, char *err, size_t errsz);
 void mirror_destroy(mirror_t *m); /* accepts NULL */
 
 #endif

@@ -28,12 +28,14 @@ struct topic_manager {
     bool acl_warned;             /* the plan's warnings were logged once */
     pthread_t thread;
     bool started;
-    volatile bool stop;
+    atomic_bool stop;
     pthread_mutex_t tm_mu;
     pthread_cond_t tm_cond;
     ready_topic_t *ready;
     size_t nready;
     int missing;
+    char **src_names; /* every source topic of the last listing, sorted */
+    size_t nsrc;
     atomic_int tm_gen;
 };
 
@@ -161,8 +163,18 @@ static void grow_topics(topic_manager_t *m, kitem_t *items, size_t n) {
 }
 
 /* One refresh: returns the ready topics (caller frees), sets *missing. */
+static int name_cmp(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void names_free(char **v, size_t n) {
+    for (size_t i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
 static ready_topic_t *topic_manager_pass(topic_manager_t *m, size_t *nready, int *missing,
-                                         bool sync_configs, sbuf_t *last_missing) {
+                                         bool sync_configs, sbuf_t *last_missing,
+                                         char ***src_names, size_t *nsrc) {
     const mm2_flow_t *f = m->flow;
     char err[512];
     ktopics_t st, tt;
@@ -177,6 +189,10 @@ static ready_topic_t *topic_manager_pass(topic_manager_t *m, size_t *nready, int
         ktopics_clear(&st);
         return NULL;
     }
+    *nsrc = st.n;
+    *src_names = xcalloc(st.n ? st.n : 1, sizeof **src_names);
+    for (size_t i = 0; i < st.n; i++) (*src_names)[i] = xstrdup(st.v[i].name);
+    qsort(*src_names, st.n, sizeof **src_names, name_cmp);
     size_t cap = st.n ? st.n : 1, ncreate = 0, ngrow = 0;
     ready_topic_t *ready = xcalloc(cap, sizeof *ready);
     kitem_t *create = xcalloc(cap, sizeof *create), *grow = xcalloc(cap, sizeof *grow);
@@ -289,9 +305,11 @@ static void *topic_manager_main(void *arg) {
     while (!m->stop) {
         int64_t now = clock_mono_ms();
         bool sync = f->sync_topic_configs && now >= next_sync;
-        size_t n;
+        size_t n, nsrc = 0;
         int missing;
-        ready_topic_t *r = topic_manager_pass(m, &n, &missing, sync, &last_missing);
+        char **src_names = NULL;
+        ready_topic_t *r =
+            topic_manager_pass(m, &n, &missing, sync, &last_missing, &src_names, &nsrc);
         if (r) {
             if (sync) next_sync = now + (int64_t)f->sync_topic_configs_interval_s * 1000;
             pthread_mutex_lock(&m->tm_mu);
@@ -299,6 +317,9 @@ static void *topic_manager_main(void *arg) {
             m->ready = r;
             m->nready = n;
             m->missing = missing;
+            names_free(m->src_names, m->nsrc);
+            m->src_names = src_names;
+            m->nsrc = nsrc;
             pthread_mutex_unlock(&m->tm_mu);
             atomic_fetch_add(&m->tm_gen, 1);
             first = false;
@@ -368,6 +389,7 @@ void topic_manager_destroy(topic_manager_t *m) {
     name_filter_destroy(m->config_exclude);
     principal_map_destroy(m->principals);
     ready_topics_free(m->ready, m->nready);
+    names_free(m->src_names, m->nsrc);
     pthread_mutex_destroy(&m->tm_mu);
     pthread_cond_destroy(&m->tm_cond);
     free(m);
@@ -390,3 +412,12 @@ bool topic_manager_take(topic_manager_t *m, int *seen, ready_topic_t **out, size
 }
 
 bool topic_manager_published(topic_manager_t *m) { return atomic_load(&m->tm_gen) > 0; }
+
+int topic_manager_source_has(topic_manager_t *m, const char *topic) {
+    pthread_mutex_lock(&m->tm_mu);
+    int rc = -1;
+    if (m->src_names)
+        rc = bsearch(&topic, m->src_names, m->nsrc, sizeof *m->src_names, name_cmp) != NULL;
+    pthread_mutex_unlock(&m->tm_mu);
+    return rc;
+}

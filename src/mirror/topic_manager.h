@@ -37,6 +37,9 @@ void topic_manager_destroy(topic_manager_t *m); /* accepts NULL; stops first */
  * true. *missing gets the number of selected topics that cannot be copied. */
 bool topic_manager_take(topic_manager_t *m, int *seen, ready_topic_t **out, size_t *n,
                         int *missing);
+/* Whether the last successful source listing had `topic`: 1 yes, 0 no
+ * (deleted), -1 no listing yet. */
+int topic_manager_source_has(topic_manager_t *m, const char *topic);
 /* True once a first list was published. */
 bool topic_manager_published(topic_manager_t *m);
 

@@ -35,14 +35,19 @@ void map_set_destroy(map_set_t *s) {
     free(s);
 }
 
-static void map_set_key(char *buf, size_t size, const char *topic, int32_t partition) {
-    snprintf(buf, size, "%s:%d", topic, partition);
+/* "topic:partition" (malloc'd): any topic length, no truncation that could
+ * make two partitions share an entry. */
+static char *map_set_key(const char *topic, int32_t partition) {
+    sbuf_t key = {0};
+    sbuf_printf(&key, "%s:%d", topic, partition);
+    return key.s;
 }
 
 map_entry_t *map_set_get(map_set_t *s, const char *topic, int32_t partition) {
-    char key[320];
-    map_set_key(key, sizeof key, topic, partition);
-    return strmap_get(s->index, key);
+    char *key = map_set_key(topic, partition);
+    map_entry_t *e = strmap_get(s->index, key);
+    free(key);
+    return e;
 }
 
 void map_set_add_seg(void *set, const char *topic, int32_t partition, const char *target,
@@ -50,8 +55,6 @@ void map_set_add_seg(void *set, const char *topic, int32_t partition, const char
     map_set_t *s = set;
     map_entry_t *e = map_set_get(s, topic, partition);
     if (!e) {
-        char key[320];
-        map_set_key(key, sizeof key, topic, partition);
         e = xcalloc(1, sizeof *e);
         e->topic = xstrdup(topic);
         e->partition = partition;
@@ -60,7 +63,9 @@ void map_set_add_seg(void *set, const char *topic, int32_t partition, const char
         s->v = xrealloc(s->v, (s->n + 1) * sizeof *s->v);
         s->v[s->n++] = e;
         s->sorted = 0;
+        char *key = map_set_key(topic, partition);
         strmap_put(s->index, key, e);
+        free(key);
     }
     if (!e->map || offset_map_load(e->map, seg)) s->conflicts++;
 }
@@ -84,7 +89,7 @@ static int map_set_cmp(const void *a, const void *b) {
 size_t map_set_count(const map_set_t *s) { return s->n; }
 
 map_entry_t *map_set_sorted(map_set_t *s, size_t i) {
-    if (!s->sorted) {
+    if (!s->sorted && s->n) { /* qsort wants a non-NULL array */
         qsort(s->v, s->n, sizeof *s->v, map_set_cmp);
         s->sorted = 1;
     }

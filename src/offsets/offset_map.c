@@ -69,7 +69,8 @@ int64_t offset_map_tgt_next(const offset_map_t *map) {
 }
 
 int offset_map_add(offset_map_t *map, int64_t src, int64_t tgt) {
-    if (src < 0 || tgt < 0) return -1;
+    /* src+1 and tgt+1 (the segment's ends) must fit in an int64_t. */
+    if (src < 0 || tgt < 0 || src == INT64_MAX || tgt == INT64_MAX) return -1;
     if (map->n == 0) {
         append(map, src, tgt, 1);
         return 0;
@@ -169,12 +170,21 @@ void offset_map_mark_clean(offset_map_t *map) {
     map->dirty_from = map->n;
 }
 
-/* A segment on its own is well-formed (the rules offset_map_add() keeps). */
+void offset_map_mark_dirty_from(offset_map_t *map, size_t i) {
+    if (i < map->n) mark_dirty(map, i);
+}
+
+/* A segment on its own is well-formed (the rules offset_map_add() keeps), and
+ * every sum the map computes from it (src_start+count, tgt_start+count) fits
+ * in an int64_t. */
 static bool seg_valid(const offset_seg_t *s) {
-    if (s->src_start < 0 || s->count < 0 || s->src_end < s->src_start ||
-        s->count > s->src_end - s->src_start)
+    int64_t src_records_end, tgt_end;
+    if (s->src_start < 0 || s->count < 0 ||
+        __builtin_add_overflow(s->src_start, s->count, &src_records_end) ||
+        s->src_end < src_records_end)
         return false;
-    return s->count == 0 ? s->tgt_start == -1 : s->tgt_start >= 0;
+    if (s->count == 0) return s->tgt_start == -1;
+    return s->tgt_start >= 0 && !__builtin_add_overflow(s->tgt_start, s->count, &tgt_end);
 }
 
 /* True when `b` is `a` or a later version of it: same records so far, more
@@ -355,8 +365,8 @@ int offset_map_decode(const void *key, size_t key_len, const void *value, size_t
         fail(err, errsz, k, key_len,
              "inconsistent segment src_start=%" PRId64 " src_end=%" PRId64 " tgt_start=%" PRId64
              " count=%" PRId64 " (need count >= 0, src_end >= src_start+count, tgt_start -1 "
-             "exactly when count is 0)",
-             seg->src_start, seg->src_end, seg->tgt_start, seg->count);
+             "exactly when count is 0, src_start+count and tgt_start+count at most %" PRId64 ")",
+             seg->src_start, seg->src_end, seg->tgt_start, seg->count, INT64_MAX);
         goto out;
     }
     rc = 0;

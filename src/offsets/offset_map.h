@@ -40,7 +40,8 @@ void offset_map_destroy(offset_map_t *map); /* accepts NULL */
  * it; otherwise a new segment starts at `src` and the previous one's src_end
  * moves up to `src` (the skipped source offsets become its trailing gap). On
  * an empty map the first add starts the map at `src`. Returns 0, or -1 when
- * out of order or an offset is negative (the map is unchanged). */
+ * out of order, an offset is negative or INT64_MAX (the segment's end would
+ * not fit) (the map is unchanged). */
 int offset_map_add(offset_map_t *map, int64_t src, int64_t tgt);
 
 /* Declares that every source offset below `src_next` is covered: offsets
@@ -102,12 +103,15 @@ const offset_seg_t *offset_map_at(const offset_map_t *map, size_t i); /* NULL wh
  * final versions of all before it, so a reloaded map has no hole). */
 size_t offset_map_dirty_from(const offset_map_t *map);
 void offset_map_mark_clean(offset_map_t *map);
+/* Marks segments from index i on dirty again (their write failed). */
+void offset_map_mark_dirty_from(offset_map_t *map, size_t i);
 
 /* Inserts or replaces (same src_start) a segment read back from storage.
  * Later versions of a segment only grow (same tgt_start unless it had no
  * record, count and src_end not smaller): the larger of two versions is kept,
  * in whatever order they arrive. Returns -1 when the segment is malformed
- * (negative offsets, src_end < src_start+count, tgt_start not -1 for count 0)
+ * (negative offsets, src_end < src_start+count, tgt_start not -1 for count 0,
+ * src_start+count or tgt_start+count above INT64_MAX)
  * or overlaps another segment inconsistently (source or target ranges).
  * Loading in increasing src_start order costs O(log n) per segment. Leaves the
  * map clean. */

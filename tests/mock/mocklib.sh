@@ -102,6 +102,7 @@ mm2_config() {
         fi
         echo "replication.factor = 1"
         echo "offset-syncs.topic.replication.factor = 1"
+        echo "checkpoints.topic.replication.factor = 1"
         # The mock has no admin API: no config or ACL sync, short admin timeouts.
         echo "sync.topic.configs.enabled = false"
         echo "sync.topic.acls.enabled = false"

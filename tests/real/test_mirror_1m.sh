@@ -25,6 +25,7 @@ s->t.topics = $topic
 replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPolicy
 replication.factor = 1
 offset-syncs.topic.replication.factor = 1
+checkpoints.topic.replication.factor = 1
 PROPS
 start=${EPOCHREALTIME/./}
 "$KMIG_FAST" mirror --config "$cfg" --stop-at-end --progress 0 >"$T/mirror.log" 2>&1 ||

@@ -26,6 +26,7 @@ a$tag->b$tag.topics = $topic
 replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPolicy
 replication.factor = 1
 offset-syncs.topic.replication.factor = 1
+checkpoints.topic.replication.factor = 1
 PROPS
     "$KAFKA_SH" perf-produce "src$tag" "$topic" 1000 100 acks=all >/dev/null
     "$KMIG" mirror --config "$cfg" --stop-at-end --progress 0 >"$T/run1-$tag.log" 2>&1 ||

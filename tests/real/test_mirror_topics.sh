@@ -37,6 +37,7 @@ src$tag->tgt$tag.topics = $topic, $skip
 src$tag->tgt$tag.topics.exclude = $skip
 replication.factor = 1
 offset-syncs.topic.replication.factor = 1
+checkpoints.topic.replication.factor = 1
 refresh.topics.interval.seconds = 1
 sync.topic.configs.interval.seconds = 1
 sync.topic.acls.interval.seconds = 1

@@ -154,6 +154,95 @@ static void test_dotted_aliases(void) {
     done(m, p);
 }
 
+/* Aliases that are dotted prefixes of each other (`a`, `a.bootstrap`): each
+ * alias's `<alias>.bootstrap.servers` is its own, every other key belongs to
+ * the longest alias it starts with. This used to crash (NULL bootstrap entry). */
+static void test_prefix_aliases(void) {
+    props_t *p;
+    mm2_t *m = load("clusters = a, a.bootstrap\n"
+                    "a.bootstrap.servers = a1:9092\n"
+                    "a.bootstrap.bootstrap.servers = ab1:9092\n"
+                    "a.bootstrap.security.protocol = SSL\n"
+                    "a.security.protocol = PLAINTEXT\n"
+                    "a.consumer.client.rack = r1\n"
+                    "a->a.bootstrap.enabled = true\n",
+                    &p);
+    CHECK_EQ_STR(mm2_bootstrap(m, "a"), "a1:9092");
+    CHECK_EQ_STR(mm2_bootstrap(m, "a.bootstrap"), "ab1:9092");
+    CHECK_EQ_INT(mm2_flow_count(m), 1);
+    CHECK_EQ_STR(mm2_flow_at(m, 0)->source, "a");
+    CHECK_EQ_STR(mm2_flow_at(m, 0)->target, "a.bootstrap");
+    for (int round = 0; round < 2; round++) { /* the same answer every time */
+        kv_list_t l = {0};
+        CHECK_EQ_INT(mm2_client_settings(m, "a", MM2_CLIENT_CONSUMER, &l, err, sizeof err), 0);
+        CHECK_EQ_STR(kv_list_get(&l, "bootstrap.servers"), "a1:9092");
+        CHECK_EQ_STR(kv_list_get(&l, "security.protocol"), "PLAINTEXT");
+        CHECK_EQ_STR(kv_list_get(&l, "client.rack"), "r1");
+        kv_list_clear(&l);
+        CHECK_EQ_INT(
+            mm2_client_settings(m, "a.bootstrap", MM2_CLIENT_CONSUMER, &l, err, sizeof err), 0);
+        CHECK_EQ_STR(kv_list_get(&l, "bootstrap.servers"), "ab1:9092");
+        CHECK_EQ_STR(kv_list_get(&l, "security.protocol"), "SSL");
+        CHECK(kv_list_get(&l, "client.rack") == NULL);
+        kv_list_clear(&l);
+    }
+    CHECK(mm2_unused_keys_warning(m) == NULL);
+    done(m, p);
+
+    /* Three levels, listed longest first. */
+    m = load("clusters = x.y.z, x.y, x\n"
+             "x.bootstrap.servers = x:1\nx.y.bootstrap.servers = xy:1\n"
+             "x.y.z.bootstrap.servers = xyz:1\n"
+             "x.y.z.admin.request.timeout.ms = 7\n",
+             &p);
+    const char *names[] = {"x", "x.y", "x.y.z"}, *hosts[] = {"x:1", "xy:1", "xyz:1"};
+    for (size_t i = 0; i < 3; i++) {
+        kv_list_t l = {0};
+        CHECK_EQ_INT(mm2_client_settings(m, names[i], MM2_CLIENT_ADMIN, &l, err, sizeof err), 0);
+        CHECK_EQ_STR(kv_list_get(&l, "bootstrap.servers"), hosts[i]);
+        CHECK((kv_list_get(&l, "request.timeout.ms") != NULL) == (i == 2));
+        kv_list_clear(&l);
+    }
+    done(m, p);
+}
+
+/* Odd input: each is a clear error with file:line, or loads; none crashes. */
+static void test_odd_input(void) {
+    const char *e = load_error(TWO "a->unknown.enabled = true\n");
+    CHECK(contains(e, "mm2.properties:4: a->unknown.enabled: 'unknown' is not one of the "
+                      "clusters (a, b)"));
+    e = load_error(TWO "b->b.topics = x\n");
+    CHECK(contains(e, "mm2.properties:4: b->b.topics: a flow needs two different clusters"));
+    e = load_error(TWO "->b.enabled = true\n");
+    CHECK(contains(e, "mm2.properties:4: ->b.enabled: '' is not one of the clusters"));
+    e = load_error(TWO "a->.enabled = true\n");
+    CHECK(contains(e, "mm2.properties:4: a->.enabled: '' is not one of the clusters"));
+    e = load_error(TWO "a->b.\n");
+    CHECK(contains(e, "mm2.properties:4: a->b.: expected a->b.<setting>"));
+    e = load_error("clusters = a, b, a\na.bootstrap.servers = x:1\nb.bootstrap.servers = y:1\n");
+    CHECK(contains(e, "mm2.properties:1: clusters names 'a' twice"));
+    e = load_error("clusters = a\na.bootstrap.servers\n");
+    CHECK(contains(e, "mm2.properties:2: a.bootstrap.servers: '' lists no host:port pairs"));
+    e = load_error(TWO "a->b.replication.factor\n");
+    CHECK(contains(e, "mm2.properties:4: a->b.replication.factor: '' is not an integer"));
+    e = load_error(TWO "a->b.enabled =\n");
+    CHECK(contains(e, "mm2.properties:4: a->b.enabled: '' is not true or false"));
+
+    /* Keys without values, an empty key, a lone '=', a very long line. */
+    props_t *p;
+    sbuf_t big = {0};
+    sbuf_puts(&big, TWO "=\n= v\nlonely\na->b.topics = ");
+    for (int i = 0; i < 20000; i++) sbuf_printf(&big, "%stopic%d", i ? "," : "", i);
+    sbuf_puts(&big, "\n");
+    mm2_t *m = load(big.s, &p);
+    CHECK_EQ_INT(mm2_flow_count(m), 1);
+    CHECK(strlen(mm2_flow_at(m, 0)->topics) > 100000);
+    const char *w = mm2_unused_keys_warning(m);
+    CHECK(contains(w, "lonely (mm2.properties:6)"));
+    done(m, p);
+    sbuf_free(&big);
+}
+
 static void test_defaults(void) {
     props_t *p;
     mm2_t *m = load(TWO "a->b.enabled = true\n", &p);
@@ -321,6 +410,11 @@ static void test_value_errors(void) {
                       "read_committed, read_uncommitted"));
     e = load_error(TWO "a->b.kmig.on.data.loss = ignore\n");
     CHECK(contains(e, "a->b.kmig.on.data.loss: 'ignore' is not one of fail, continue"));
+    e = load_error(TWO "a->b.kmig.admin.timeout.ms = 2147483647\n");
+    CHECK(contains(e, "mm2.properties:4: a->b.kmig.admin.timeout.ms: '2147483647' is out of "
+                      "range (1 to 3600000)"));
+    e = load_error(TWO "admin.timeout.ms = 3600001\na->b.enabled = true\n");
+    CHECK(contains(e, "mm2.properties:4: admin.timeout.ms: '3600001' is out of range"));
     e = load_error(TWO "a->b.kmig.admin.timeout.ms = -5\n");
     CHECK(contains(e, "a->b.kmig.admin.timeout.ms: '-5' is out of range"));
     e = load_error(TWO "a->b.replication.policy.separator =   \n");
@@ -470,9 +564,20 @@ static void test_client_translation(void) {
     done(m, p);
     m = load(TWO "b.producer.buffer.memory = 32MB\n", &p);
     CHECK_EQ_INT(mm2_client_settings(m, "b", MM2_CLIENT_PRODUCER, &l, err, sizeof err), -1);
-    CHECK_EQ_STR(err,
-                 "mm2.properties:4: b.producer.buffer.memory: '32MB' is not a number of bytes");
+    CHECK_EQ_STR(err, "mm2.properties:4: b.producer.buffer.memory: '32MB' is not a number of "
+                      "bytes (0 to 9223372036854775807)");
     CHECK_EQ_INT(l.n, 0);
+    done(m, p);
+    /* the largest long, and one beyond it (found by the fuzzer: the rounding overflowed) */
+    m = load(TWO "b.producer.buffer.memory = 9223372036854775807\n", &p);
+    CHECK_EQ_INT(mm2_client_settings(m, "b", MM2_CLIENT_PRODUCER, &l, err, sizeof err), 0);
+    CHECK_EQ_STR(kv_list_get(&l, "queue.buffering.max.kbytes"), "2147483647");
+    kv_list_clear(&l);
+    done(m, p);
+    m = load(TWO "b.producer.buffer.memory = 9223372036854775808\n", &p);
+    CHECK_EQ_INT(mm2_client_settings(m, "b", MM2_CLIENT_PRODUCER, &l, err, sizeof err), -1);
+    CHECK(contains(err, "mm2.properties:4: b.producer.buffer.memory: '9223372036854775808' is "
+                        "not a number of bytes"));
     done(m, p);
 }
 
@@ -961,7 +1066,8 @@ static void test_kv_list(void) {
 }
 
 UNIT_MAIN(UNIT_TEST(test_clusters), UNIT_TEST(test_cluster_errors), UNIT_TEST(test_flow_discovery),
-          UNIT_TEST(test_dotted_aliases), UNIT_TEST(test_defaults), UNIT_TEST(test_scoping),
+          UNIT_TEST(test_dotted_aliases), UNIT_TEST(test_prefix_aliases),
+          UNIT_TEST(test_odd_input), UNIT_TEST(test_defaults), UNIT_TEST(test_scoping),
           UNIT_TEST(test_deprecated_and_fallbacks), UNIT_TEST(test_policy),
           UNIT_TEST(test_value_errors), UNIT_TEST(test_lazy_flow),
           UNIT_TEST(test_client_inheritance), UNIT_TEST(test_client_translation),

@@ -342,6 +342,83 @@ static void test_load_rejects(void) {
     offset_map_destroy(m);
 }
 
+/* Sums on offsets never overflow: segments whose src_start+count or
+ * tgt_start+count exceeds INT64_MAX are malformed, and add() refuses an
+ * offset whose segment end would not fit. */
+static void test_overflow_rejected(void) {
+    offset_map_t *m = offset_map_new();
+    const offset_seg_t bad[] = {
+        {0, 5, INT64_MAX, 1},
+        {0, 5, INT64_MAX - 2, 5},
+        {0, INT64_MAX, INT64_MAX - 1, INT64_MAX},
+        {INT64_MAX - 1, INT64_MAX, 0, 2},
+        {INT64_MAX, INT64_MAX, 0, INT64_MAX},
+        {1, INT64_MAX, 1, INT64_MAX},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (offset_map_load(m, &bad[i]) != -1) {
+            fprintf(stderr, "  bad[%zu] accepted\n", i);
+            CHECK(0);
+        }
+    }
+    CHECK_EQ_INT(offset_map_count(m), 0);
+    /* the largest representable segments load and translate */
+    offset_seg_t top = {0, INT64_MAX, INT64_MAX - 5, 5};
+    CHECK_EQ_INT(offset_map_load(m, &top), 0);
+    int64_t t = 0;
+    CHECK_EQ_INT(offset_map_translate(m, 4, &t), OFFSET_MAP_EXACT);
+    CHECK_EQ_INT(t, INT64_MAX - 1);
+    CHECK_EQ_INT(offset_map_translate(m, INT64_MAX - 1, &t), OFFSET_MAP_EXACT);
+    CHECK_EQ_INT(t, INT64_MAX);
+    CHECK_EQ_INT(offset_map_tgt_next(m), INT64_MAX);
+    CHECK_EQ_INT(offset_map_src_next(m), INT64_MAX);
+    CHECK_EQ_INT(offset_map_add(m, INT64_MAX, INT64_MAX), -1);
+    offset_map_destroy(m);
+
+    m = offset_map_new();
+    CHECK_EQ_INT(offset_map_add(m, INT64_MAX, 0), -1);
+    CHECK_EQ_INT(offset_map_add(m, 0, INT64_MAX), -1);
+    CHECK_EQ_INT(offset_map_count(m), 0);
+    CHECK_EQ_INT(offset_map_add(m, INT64_MAX - 2, INT64_MAX - 2), 0);
+    CHECK_EQ_INT(offset_map_add(m, INT64_MAX - 1, INT64_MAX - 1), 0);
+    CHECK_EQ_INT(offset_map_add(m, INT64_MAX, INT64_MAX), -1);
+    CHECK_EQ_INT(offset_map_count(m), 1);
+    CHECK_SEG(m, 0, INT64_MAX - 2, INT64_MAX, INT64_MAX - 2, 2);
+    CHECK_EQ_INT(offset_map_tgt_next(m), INT64_MAX);
+    CHECK_EQ_INT(offset_map_translate_at_end(m, INT64_MAX, INT64_MAX, &t), OFFSET_MAP_EXACT);
+    CHECK_EQ_INT(t, INT64_MAX);
+    CHECK_EQ_INT(offset_map_cover(m, INT64_MAX), 0);
+    offset_map_destroy(m);
+
+    /* and decode refuses what load would */
+    char topic[16], target[16], err[512];
+    int32_t part;
+    offset_seg_t seg;
+    static const char *const vals[] = {
+        "{\"v\":1,\"target\":\"A.t\",\"src_start\":5,\"src_end\":9,"
+        "\"tgt_start\":9223372036854775807,\"count\":1}",
+        "{\"v\":1,\"target\":\"A.t\",\"src_start\":5,\"src_end\":9223372036854775807,"
+        "\"tgt_start\":9223372036854775800,\"count\":9223372036854775000}",
+        "{\"v\":1,\"target\":\"A.t\",\"src_start\":5,\"src_end\":9223372036854775807,"
+        "\"tgt_start\":0,\"count\":9223372036854775807}",
+    };
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        err[0] = '\0';
+        int rc = offset_map_decode("t:0:5", 5, vals[i], strlen(vals[i]), topic, sizeof topic,
+                                   &part, target, sizeof target, &seg, err, sizeof err);
+        if (rc != -1 || !strstr(err, "inconsistent segment")) {
+            fprintf(stderr, "  vals[%zu]: rc %d, err \"%s\"\n", i, rc, err);
+            CHECK(0);
+        }
+    }
+    const char *top_val = "{\"v\":1,\"target\":\"A.t\",\"src_start\":5,"
+                          "\"src_end\":9223372036854775807,\"tgt_start\":9223372036854775806,"
+                          "\"count\":1}";
+    CHECK_EQ_INT(offset_map_decode("t:0:5", 5, top_val, strlen(top_val), topic, sizeof topic,
+                                   &part, target, sizeof target, &seg, err, sizeof err),
+                 0);
+}
+
 static void test_encode_decode(void) {
     char key[128], val[256], topic[64], target[64], err[256];
     offset_seg_t seg = {1000, 1500, 42, 480}, out;
@@ -572,7 +649,7 @@ static void test_random_vs_oracle(void) {
     offset_map_destroy(m);
 }
 
-UNIT_MAIN(UNIT_TEST(test_empty_map), UNIT_TEST(test_gapless_is_one_segment),
+UNIT_MAIN(UNIT_TEST(test_empty_map), UNIT_TEST(test_overflow_rejected), UNIT_TEST(test_gapless_is_one_segment),
           UNIT_TEST(test_begin_at_nonzero_with_leading_gap), UNIT_TEST(test_empty_segment_filled),
           UNIT_TEST(test_add_without_begin), UNIT_TEST(test_compaction_gap_and_marker),
           UNIT_TEST(test_translate_at_end), UNIT_TEST(test_resend_after_crash),
