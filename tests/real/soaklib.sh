@@ -19,7 +19,8 @@
 #   soak_producer TOPIC PARTS START COUNT RATE
 #                         an idempotent acks=all producer in the background
 #   soak_producer_stop PID OUT
-#                         stops it; its acknowledged count in PRODUCED_N
+#                         stops it; its acknowledged count in PRODUCED_N, added
+#                         to PRODUCED
 # shellcheck shell=bash
 
 # --- the schedule's generator: a 31-bit LCG (glibc's constants), so a seed
@@ -164,6 +165,7 @@ soak_resent() {
 # --- producers: idempotent, acks=all (the testkit's default), small records.
 # Each is a line "PID TOPIC OUT" in $T/producers.
 PRODUCERS=0
+PRODUCED=0 # records the stopped producers had acknowledged
 soak_producer() {
     local topic=$1 parts=$2 start=$3 count=$4 rate=$5 out
     PRODUCERS=$((PRODUCERS + 1))
@@ -183,4 +185,5 @@ soak_producer_stop() {
     echo "$pid" >>"$T/producers.stopped"
     [ "$BG_RC" = 0 ] || soak_note "producer $pid exited $BG_RC (not kmig): $(grep -v '^produced=' "$out" | tail -1)"
     PRODUCED_N=$(sed -n 's/^produced=//p' "$out")
+    PRODUCED=$((PRODUCED + ${PRODUCED_N:-0}))
 }

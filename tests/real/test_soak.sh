@@ -209,11 +209,9 @@ CYCLE=end
 # --- the end: producers stop, kmig catches up.
 soak_pause 10 30
 soak_kmig_check
-PRODUCED=0
 while read -r pid topic out; do
     ! grep -qx "$pid" "$T/producers.stopped" 2>/dev/null || continue
     soak_producer_stop "$pid" "$out"
-    PRODUCED=$((PRODUCED + ${PRODUCED_N:-0}))
 done < <(cat "$T/producers")
 for pid in $(cut -d' ' -f1 "$T/producers"); do
     proc_gone "$pid" || fail "producer $pid still runs before the final catch-up (a soak bug)"
