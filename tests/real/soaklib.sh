@@ -147,10 +147,11 @@ proc_gone() {
 # Possible re-sends kmig reported over all its runs. With --summary-json:
 # the sum of resent_possible of the runs that wrote one (a run killed with -9
 # writes none; the next run's recovery counts what it left). Without it: the
-# "resume: N records may be re-sent" line each run logs at start-up.
+# "resume: N records may be re-sent" line each run logs at start-up (also
+# with --logs: the findings show both).
 soak_resent() {
     local n=0 f v
-    if [ "$SUMMARY_OPT" = 1 ]; then
+    if [ "$SUMMARY_OPT" = 1 ] && [ "${1:-}" != --logs ]; then
         for f in "$T"/kmig-*.json; do
             [ -f "$f" ] || continue
             v=$(jq -r '.resent_possible // 0' "$f") && n=$((n + v))
