@@ -99,15 +99,16 @@ soak_kmig_stop() {
         KPID=""
         return 0
     fi
-    local age
+    local age t0 deadline waited
     age=$(soak_kmig_age)
+    t0=${EPOCHREALTIME/./}
+    deadline=$((t0 + ${SOAK_TERM_GRACE:-30} * 1000000))
     kill -TERM "$KPID" 2>/dev/null || true
-    for ((i = 0; i < ${SOAK_TERM_GRACE:-30} * 10; i++)); do
-        proc_gone "$KPID" && break
-        sleep 0.1
-    done
+    while ! proc_gone "$KPID" && [ "${EPOCHREALTIME/./}" -lt "$deadline" ]; do sleep 0.1; done
+    waited=$(((${EPOCHREALTIME/./} - t0) / 100000))
+    waited="$((waited / 10)).$((waited % 10))s"
     if ! proc_gone "$KPID"; then
-        soak_finding "kmig run $RUN still running ${SOAK_TERM_GRACE:-30}s after SIGTERM (killed)"
+        soak_finding "kmig run $RUN (PID $KPID: $(tr '\0' ' ' <"/proc/$KPID/cmdline" 2>/dev/null | cut -c1-60), state $(sed 's/.*) \(.\).*/\1/' "/proc/$KPID/stat" 2>/dev/null)) still running $waited after SIGTERM (killed)"
         kill_bg "$KPID" KILL
     else
         kill_bg "$KPID" TERM
