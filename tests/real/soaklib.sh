@@ -11,7 +11,8 @@
 #   soak_note MSG         a line in the soak's output, prefixed by the cycle
 #   soak_finding MSG      a failure to report at the end (the soak goes on)
 #   soak_kmig_start       a new `kmig mirror` run in the background (RUN, KPID)
-#   soak_kmig_check       records a run that ended on its own, restarts kmig
+#   soak_kmig_check [--no-restart]
+#                         records a run that ended on its own, restarts kmig
 #   soak_kmig_stop SIG    ends the current run with SIG (KILL or TERM) and
 #                         checks what TERM promises (exit 0, a summary)
 #   soak_rss_sample       keeps the largest kmig resident set seen (RSS_MAX, MiB)
@@ -86,14 +87,16 @@ soak_kmig_check() {
     soak_finding "kmig run $RUN exited on its own with status $(soak_rc_words "$BG_RC") about $(soak_kmig_age) after its start:
 $(soak_kmig_tail "$RUN" 12)"
     KPID=""
-    soak_kmig_start
+    [ "${1:-}" = --no-restart ] || soak_kmig_start
 }
 
 # SIGTERM must end a run with status 0 within seconds; a run still alive
 # after SOAK_TERM_GRACE seconds (30) is a hang, killed and reported.
 soak_kmig_stop() {
-    local sig=$1 i
-    soak_kmig_check
+    local sig=$1
+    # (a run that already ended is reported, and the caller starts the next)
+    soak_kmig_check --no-restart
+    [ -n "$KPID" ] || return 0
     if [ "$sig" = KILL ]; then
         kill_bg "$KPID" KILL
         KPID=""
