@@ -38,6 +38,17 @@ test-mock: build build-san
 test-real: build build-san
 	@tests/run.sh real
 
+# The fault soak on real Kafka (tests/real/test_soak.sh): 100 fault cycles
+# against Kafka 4.1.2 unless SOAK_CYCLES / SOAK_KAFKA_VERSION say otherwise;
+# SOAK_SEED=N replays a schedule, SOAK_FAULTS=kill9,term,target,source,topics,groups
+# picks the fault kinds. Its output is also in build/test-logs/soak.log; a
+# failed soak keeps its files in $TMPDIR/kmig-test_soak.* (named at the end).
+.PHONY: soak
+soak: setup build build-san
+	@mkdir -p build/test-logs
+	@SOAK_CYCLES=$${SOAK_CYCLES:-100} SOAK_KAFKA_VERSION=$${SOAK_KAFKA_VERSION:-4.1.2} \
+		bash -c 'set -o pipefail; bash tests/real/test_soak.sh 2>&1 | tee build/test-logs/soak.log'
+
 bench: setup build
 	@bench/run.sh
 

@@ -25,7 +25,13 @@
  * Relative timestamps are base_ts + i: --base-ts gives base_ts, otherwise the
  * first record compared with a relative-timestamp expectation fixes it (if
  * that record is wrong, everything after fails to match, so it cannot hide
- * an error). */
+ * an error).
+ *
+ * --at P:S:O (with --source-bootstrap, repeatable) checks a translated
+ * offset instead: the target record at offset O of partition P is the copy
+ * of the first source record at offset >= S, or, when the source has no
+ * record at or after S, O is the target's end offset. A group that committed
+ * S on the source and O on the target then resumes at the same record. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -210,11 +216,67 @@ static int check_partition(check_t *c, rd_kafka_t *src, rd_kafka_t *tgt, const c
     return 0;
 }
 
+/* A kread_fn that keeps the first record and stops. */
+static int first_record(void *opaque, const krecord_t *r) {
+    *(krecord_t *)opaque = *r;
+    return 1;
+}
+
+/* --at P:S:O: returns 0, or -1 with the reason in why. */
+static int check_at(rd_kafka_t *src, rd_kafka_t *tgt, const char *src_topic, const char *topic,
+                    const char *spec, char *why, size_t whysz) {
+    int32_t p;
+    int64_t so, to, lo, hi;
+    char err[512];
+    if (sscanf(spec, "%" SCNd32 ":%" SCNd64 ":%" SCNd64, &p, &so, &to) != 3 || p < 0 || so < 0) {
+        snprintf(why, whysz, "--at wants PARTITION:SOURCE_OFFSET:TARGET_OFFSET, got '%s'", spec);
+        return -1;
+    }
+    krecord_t s = {.offset = -1}, t = {.offset = -1};
+    if (kread_partition(src, src_topic, p, so, CHECK_READ_TIMEOUT_MS, first_record, &s, err,
+                        sizeof err) < 0) {
+        snprintf(why, whysz, "[%d] reading the source from %" PRId64 ": %s", p, so, err);
+        return -1;
+    }
+    if (s.offset < 0) { /* nothing at or after so on the source: the target's end */
+        if (kread_watermarks(tgt, topic, p, &lo, &hi, CHECK_READ_TIMEOUT_MS)) {
+            snprintf(why, whysz, "[%d] target watermarks unknown", p);
+            return -1;
+        }
+        if (to != hi) {
+            snprintf(why, whysz, "[%d] source offset %" PRId64 " is the source's end, so the "
+                     "target offset must be the target's end %" PRId64 ", not %" PRId64, p, so,
+                     hi, to);
+            return -1;
+        }
+        return 0;
+    }
+    if (to < 0 || kread_partition(tgt, topic, p, to, CHECK_READ_TIMEOUT_MS, first_record, &t,
+                                  err, sizeof err) < 0) {
+        snprintf(why, whysz, "[%d] reading the target from %" PRId64 ": %s", p, to,
+                 to < 0 ? "negative offset" : err);
+        return -1;
+    }
+    if (t.offset != to) {
+        snprintf(why, whysz, "[%d] the target has no record at offset %" PRId64 " (%s %" PRId64
+                 "); the source record at %" PRId64 " should be there", p, to,
+                 t.offset < 0 ? "end reached at or before it" : "next one at", t.offset,
+                 s.offset);
+        return -1;
+    }
+    if (memcmp(s.digest, t.digest, RECORD_DIGEST_LEN)) {
+        snprintf(why, whysz, "[%d] the target record at offset %" PRId64 " is not the copy of "
+                 "the source record at offset %" PRId64, p, to, s.offset);
+        return -1;
+    }
+    return 0;
+}
+
 static void check_usage(FILE *out) {
     fprintf(out,
             "usage: kmig-testkit check --bootstrap B --topic T --partitions P --count N\n"
             "         [--start I] [--size BYTES] [--base-ts MS] [--max-dups D]\n"
-            "         [--source-topic ST] [--source-bootstrap S]\n"
+            "         [--source-topic ST] [--source-bootstrap S] [--at P:S:O]...\n"
             "         [--transactional [--txn-size M] [--abort-every K]]\n"
             "  verifies that T holds exactly the records `produce` wrote (same --start,\n"
             "  --count, --size and transaction flags; --base-ts is learned if not given),\n"
@@ -222,6 +284,10 @@ static void check_usage(FILE *out) {
             "  --source-topic ST      the records were produced to ST (e.g. T = src.ST)\n"
             "  --source-bootstrap S   compare with topic ST (default T) on cluster S record by\n"
             "                         record instead of the generator (--partitions optional)\n"
+            "  --at P:S:O             (with --source-bootstrap) only check that target offset O\n"
+            "                         of partition P holds the copy of the first source record\n"
+            "                         at offset >= S, or is the target's end if the source has\n"
+            "                         none; prints `check: T [P]: S -> O same record`\n"
             TESTKIT_TXN_USAGE
             "  prints `check: T: N records ok, D duplicates`; exit 0 only if that holds\n");
 }
@@ -234,12 +300,15 @@ int testkit_check_main(int argc, char **argv) {
         {"base-ts", required_argument, 0, 'B'},    {"max-dups", required_argument, 0, 'D'},
         {"source-topic", required_argument, 0, 'T'},
         {"source-bootstrap", required_argument, 0, 'S'},
+        {"at", required_argument, 0, 'o'},
         TESTKIT_TXN_OPTIONS,
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     const char *bootstrap = NULL, *src_bootstrap = NULL, *src_topic = NULL;
     check_t c = {.start = 0, .count = -1, .parts = -1, .size = 1000, .base_ts = BASE_UNKNOWN,
                  .txn = TESTKIT_TXN_DEFAULT};
     int64_t max_dups = 0;
+    const char **at = calloc((size_t)argc + 1, sizeof *at);
+    size_t nat = 0;
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -260,11 +329,13 @@ int testkit_check_main(int argc, char **argv) {
         case 'D': num = &max_dups; break;
         case 'T': src_topic = optarg; break;
         case 'S': src_bootstrap = optarg; break;
-        case 'h': check_usage(stdout); return 0;
-        default: check_usage(stderr); return 2;
+        case 'o': at[nat++] = optarg; break;
+        case 'h': check_usage(stdout); free(at); return 0;
+        default: check_usage(stderr); free(at); return 2;
         }
         if (num && (*num = testkit_parse_count(optarg)) < 0) {
             fprintf(stderr, "check: bad number '%s'\n", optarg);
+            free(at);
             return 2;
         }
     }
@@ -272,11 +343,15 @@ int testkit_check_main(int argc, char **argv) {
     if (!src_topic) src_topic = c.topic;
     c.gen_topic = src_topic;
     if (!bootstrap || !c.topic || optind < argc || (c.gen && (c.parts < 1 || c.count < 0)) ||
-        c.parts == 0) {
+        c.parts == 0 || (nat && c.gen)) {
         check_usage(stderr);
+        free(at);
         return 2;
     }
-    if (testkit_txn_validate(&c.txn, "check")) return 2;
+    if (testkit_txn_validate(&c.txn, "check")) {
+        free(at);
+        return 2;
+    }
 
     char err[512];
     int rc = 1;
@@ -285,6 +360,20 @@ int testkit_check_main(int argc, char **argv) {
     if (!tgt || (!c.gen && !(src = testkit_client_new(RD_KAFKA_CONSUMER, src_bootstrap, NULL, err,
                                                       sizeof err)))) {
         fprintf(stderr, "check: %s\n", err);
+        goto out;
+    }
+    if (nat) {
+        int bad_at = 0;
+        for (size_t i = 0; i < nat; i++) {
+            char why[1024];
+            if (check_at(src, tgt, src_topic, c.topic, at[i], why, sizeof why)) {
+                printf("check: %s %s\n", c.topic, why);
+                bad_at++;
+            } else {
+                printf("check: %s [%s]: same record\n", c.topic, at[i]);
+            }
+        }
+        rc = bad_at ? 1 : 0;
         goto out;
     }
     int have = testkit_partition_count(tgt, c.topic, 5000, err, sizeof err);
@@ -335,6 +424,7 @@ int testkit_check_main(int argc, char **argv) {
         rc = 0;
     }
 out:
+    free(at);
     free(c.want);
     free(c.idx);
     testkit_gen_clear(&c.rec);
