@@ -101,6 +101,7 @@ positive() {
     "$TESTKIT" check --bootstrap "$SECURE_PLAIN" --topic "$sa.$TOPIC" --source-topic "$TOPIC" \
         --source-bootstrap "$SRC" --partitions 3 --count "$N" >"$T/$TAG-$name.check" 2>&1 ||
         fail "$TAG $name: check: $(cat "$T/$TAG-$name.check")"
+    grep -q ' DEBUG ' "$T/$TAG-$name.err" || fail "$TAG $name: no debug lines (--log-level debug)"
     no_secrets "$name"
     echo "$TAG $name: copied $N records exactly in ${SECS}s ($(cat "$T/$TAG-$name.check"))"
 }
