@@ -71,9 +71,10 @@ mm2() {
     } >"$cfg"
 }
 
-# run_kmig NAME [VAR=value...] -- kmig args: RC and SECS of the run, its stdout in
-# $T/TAG-NAME.log and stderr in $T/TAG-NAME.err. A guard (far above the 10 s kmig needs to give up on a
-# cluster it cannot use) turns a hang into a failure instead of the test's timeout.
+# run_kmig NAME [VAR=value...] -- kmig args: RC and SECS of the run, its stdout
+# in $T/TAG-NAME.log and stderr in $T/TAG-NAME.err. A guard (far above the 10 s
+# kmig takes to give up on a cluster it cannot use) turns a hang into a failure
+# naming the case, instead of the whole test's timeout.
 run_kmig() {
     local name=$1 envs=() t0
     shift
