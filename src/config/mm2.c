@@ -1022,6 +1022,49 @@ static int jaas_config(client_ctx_t *c, const resolved_t *r, const char *v) {
     return rc;
 }
 
+/* An inline PEM value (ssl.truststore.certificates, ssl.keystore.certificate.chain,
+ * ssl.keystore.key) as OpenSSL reads it. Java's parser takes the base64 between the
+ * BEGIN and END lines with any whitespace, so a value continued over several
+ * properties lines (`\` at each line's end) arrives as one line; OpenSSL needs the
+ * markers and the base64 on lines of their own. Each block is rewritten with
+ * 64-column base64. A value with line breaks already (`\n` escapes), or without a
+ * complete block, is returned unchanged. */
+static char *pem_normalize(const char *v) {
+    sbuf_t out = {0};
+    const char *p = v;
+    while (!strchr(v, '\n')) {
+        const char *b = strstr(p, "-----BEGIN ");
+        if (!b) break;
+        const char *bl = b + 11, *be = strstr(bl, "-----");
+        if (!be) break;
+        const char *body = be + 5, *e = strstr(body, "-----END ");
+        if (!e) break;
+        const char *el = e + 9, *ee = strstr(el, "-----");
+        if (!ee) break;
+        sbuf_printf(&out, "-----BEGIN %.*s-----\n", (int)(be - bl), bl);
+        size_t col = 0;
+        for (const char *q = body; q < e; q++) {
+            if (isspace((unsigned char)*q)) continue;
+            sbuf_append(&out, q, 1);
+            if (++col == 64) {
+                sbuf_puts(&out, "\n");
+                col = 0;
+            }
+        }
+        sbuf_printf(&out, "%s-----END %.*s-----\n", col ? "\n" : "", (int)(ee - el), el);
+        p = ee + 5;
+    }
+    char *r = xstrdup(out.len ? out.s : v);
+    sbuf_free(&out);
+    return r;
+}
+
+static void emit_pem(client_ctx_t *c, const resolved_t *r, const char *key, const char *v) {
+    char *pem = pem_normalize(v);
+    emit(c, r, key, pem);
+    free(pem);
+}
+
 /* Translates one resolved Java client key into librdkafka settings. */
 static int client_translate(client_ctx_t *c, const resolved_t *r) {
     const char *k = r->key;
@@ -1038,11 +1081,11 @@ static int client_translate(client_ctx_t *c, const resolved_t *r) {
                strcmp(k, "ssl.keystore.type") == 0 || strcmp(k, "ssl.keystore.password") == 0) {
         /* read together with the store's location */
     } else if (strcmp(k, "ssl.truststore.certificates") == 0) {
-        emit(c, r, "ssl.ca.pem", v);
+        emit_pem(c, r, "ssl.ca.pem", v);
     } else if (strcmp(k, "ssl.keystore.key") == 0) {
-        emit(c, r, "ssl.key.pem", v);
+        emit_pem(c, r, "ssl.key.pem", v);
     } else if (strcmp(k, "ssl.keystore.certificate.chain") == 0) {
-        emit(c, r, "ssl.certificate.pem", v);
+        emit_pem(c, r, "ssl.certificate.pem", v);
     } else if (strcmp(k, "ssl.endpoint.identification.algorithm") == 0) {
         for (char *p = v; *p; p++) *p = (char)tolower((unsigned char)*p);
         emit(c, r, k, *v ? v : "none");
