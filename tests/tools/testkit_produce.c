@@ -207,7 +207,7 @@ int testkit_produce_main(int argc, char **argv) {
                           txn.on ? "transactional.id" : NULL, txn_id};
     size_t nmine = sizeof mine / sizeof mine[0] - (txn.on ? 0 : 2);
     memmove(kv + nmine, kv, nkv * sizeof *kv);
-    memcpy(kv, mine, sizeof mine);
+    memcpy(kv, mine, nmine * sizeof *kv);
     nkv += nmine;
 
     produce_state_t st = {0};
