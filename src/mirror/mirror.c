@@ -928,6 +928,7 @@ static int apply_ready(mirror_t *m) {
                 mirror_error(m, "%s [%d]: the offset map says it was copied to %s, but the "
                                 "replication policy now names %s; refusing to mix them",
                              t->name, p, lm->target, t->target);
+                t->nparts = p; /* the ones set up so far are freed with the rest */
                 ready_topics_free(r, n);
                 return -1;
             }
