@@ -124,21 +124,6 @@ int64_t testkit_mono_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void testkit_msg_digest(record_digest_t *d, const rd_kafka_message_t *m,
-                        uint8_t out[RECORD_DIGEST_LEN]) {
-    record_digest_begin(d, m->key, m->key_len, m->payload, m->len,
-                        rd_kafka_message_timestamp(m, NULL));
-    rd_kafka_headers_t *h;
-    if (!rd_kafka_message_headers(m, &h)) {
-        const char *name;
-        const void *val;
-        size_t vlen;
-        for (size_t k = 0; !rd_kafka_header_get_all(h, k, &name, &val, &vlen); k++)
-            record_digest_header(d, name, val, vlen);
-    }
-    record_digest_end(d, out);
-}
-
 int testkit_txn_opt(testkit_txn_t *t, int c, const char *arg) {
     int64_t *num;
     switch (c) {

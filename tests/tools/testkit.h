@@ -56,10 +56,6 @@ int64_t testkit_parse_count(const char *s);
 int64_t testkit_now_ms(void);
 int64_t testkit_mono_ms(void);
 
-/* The content digest of a consumed message, as kafka/kread.c computes it. */
-void testkit_msg_digest(record_digest_t *d, const rd_kafka_message_t *m,
-                        uint8_t out[RECORD_DIGEST_LEN]);
-
 /* ------------------------------------------------- generator (testkit_gen.c) */
 
 /* Number of record shapes; prime, so that on every partition count below it

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "core/sbuf.h"
+#include "kafka/kread.h"
 #include "testkit.h"
 
 #define CONSUME_TIMEOUT_MS 15000
@@ -345,7 +346,7 @@ int testkit_consume_main(int argc, char **argv) {
         } else if (p >= 0 && p < c.np) {
             cpart_t *s = &c.p[p];
             uint8_t dig[RECORD_DIGEST_LEN];
-            testkit_msg_digest(c.d, m, dig);
+            kread_digest(m, c.d, dig);
             if (c.print) print_record(m, dig);
             if (c.gen) verify(&c, p, m->offset, dig);
             if (!s->n++) s->first_off = m->offset;
