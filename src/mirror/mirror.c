@@ -62,9 +62,11 @@ typedef struct mtopic {
     char *name, *target;
     int32_t nparts;
     mpart_t *parts;
-    msnap_map_t **pub;     /* per partition: the map copy last published */
-    uint64_t *pub_version; /* and the version it copied */
-    int64_t *pub_ms;       /* and when (monotonic ms) */
+    struct mpub {
+        msnap_map_t *map; /* the map copy last published */
+        uint64_t version; /* the map version it copied */
+        int64_t ms;       /* when (monotonic ms) */
+    } *pub;               /* per partition */
     rd_kafka_topic_t *src_rkt, *tgt_rkt;
     bool removed; /* no longer in the topic manager's list */
 } mtopic_t;
@@ -703,14 +705,13 @@ static void publish(mirror_t *m) {
             /* Copies cost the map's size: a map of many segments (a source
              * with many transactions) is copied at most every 10 s. */
             bool big = offset_map_count(mp->map) > 10000;
-            if (!t->pub[p] || (t->pub_version[p] != mp->version &&
-                               (!big || s->published_ms >= t->pub_ms[p] + 10000))) {
-                t->pub_ms[p] = s->published_ms;
-                msnap_map_unref(t->pub[p]);
-                t->pub[p] = msnap_map_new(mp->map);
-                t->pub_version[p] = mp->version;
+            struct mpub *pub = &t->pub[p];
+            if (!pub->map || (pub->version != mp->version &&
+                              (!big || s->published_ms >= pub->ms + 10000))) {
+                msnap_map_unref(pub->map);
+                *pub = (struct mpub){msnap_map_new(mp->map), mp->version, s->published_ms};
             }
-            msnap_part_t *sp = msnap_add(s, t->name, t->target, p, t->pub[p]);
+            msnap_part_t *sp = msnap_add(s, t->name, t->target, p, pub->map);
             bool done = mpart_caught_up(mp);
             sp->state = done                                         ? "caught-up"
                         : !mp->started && mp->state == MPART_COPYING ? "starting"
@@ -912,8 +913,6 @@ static int apply_ready(mirror_t *m) {
         if (r[i].partitions <= t->nparts) continue;
         t->parts = xrealloc(t->parts, (size_t)r[i].partitions * sizeof *t->parts);
         t->pub = xrealloc(t->pub, (size_t)r[i].partitions * sizeof *t->pub);
-        t->pub_version = xrealloc(t->pub_version, (size_t)r[i].partitions * sizeof *t->pub_version);
-        t->pub_ms = xrealloc(t->pub_ms, (size_t)r[i].partitions * sizeof *t->pub_ms);
         if (t->nparts && wait_partitions(m, t->tgt_rkt, r[i].partitions,
                                          m->flow->admin_timeout_ms + 20000)) {
             if (atomic_load(m->stop)) break; /* stopping, not a failure */
@@ -933,9 +932,7 @@ static int apply_ready(mirror_t *m) {
                 return -1;
             }
             mpart_init(&t->parts[p], map_set_take(m->loaded, t->name, p));
-            t->pub[p] = NULL;
-            t->pub_version[p] = 0;
-            t->pub_ms[p] = 0;
+            t->pub[p] = (struct mpub){0};
             m->unstarted++;
         }
         log_info("copying %s -> %s: partitions %d..%d", t->name, t->target, t->nparts,
@@ -1309,13 +1306,6 @@ int mirror_run(mirror_t *m) {
     return rc;
 }
 
-void mirror_request_stop(mirror_t *m, bool now) {
-    if (now)
-        atomic_store(m->stop, 2);
-    else if (!atomic_load(m->stop))
-        atomic_store(m->stop, 1);
-}
-
 void mirror_get_stats(mirror_t *m, mirror_stats_t *out) {
     memset(out, 0, sizeof *out);
     msnap_t *s = msnap_acquire(m->snaps);
@@ -1345,14 +1335,12 @@ void mirror_destroy(mirror_t *m) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++) {
             mpart_clear(&t->parts[p]);
-            msnap_map_unref(t->pub[p]);
+            msnap_map_unref(t->pub[p].map);
         }
         if (t->src_rkt) rd_kafka_topic_destroy(t->src_rkt);
         if (t->tgt_rkt) rd_kafka_topic_destroy(t->tgt_rkt);
         free(t->parts);
         free(t->pub);
-        free(t->pub_version);
-        free(t->pub_ms);
         free(t->name);
         free(t->target);
         free(t);

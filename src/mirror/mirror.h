@@ -23,7 +23,7 @@ typedef struct mirror_opts {
      * a caller that must exit before mirror_run returns. */
     atomic_int *exit_hint;
     /* Optional: the stop flag (0 run, 1 stop, 2 stop now) the caller sets,
-     * e.g. from a signal handler; mirror_request_stop() sets it too. */
+     * e.g. from a signal handler (async-signal-safe: an atomic store). */
     atomic_int *stop;
     /* Optional: the run summary JSON (mirror_report.h) is written here when
      * mirror_run ends, before it waits for the helper threads. */
@@ -46,16 +46,11 @@ typedef struct mirror mirror_t;
 /* Connects nothing yet; validates options and builds client settings. */
 mirror_t *mirror_new(const mirror_opts_t *opts, char *err, size_t errsz);
 
-/* Runs until stopped (mirror_request_stop), or until caught up with
+/* Runs until stopped (opts.stop), or until caught up with
  * stop_at_end. Returns a process exit code: 0, KMIG_EXIT_FAIL with the reason
  * logged, KMIG_EXIT_USAGE when the internal topics cannot be created or used
  * (before anything is copied), or KMIG_EXIT_DATA_LOSS. */
 int mirror_run(mirror_t *m);
-
-/* Async-signal-safe: asks mirror_run to stop, flush and persist the map
- * within a few seconds; with `now`, without waiting for records in flight
- * (they are fetched again by the next run). */
-void mirror_request_stop(mirror_t *m, bool now);
 
 /* Any thread, any time: the latest published figures. */
 void mirror_get_stats(mirror_t *m, mirror_stats_t *out);

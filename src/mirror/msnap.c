@@ -34,7 +34,6 @@ void msnap_map_unref(msnap_map_t *m) {
     free(m);
 }
 
-const offset_map_t *msnap_map_get(const msnap_map_t *m) { return m ? m->map : NULL; }
 
 msnap_t *msnap_new(size_t cap) {
     msnap_t *s = xcalloc(1, sizeof *s);

@@ -411,7 +411,6 @@ bool topic_manager_take(topic_manager_t *m, int *seen, ready_topic_t **out, size
     return true;
 }
 
-bool topic_manager_published(topic_manager_t *m) { return atomic_load(&m->tm_gen) > 0; }
 
 int topic_manager_source_has(topic_manager_t *m, const char *topic) {
     pthread_mutex_lock(&m->tm_mu);

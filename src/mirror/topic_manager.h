@@ -40,7 +40,5 @@ bool topic_manager_take(topic_manager_t *m, int *seen, ready_topic_t **out, size
 /* Whether the last successful source listing had `topic`: 1 yes, 0 no
  * (deleted), -1 no listing yet. */
 int topic_manager_source_has(topic_manager_t *m, const char *topic);
-/* True once a first list was published. */
-bool topic_manager_published(topic_manager_t *m);
 
 #endif
