@@ -267,7 +267,7 @@ int aws_fetch_imds(const aws_fetch_ctx_t *x, aws_creds_t *out, char *err, size_t
     snprintf(base, sizeof base, "%s", ep ? ep : "http://169.254.169.254");
     size_t bl = strlen(base);
     while (bl && base[bl - 1] == '/') base[--bl] = '\0';
-    char url[400], why[400];
+    char url[512], why[400];
     sbuf_t tokh = {0};
     awshttp_resp_t resp = {0};
     int rc = -1;

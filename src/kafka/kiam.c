@@ -5,6 +5,7 @@
 #include "kafka/kiam.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,12 @@ typedef struct kiam_entry {
 } kiam_entry_t;
 
 static pthread_mutex_t kiam_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_ulong kiam_tokens, kiam_failures;
+
+void kiam_counts(unsigned long *tokens, unsigned long *failures) {
+    *tokens = atomic_load(&kiam_tokens);
+    *failures = atomic_load(&kiam_failures);
+}
 static kiam_entry_t *kiam_registry;
 
 /* The fields of a sasl.oauthbearer.config string written by kiam_conf_setup:
@@ -105,6 +112,7 @@ static void kiam_refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void
         snprintf(why, sizeof why, "MSK IAM: %s", err);
         log_error("%s: %s", rd_kafka_name(rk), why);
         rd_kafka_oauthbearer_set_token_failure(rk, why);
+        atomic_fetch_add(&kiam_failures, 1);
         return;
     }
     sigv4_creds_t sc = {creds.access_key_id, creds.secret_access_key, creds.session_token};
@@ -114,6 +122,7 @@ static void kiam_refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void
         snprintf(why, sizeof why, "MSK IAM: cannot sign a token: %s", err);
         log_error("%s: %s", rd_kafka_name(rk), why);
         rd_kafka_oauthbearer_set_token_failure(rk, why);
+        atomic_fetch_add(&kiam_failures, 1);
     } else if (rd_kafka_oauthbearer_set_token(rk, tok.token, tok.lifetime_ms, creds.access_key_id,
                                               NULL, 0, err, sizeof err) !=
                RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -121,7 +130,9 @@ static void kiam_refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void
         snprintf(why, sizeof why, "MSK IAM: librdkafka refused the token: %s", err);
         log_error("%s: %s", rd_kafka_name(rk), why);
         rd_kafka_oauthbearer_set_token_failure(rk, why);
+        atomic_fetch_add(&kiam_failures, 1);
     } else {
+        atomic_fetch_add(&kiam_tokens, 1);
         log_debug("%s: MSK IAM token for access key id %s (credentials from %s), region %s, "
                   "valid %lld s",
                   rd_kafka_name(rk), creds.access_key_id, source, c.region,

@@ -61,6 +61,10 @@ int kiam_handle_setup(rd_kafka_t *rk, const kv_list_t *settings, char *err, size
 int kiam_region(const char *explicit_region, const char *bootstrap, aws_provider_t *p,
                 char *out, size_t outsz, char *err, size_t errsz);
 
+/* How many tokens the refresh callback handed to librdkafka, and how many
+ * refreshes failed, since the start (for tests and diagnostics). */
+void kiam_counts(unsigned long *tokens, unsigned long *failures);
+
 /* Frees the shared providers (at exit; no handle may still refresh). */
 void kiam_shutdown(void);
 
