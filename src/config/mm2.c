@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "config/jaas.h"
+#include "config/mm2_iam.h"
 #include "core/sbuf.h"
 
 /* ---- kv_list ---- */
@@ -817,7 +818,8 @@ static bool role_scoped(const char *k) {
 /* Keys that `<alias>.` and the top level pass to every client, as MirrorClientConfig's
  * CLIENT_CONFIG_DEF does (plus librdkafka's own ssl.* and sasl.* keys). */
 static bool inherited(const char *k) {
-    return strcmp(k, "security.protocol") == 0 || has_prefix(k, "ssl.") || has_prefix(k, "sasl.");
+    return strcmp(k, "security.protocol") == 0 || has_prefix(k, "ssl.") || has_prefix(k, "sasl.") ||
+           mm2_iam_inherited(k);
 }
 
 /* The Java key that entry `key` sets for the clients of `role` of `alias`. */
@@ -957,6 +959,59 @@ static int keystore(client_ctx_t *c, const resolved_t *r, const char *v) {
     return rc;
 }
 
+/* ---- MSK IAM (config/mm2_iam.h) ---- */
+
+static bool iam_sasl_protocol(const client_ctx_t *c) {
+    const resolved_t *proto = ctx_find(c, "security.protocol");
+    char *protocol = trim_dup(proto ? proto->entry->value : "PLAINTEXT");
+    bool sasl = strncasecmp(protocol, "SASL_", 5) == 0;
+    free(protocol);
+    return sasl;
+}
+
+static const char *iam_login_handler(const client_ctx_t *c) {
+    const resolved_t *h = ctx_find(c, "sasl.login.callback.handler.class");
+    return h ? h->entry->value : NULL;
+}
+
+/* Appends mm2_iam's settings, and marks the Java callback handler keys used
+ * (they are dropped keys otherwise reported as ignored). */
+static void iam_emit(client_ctx_t *c, kv_list_t *l) {
+    for (size_t i = 0; i < l->n; i++)
+        kv_list_add(&c->out, l->items[i].key, l->items[i].value, l->items[i].origin, false);
+    const char *handlers[] = {"sasl.login.callback.handler.class",
+                              "sasl.client.callback.handler.class"};
+    for (size_t i = 0; i < 2; i++) {
+        const resolved_t *h = ctx_find(c, handlers[i]);
+        if (h) h->entry->used = true;
+    }
+}
+
+/* sasl.mechanism when it selects MSK IAM; true when handled. */
+static bool iam_mechanism(client_ctx_t *c, const resolved_t *r, const char *v) {
+    kv_list_t l = {0};
+    bool iam = mm2_iam_mechanism(v, iam_login_handler(c), iam_sasl_protocol(c), r->entry->origin, &l);
+    if (iam) iam_emit(c, &l);
+    kv_list_clear(&l);
+    return iam;
+}
+
+/* sasl.jaas.config of MSK IAM: 1 handled (rc in *rc), 0 not IAM's. */
+static int iam_jaas(client_ctx_t *c, const resolved_t *r, const jaas_t *j, const char *mech,
+                    int *rc) {
+    if (!mm2_iam_jaas_selected(j, iam_login_handler(c))) return 0;
+    kv_list_t l = {0};
+    char why[300];
+    if (mm2_iam_jaas(j, mech, r->entry->origin, &l, why, sizeof why)) {
+        *rc = fail(c, r, why);
+    } else {
+        iam_emit(c, &l);
+        *rc = 0;
+    }
+    kv_list_clear(&l);
+    return 1;
+}
+
 /* sasl.jaas.config; like the Java client, ignored unless security.protocol is SASL_*. */
 static int jaas_config(client_ctx_t *c, const resolved_t *r, const char *v) {
     const resolved_t *proto = ctx_find(c, "security.protocol");
@@ -979,6 +1034,11 @@ static int jaas_config(client_ctx_t *c, const resolved_t *r, const char *v) {
     const char *tokenauth = jaas_option(&j, "tokenauth");
     int rc = 0;
     why[0] = '\0';
+    if (iam_jaas(c, r, &j, mech, &rc)) {
+        free(mech);
+        jaas_clear(&j);
+        return rc;
+    }
     if (strcmp(j.module, "org.apache.kafka.common.security.plain.PlainLoginModule") == 0 ||
         strcmp(j.module, "org.apache.kafka.common.security.scram.ScramLoginModule") == 0) {
         bool scram = strstr(j.module, "Scram") != NULL;
@@ -1117,6 +1177,8 @@ static int client_translate(client_ctx_t *c, const resolved_t *r) {
             snprintf(buf, sizeof buf, "%lld", kb < 1 ? 1 : kb > INT_MAX ? INT_MAX : kb);
             emit(c, r, "queue.buffering.max.kbytes", buf);
         }
+    } else if (strcmp(k, "sasl.mechanism") == 0 && iam_mechanism(c, r, v)) {
+        /* MSK IAM: OAUTHBEARER with kmig's token refresh (kafka/kiam.h) */
     } else if (t >= 0 && client_keys[t].rdkafka) {
         bool socket_buf = has_prefix(client_keys[t].rdkafka, "socket.");
         emit(c, r, client_keys[t].rdkafka, socket_buf && strcmp(v, "-1") == 0 ? "0" : v);

@@ -812,10 +812,10 @@ static void test_client_sasl(void) {
          "mm2.properties:5: a.sasl.jaas.config: OAuthBearerLoginModule is not supported yet; "
          "remove sasl.jaas.config and configure librdkafka's OIDC client instead: "
          "sasl.oauthbearer.method=oidc"},
-        {"a.sasl.mechanism = AWS_MSK_IAM\n"
+        {"a.sasl.mechanism = PLAIN\n"
          "a.sasl.jaas.config = software.amazon.msk.auth.iam.IAMLoginModule required;\n",
-         "mm2.properties:5: a.sasl.jaas.config: login module "
-         "software.amazon.msk.auth.iam.IAMLoginModule is not supported"},
+         "mm2.properties:5: a.sasl.jaas.config: IAMLoginModule needs "
+         "sasl.mechanism=AWS_MSK_IAM, but sasl.mechanism is PLAIN"},
         {"sasl.mechanism = PLAIN\n"
          "a.sasl.jaas.config = org.apache.kafka.common.security.plain.PlainLoginModule required "
          "username=\"u\" password=\"TopSecret1\"\n",
