@@ -20,6 +20,7 @@ typedef struct {
 
 static const command_t commands[] = {
     {"apply", cmd_apply, "make the target match the plan (dry run unless --execute)"},
+    {"auth", cmd_auth, "print an Amazon MSK IAM token from the AWS credential chain (debugging)"},
     {"assess", cmd_assess, "inventory a cluster, size an MSK target, list what a reviewer must know"},
     {"demo", cmd_demo, "mirror between two in-process mock clusters and check every record"},
     {"map", cmd_map, "print the persisted source->target offset map of a topic"},

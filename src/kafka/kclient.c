@@ -10,6 +10,7 @@
 #include <syslog.h>
 
 #include "core/log.h"
+#include "kafka/kiam.h"
 
 static atomic_bool kclient_fatal_flag;
 static char kclient_fatal_msg[512];
@@ -48,6 +49,7 @@ static int kclient_apply(rd_kafka_conf_t *conf, const kv_list_t *l, char *err, s
     for (size_t i = 0; i < l->n; i++) {
         const kv_t *kv = &l->items[i];
         char why[256];
+        if (strncmp(kv->key, "kmig.", 5) == 0) continue; /* kmig's own keys (kafka/kiam.h) */
         if (rd_kafka_conf_set(conf, kv->key, kv->value, why, sizeof why) != RD_KAFKA_CONF_OK) {
             snprintf(err, errsz, "%s: %s: %s", kv->origin ? kv->origin : "setting", kv->key,
                      why);
@@ -77,6 +79,10 @@ rd_kafka_t *kclient_new(const kclient_opts_t *o, char *err, size_t errsz) {
             return NULL;
         }
     }
+    if (kiam_conf_setup(conf, o->settings, o->name, err, errsz)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
     size_t idlen = sizeof why;
     if (rd_kafka_conf_get(conf, "client.id", why, &idlen) == RD_KAFKA_CONF_OK &&
         strcmp(why, "rdkafka") == 0)
@@ -89,6 +95,10 @@ rd_kafka_t *kclient_new(const kclient_opts_t *o, char *err, size_t errsz) {
     if (!rk) {
         snprintf(err, errsz, "%s: %s", o->name, why);
         rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    if (kiam_handle_setup(rk, o->settings, err, errsz)) {
+        rd_kafka_destroy(rk);
         return NULL;
     }
     return rk;
