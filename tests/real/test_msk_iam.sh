@@ -218,6 +218,38 @@ check_version() {
     "$KAFKA_SH" topics "src$TAG" --create --topic "$TOPIC" --partitions 3 >/dev/null
     "$TESTKIT" produce --bootstrap "$SRC" --topic "$TOPIC" --partitions 3 --count "$N" >/dev/null
 
+    # --- kmig auth msk-iam-token: accepted at its time; tampered or expired refused.
+    t1=$(date -u +%Y%m%dT%H%M%SZ)
+    run_kmig auth "${PROFILE_ENV[@]}" -- auth msk-iam-token --region us-east-1 --profile mirror --time "$t1" --json
+    [ "$RC" = 0 ] || fail "$TAG kmig auth: exit $RC: $(cat "$T/$TAG-auth.err")"
+    no_secrets auth stderr-only
+    expect_eq "ASIAFAKEASSUMEROLE01 profile" "$(jq -r '"\(.access_key_id) \(.source)"' "$T/$TAG-auth.log")" \
+        "$TAG kmig auth --json: key and source"
+    tok=$(jq -r .token "$T/$TAG-auth.log")
+    url=$(printf '%s' "$tok" | unb64url)
+    expect_eq "$url" "$(jq -r .url "$T/$TAG-auth.log")" "$TAG kmig auth --json: url is the decoded token"
+    iam_validator_check "$IAM_JAR" "$CREDS" --region us-east-1 --now "$t1" "$tok" >"$T/$TAG-v1.out" 2>&1 ||
+        fail "$TAG: the validator refuses kmig's token: $(cat "$T/$TAG-v1.out")"
+    expect_eq ASIAFAKEASSUMEROLE01 "$(cat "$T/$TAG-v1.out")" "$TAG validator principal"
+    # One character of the signature changed.
+    bad=$(printf '%s' "$url" | sed -E 's/(X-Amz-Signature=[0-9a-f]{10})([0-9a-f])/\1\n\2/' |
+        awk 'NR == 1 { printf "%s", $0 } NR == 2 { c = substr($0, 1, 1); printf "%s%s", (c == "0" ? "1" : "0"), substr($0, 2) }')
+    [ "$bad" != "$url" ] && [ ${#bad} = ${#url} ] || fail "$TAG: could not tamper with the signature"
+    if iam_validator_check "$IAM_JAR" "$CREDS" --now "$t1" "$(printf '%s' "$bad" | b64url)" >"$T/$TAG-v2.out" 2>&1; then
+        fail "$TAG: the validator accepts a token with a changed signature"
+    fi
+    expect_contains "$(cat "$T/$TAG-v2.out")" "signature does not match" "$TAG tampered token"
+    # Signed an hour ago: expired now.
+    run_kmig auth-old "${PROFILE_ENV[@]}" -- auth msk-iam-token --region us-east-1 --profile mirror \
+        --time "$(date -u -d '-1 hour' +%Y%m%dT%H%M%SZ)"
+    [ "$RC" = 0 ] || fail "$TAG kmig auth --time -1h: exit $RC: $(cat "$T/$TAG-auth-old.err")"
+    no_secrets auth-old stderr-only
+    if iam_validator_check "$IAM_JAR" "$CREDS" "$(head -n 1 "$T/$TAG-auth-old.log")" >"$T/$TAG-v3.out" 2>&1; then
+        fail "$TAG: the validator accepts a token signed an hour ago"
+    fi
+    expect_contains "$(cat "$T/$TAG-v3.out")" "expired" "$TAG token signed an hour ago"
+    echo "$TAG auth: kmig's token accepted; a changed signature and an expired token refused"
+
     # --- form 1, profile with role_arn + source_profile -> STS AssumeRole at the fake.
     sa=i1$TAG ta=msk$TAG cfg=$T/$TAG-form1.properties
     readarray -t f1 < <(form1 mirror)
@@ -273,38 +305,6 @@ check_version() {
     copy_check mirror-imds "$cfg" "$topic2" "${IMDS_ENV[@]}"
     [ "$(fake_calls "$T/aws" '.key_id == "ASIAFAKEIMDS00000001" and .status == 200')" -gt "$before" ] ||
         fail "$TAG mirror-imds: no IMDS credentials were fetched from the fake"
-
-    # --- kmig auth msk-iam-token: accepted at its time; tampered or expired refused.
-    t1=$(date -u +%Y%m%dT%H%M%SZ)
-    run_kmig auth "${PROFILE_ENV[@]}" -- auth msk-iam-token --region us-east-1 --profile mirror --time "$t1" --json
-    [ "$RC" = 0 ] || fail "$TAG kmig auth: exit $RC: $(cat "$T/$TAG-auth.err")"
-    no_secrets auth stderr-only
-    expect_eq "ASIAFAKEASSUMEROLE01 assume-role" "$(jq -r '"\(.access_key_id) \(.source)"' "$T/$TAG-auth.log")" \
-        "$TAG kmig auth --json: key and source"
-    tok=$(jq -r .token "$T/$TAG-auth.log")
-    url=$(printf '%s' "$tok" | unb64url)
-    expect_eq "$url" "$(jq -r .url "$T/$TAG-auth.log")" "$TAG kmig auth --json: url is the decoded token"
-    iam_validator_check "$IAM_JAR" "$CREDS" --region us-east-1 --now "$t1" "$tok" >"$T/$TAG-v1.out" 2>&1 ||
-        fail "$TAG: the validator refuses kmig's token: $(cat "$T/$TAG-v1.out")"
-    expect_eq ASIAFAKEASSUMEROLE01 "$(cat "$T/$TAG-v1.out")" "$TAG validator principal"
-    # One character of the signature changed.
-    bad=$(printf '%s' "$url" | sed -E 's/(X-Amz-Signature=[0-9a-f]{10})([0-9a-f])/\1\n\2/' |
-        awk 'NR == 1 { printf "%s", $0 } NR == 2 { c = substr($0, 1, 1); printf "%s%s", (c == "0" ? "1" : "0"), substr($0, 2) }')
-    [ "$bad" != "$url" ] && [ ${#bad} = ${#url} ] || fail "$TAG: could not tamper with the signature"
-    if iam_validator_check "$IAM_JAR" "$CREDS" --now "$t1" "$(printf '%s' "$bad" | b64url)" >"$T/$TAG-v2.out" 2>&1; then
-        fail "$TAG: the validator accepts a token with a changed signature"
-    fi
-    expect_contains "$(cat "$T/$TAG-v2.out")" "signature does not match" "$TAG tampered token"
-    # Signed an hour ago: expired now.
-    run_kmig auth-old "${PROFILE_ENV[@]}" -- auth msk-iam-token --region us-east-1 --profile mirror \
-        --time "$(date -u -d '-1 hour' +%Y%m%dT%H%M%SZ)"
-    [ "$RC" = 0 ] || fail "$TAG kmig auth --time -1h: exit $RC: $(cat "$T/$TAG-auth-old.err")"
-    no_secrets auth-old stderr-only
-    if iam_validator_check "$IAM_JAR" "$CREDS" "$(head -n 1 "$T/$TAG-auth-old.log")" >"$T/$TAG-v3.out" 2>&1; then
-        fail "$TAG: the validator accepts a token signed an hour ago"
-    fi
-    expect_contains "$(cat "$T/$TAG-v3.out")" "expired" "$TAG token signed an hour ago"
-    echo "$TAG auth: kmig's token accepted; a changed signature and an expired token refused"
 
     # --- negative runs, side by side.
     local pids=() p rc=0
