@@ -32,7 +32,9 @@
 #
 # Environment: KMIG_JAVA (java binary, default `java`), KMIG_KAFKA_JVM_OPTS
 # (broker JVM options, default -Xmx512m; tests/run.sh adds C1-only JIT and the
-# serial GC, which halve start-up CPU), KMIG_KAFKA_START_TIMEOUT (seconds, 90).
+# serial GC, which halve start-up CPU), KMIG_KAFKA_START_TIMEOUT (seconds, 90),
+# KMIG_KAFKA_EXTRA_CLASSPATH (jars appended to a started cluster's classpath,
+# e.g. a test's own SASL callback handler; kept for restarts).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -163,9 +165,11 @@ EOF
 # the JVM options it was first started with) and waits until it logs that it
 # started.
 launch() {
-    local name=$1 d=$RUN_BASE/$1 v opts pid t0 waited
+    local name=$1 d=$RUN_BASE/$1 v opts pid t0 waited cp extra=
     v=$(cat "$d/version")
     opts=$(cat "$d/jvm.opts")
+    [ ! -f "$d/extra.cp" ] || extra=$(cat "$d/extra.cp")
+    cp="$(libs_of "$v")/*${extra:+:$extra}"
     t0=${EPOCHREALTIME/./}
     : >"$d/server.log"
     rm -f "$d/pid"
@@ -175,7 +179,7 @@ launch() {
         "$JAVA" $opts -Djava.awt.headless=true \
         -Dlog4j.configuration="file:$d/log4j.properties" \
         -Dlog4j2.configurationFile="$d/log4j2.properties" \
-        -cp "$(libs_of "$v")/*" kafka.Kafka "$d/server.properties" \
+        -cp "$cp" kafka.Kafka "$d/server.properties" \
         </dev/null >"$d/stdout.log" 2>&1 &
     while [ ! -s "$d/pid" ]; do
         kill -0 $! 2>/dev/null || [ -s "$d/pid" ] || die "$name: could not launch java"
@@ -211,6 +215,7 @@ prepare_dir() {
     echo "$v" >"$d/version"
     echo "$port" >"$d/port"
     echo "$JVM_OPTS" >"$d/jvm.opts"
+    echo "${KMIG_KAFKA_EXTRA_CLASSPATH:-}" >"$d/extra.cp"
     write_logging "$d"
 }
 

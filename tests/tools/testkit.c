@@ -21,7 +21,8 @@ static void usage(FILE *out) {
             "  consume  read as a consumer group member, verify, commit what was read\n"
             "  commit   commit explicit offsets for a group\n"
             "  committed  print a group's committed offsets\n"
-            "  admin-seed  create topics, configs, records, groups and ACLs on a real cluster\n");
+            "  admin-seed  create topics, configs, records, groups and ACLs on a real cluster\n"
+            "  fake-aws  serve fake AWS credential endpoints (IMDSv2, ECS, STS) on 127.0.0.1\n");
 }
 
 int main(int argc, char **argv) {
@@ -35,7 +36,8 @@ int main(int argc, char **argv) {
                 {"consume", testkit_consume_main},
                 {"commit", testkit_commit_main},
                 {"committed", testkit_committed_main},
-                {"admin-seed", testkit_admin_seed_main}};
+                {"admin-seed", testkit_admin_seed_main},
+                {"fake-aws", testkit_fakeaws_main}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

@@ -10,6 +10,7 @@
  *   consume  testkit_consume.c  a group member: reads, verifies, commits what it read
  *   commit, committed  testkit_commit.c  set / print a group's committed offsets
  *   admin-seed testkit_admin.c   topics, configs, records, groups and ACLs on a real cluster
+ *   fake-aws testkit_fakeaws.c  fake AWS credential endpoints (IMDSv2, ECS, STS) for MSK IAM tests
  *
  * Subcommand entry points take the arguments after the subcommand name
  * (argv[0] is the subcommand) and return the exit code: 0 ok, 1 failure,
@@ -30,6 +31,7 @@ int testkit_consume_main(int argc, char **argv);
 int testkit_commit_main(int argc, char **argv);
 int testkit_committed_main(int argc, char **argv);
 int testkit_admin_seed_main(int argc, char **argv);
+int testkit_fakeaws_main(int argc, char **argv);
 
 /* ------------------------------------------------ shared helpers (testkit.c) */
 
