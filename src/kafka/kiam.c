@@ -98,7 +98,7 @@ void kiam_shutdown(void) {
 static void kiam_refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void *opaque) {
     (void)opaque;
     kiam_cfg_t c;
-    char err[1024], why[1200];
+    char err[1024], why[1600];
     if (kiam_cfg_parse(oauthbearer_config, &c)) {
         rd_kafka_oauthbearer_set_token_failure(
             rk, "MSK IAM: sasl.oauthbearer.config was changed; it is kmig's own setting");
@@ -109,7 +109,9 @@ static void kiam_refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void
     const char *source = NULL;
     msk_iam_token_t tok = {0};
     if (aws_provider_get(p, clock_wall_ms(), &creds, &source, err, sizeof err)) {
-        snprintf(why, sizeof why, "MSK IAM: %s", err);
+        snprintf(why, sizeof why, "MSK IAM (region %s%s%s%s%s): %s", c.region,
+                 c.profile ? ", profile " : "", c.profile ? c.profile : "",
+                 c.role ? ", role " : "", c.role ? c.role : "", err);
         log_error("%s: %s", rd_kafka_name(rk), why);
         rd_kafka_oauthbearer_set_token_failure(rk, why);
         atomic_fetch_add(&kiam_failures, 1);
