@@ -36,10 +36,13 @@ void kiam_counts(unsigned long *tokens, unsigned long *failures) {
 static kiam_entry_t *kiam_registry;
 
 /* The fields of a sasl.oauthbearer.config string written by kiam_conf_setup:
- * "kmig-msk-iam;region=R[;profile=P][;role=ARN][;session=S][;sts=R]". */
+ * "kmig-msk-iam;region=R[;profile=P][;role=ARN][;session=S][;sts=R];client=N";
+ * everything before ";client=" is the identity that selects the provider. */
 typedef struct kiam_cfg {
     char buf[1024];
     const char *region, *profile, *role, *session, *sts;
+    const char *client; /* the name given to kiam_conf_setup (not part of the identity) */
+    size_t identity_len; /* the string's prefix that names the identity */
 } kiam_cfg_t;
 
 static int kiam_cfg_parse(const char *s, kiam_cfg_t *c) {
@@ -58,21 +61,25 @@ static int kiam_cfg_parse(const char *s, kiam_cfg_t *c) {
         else if (!strcmp(tok, "role")) c->role = v;
         else if (!strcmp(tok, "session")) c->session = v;
         else if (!strcmp(tok, "sts")) c->sts = v;
+        else if (!strcmp(tok, "client")) c->client = v;
         else return -1;
     }
-    return c->region ? 0 : -1;
+    const char *cl = strstr(s, ";client=");
+    c->identity_len = cl ? (size_t)(cl - s) : strlen(s);
+    return c->region && c->client ? 0 : -1;
 }
 
 static aws_provider_t *kiam_provider(const char *cfgstr, const kiam_cfg_t *c) {
     pthread_mutex_lock(&kiam_lock);
     kiam_entry_t *e = kiam_registry;
-    while (e && strcmp(e->key, cfgstr) != 0) e = e->next;
+    while (e && (strlen(e->key) != c->identity_len || strncmp(e->key, cfgstr, c->identity_len)))
+        e = e->next;
     if (!e) {
         aws_provider_opts_t o = {.profile = c->profile, .role_arn = c->role,
                                  .role_session_name = c->session, .sts_region = c->sts,
                                  .region = c->region};
         e = xcalloc(1, sizeof *e);
-        e->key = xstrdup(cfgstr);
+        e->key = xstrndup(cfgstr, c->identity_len);
         e->provider = aws_provider_new(&o);
         e->next = kiam_registry;
         kiam_registry = e;
@@ -102,16 +109,8 @@ static struct {
 } kiam_failed[KIAM_FAILURES];
 static size_t kiam_failed_next;
 
-static void kiam_client_id(rd_kafka_t *rk, char *out, size_t outsz) {
-    const char *n = rd_kafka_name(rk);
-    size_t len = strcspn(n, "#");
-    snprintf(out, outsz, "%.*s", (int)len, n);
-}
-
-/* reason NULL: a success, which clears the entry. */
-static void kiam_note(rd_kafka_t *rk, const char *reason) {
-    char id[128];
-    kiam_client_id(rk, id, sizeof id);
+/* reason NULL: a success (or a new handle), which clears the entry. */
+static void kiam_note(const char *id, const char *reason) {
     pthread_mutex_lock(&kiam_lock);
     size_t i = 0;
     while (i < KIAM_FAILURES && strcmp(kiam_failed[i].client_id, id) != 0) i++;
@@ -128,11 +127,11 @@ static void kiam_note(rd_kafka_t *rk, const char *reason) {
     pthread_mutex_unlock(&kiam_lock);
 }
 
-int kiam_last_failure(const char *client_id, char *out, size_t outsz) {
+int kiam_last_failure(const char *client, char *out, size_t outsz) {
     int found = 0;
     pthread_mutex_lock(&kiam_lock);
     for (size_t i = 0; i < KIAM_FAILURES && !found; i++)
-        if (kiam_failed[i].client_id[0] && strcmp(kiam_failed[i].client_id, client_id) == 0 &&
+        if (kiam_failed[i].client_id[0] && strcmp(kiam_failed[i].client_id, client) == 0 &&
             kiam_failed[i].reason[0]) {
             snprintf(out, outsz, "%s", kiam_failed[i].reason);
             found = 1;
@@ -162,7 +161,7 @@ static void kiam_refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void
                  c.role ? ", role " : "", c.role ? c.role : "", err);
         log_error("%s: %s", rd_kafka_name(rk), why);
         rd_kafka_oauthbearer_set_token_failure(rk, why);
-        kiam_note(rk, why);
+        kiam_note(c.client, why);
         atomic_fetch_add(&kiam_failures, 1);
         return;
     }
@@ -173,7 +172,7 @@ static void kiam_refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void
         snprintf(why, sizeof why, "MSK IAM: cannot sign a token: %s", err);
         log_error("%s: %s", rd_kafka_name(rk), why);
         rd_kafka_oauthbearer_set_token_failure(rk, why);
-        kiam_note(rk, why);
+        kiam_note(c.client, why);
         atomic_fetch_add(&kiam_failures, 1);
     } else if (rd_kafka_oauthbearer_set_token(rk, tok.token, tok.lifetime_ms, creds.access_key_id,
                                               NULL, 0, err, sizeof err) !=
@@ -182,11 +181,11 @@ static void kiam_refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void
         snprintf(why, sizeof why, "MSK IAM: librdkafka refused the token: %s", err);
         log_error("%s: %s", rd_kafka_name(rk), why);
         rd_kafka_oauthbearer_set_token_failure(rk, why);
-        kiam_note(rk, why);
+        kiam_note(c.client, why);
         atomic_fetch_add(&kiam_failures, 1);
     } else {
         atomic_fetch_add(&kiam_tokens, 1);
-        kiam_note(rk, NULL);
+        kiam_note(c.client, NULL);
         log_debug("%s: MSK IAM token for access key id %s (credentials from %s), region %s, "
                   "valid %lld s",
                   rd_kafka_name(rk), creds.access_key_id, source, c.region,
@@ -279,7 +278,8 @@ int kiam_conf_setup(rd_kafka_conf_t *conf, const kv_list_t *settings, const char
         cfg_add(&cfg, "profile", profile, "kmig.aws.profile", why, sizeof why) ||
         cfg_add(&cfg, "role", role, "kmig.aws.role.arn", why, sizeof why) ||
         cfg_add(&cfg, "session", session, "kmig.aws.role.session.name", why, sizeof why) ||
-        cfg_add(&cfg, "sts", sts, "kmig.aws.sts.region", why, sizeof why)) {
+        cfg_add(&cfg, "sts", sts, "kmig.aws.sts.region", why, sizeof why) ||
+        cfg_add(&cfg, "client", alias_or_name, "the client name", why, sizeof why)) {
         snprintf(err, errsz, "%s: %s", alias_or_name, why);
         sbuf_free(&cfg);
         return -1;
@@ -300,6 +300,7 @@ int kiam_conf_setup(rd_kafka_conf_t *conf, const kv_list_t *settings, const char
         return -1;
     }
     sbuf_free(&cfg);
+    kiam_note(alias_or_name, NULL); /* a new handle: no failure yet */
     rd_kafka_conf_set_oauthbearer_token_refresh_cb(conf, kiam_refresh_cb);
     rd_kafka_conf_enable_sasl_queue(conf, 1);
     log_debug("%s: MSK IAM authentication, region %s%s%s%s%s", alias_or_name, region,

@@ -26,9 +26,10 @@
  * registry guarded by a mutex held only for the lookup; they cache
  * credentials for every handle that uses the same identity. A handle finds
  * its provider through its sasl.oauthbearer.config string (which carries the
- * non-secret identity, never a credential), so nothing is attached to the
- * handle and nothing needs freeing when it is destroyed; kiam_shutdown (run
- * at exit) frees the registry. */
+ * non-secret identity and the client's name, never a credential), so nothing
+ * is attached to the handle and nothing needs freeing when it is destroyed.
+ * The registry is still reachable at exit (not a leak); kiam_shutdown frees
+ * it when no handle can refresh any more (tests). */
 #include <stddef.h>
 
 #include <librdkafka/rdkafka.h>
@@ -61,12 +62,13 @@ int kiam_handle_setup(rd_kafka_t *rk, const kv_list_t *settings, char *err, size
 int kiam_region(const char *explicit_region, const char *bootstrap, aws_provider_t *p,
                 char *out, size_t outsz, char *err, size_t errsz);
 
-/* The last token refresh failure of the handles whose client.id is
- * client_id (rd_kafka_name up to '#'), e.g. for a connection check that timed
- * out: librdkafka reports a failed refresh only as an error event on the main
- * queue, which a handle that is not polled never sees. Cleared by a
- * successful refresh. Returns 1 and the reason (no secret) in out, or 0. */
-int kiam_last_failure(const char *client_id, char *out, size_t outsz);
+/* The last token refresh failure of the handles set up with this name
+ * (kiam_conf_setup's alias_or_name, i.e. kclient_opts_t.name), e.g. for a
+ * connection check that only saw a timeout: librdkafka reports a failed
+ * refresh only as an error event on the main queue, which a handle that is
+ * not polled never sees. Cleared when a handle of that name is set up and by
+ * a successful refresh. Returns 1 and the reason (no secret) in out, or 0. */
+int kiam_last_failure(const char *name, char *out, size_t outsz);
 
 /* How many tokens the refresh callback handed to librdkafka, and how many
  * refreshes failed, since the start (for tests and diagnostics). */
