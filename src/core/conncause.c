@@ -28,7 +28,8 @@ conncause_t conncause_classify(const char *l) {
     if (has(l, "SSL handshake failed") && (has(l, "PLAINTEXT broker listener") ||
                                            has(l, "wrong version number") ||
                                            has(l, "packet length too long") ||
-                                           has(l, "record layer failure")))
+                                           has(l, "record layer failure") ||
+                                           has(l, "unexpected eof while reading")))
         return CONNCAUSE_TLS_ON_PLAIN;
     if (has(l, "client SSL authentication might be required") ||
         has(l, "alert certificate required") || has(l, "alert bad certificate") ||

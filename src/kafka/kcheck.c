@@ -107,7 +107,7 @@ int kcheck_cluster(const char *alias, const kv_list_t *settings, int timeout_ms,
                   (long long)(clock_mono_ms() - t0));
         return KCHECK_OK;
     }
-    char detail[400] = "", text[900];
+    char detail[sizeof cap.line] = "", text[1100];
     if (cause == CONNCAUSE_SASL_AUTH) {
         kcheck_sasl_detail(line, detail, sizeof detail);
     } else if (cause == CONNCAUSE_TLS_VERIFY || cause == CONNCAUSE_TLS_HANDSHAKE) {
