@@ -25,11 +25,11 @@ conncause_t conncause_classify(const char *l) {
     if (has(l, "certificate verify failed") || has(l, "could not be verified") ||
         has(l, "0A000086"))
         return CONNCAUSE_TLS_VERIFY;
-    if (has(l, "SSL handshake failed") && (has(l, "PLAINTEXT broker listener") ||
-                                           has(l, "wrong version number") ||
-                                           has(l, "packet length too long") ||
-                                           has(l, "record layer failure") ||
-                                           has(l, "unexpected eof while reading")))
+    /* the listener closed before its ServerHello: it did not read a ClientHello */
+    if ((has(l, "SSL handshake failed") || has(l, "state SSL_HANDSHAKE")) &&
+        (has(l, "PLAINTEXT broker listener") ||
+         has(l, "wrong version number") || has(l, "packet length too long") ||
+         has(l, "record layer failure") || has(l, "unexpected eof while reading")))
         return CONNCAUSE_TLS_ON_PLAIN;
     if (has(l, "client SSL authentication might be required") ||
         has(l, "alert certificate required") || has(l, "alert bad certificate") ||

@@ -29,6 +29,10 @@ static void test_classify_real_lines(void) {
                      "ssl://127.0.0.1:41000/bootstrap: SSL handshake failed: error:0A000126:SSL "
                      "routines::unexpected eof while reading (after 3ms in state SSL_HANDSHAKE)"),
                  CONNCAUSE_TLS_ON_PLAIN);
+    CHECK_EQ_INT(conncause_classify("ssl://127.0.0.1:41000/bootstrap: error:0A000126:SSL "
+                                    "routines::unexpected eof while reading (after 1ms in state "
+                                    "SSL_HANDSHAKE)"),
+                 CONNCAUSE_TLS_ON_PLAIN);
     CHECK_EQ_INT(conncause_classify("ssl://h:1/bootstrap: SSL handshake failed: Disconnected: "
                                     "connecting to a PLAINTEXT broker listener?"),
                  CONNCAUSE_TLS_ON_PLAIN);
