@@ -109,7 +109,9 @@ static void kclient_error_cb(rd_kafka_t *rk, int err, const char *reason, void *
     /* Credentials the cluster rejects once it was reached (kclient_check
      * passed at start-up): a changed or revoked password, an expired token.
      * librdkafka would retry forever, each time rejected; stop instead. */
-    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
+    /* (Not a failure to get an OAUTHBEARER token: the token source's own
+     * retry may still succeed; kiam reports it.) */
+    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION && !strstr(reason, "Failed to acquire")) {
         kclient_latch_fatal("%s: SASL authentication failed: %s (%s)", rd_kafka_name(rk), reason,
                             conncause_hint(CONNCAUSE_SASL_AUTH));
         return;
