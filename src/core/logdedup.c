@@ -37,8 +37,11 @@ void logdedup_key(const char *facility, const char *text, char *out, size_t outs
     if (!outsz) return;
     for (int part = 0; part < 2; part++) {
         const char *s = part ? text : facility;
+        /* librdkafka's "(after 12ms in state CONNECT, 3 identical error(s)
+         * suppressed)" says nothing about the kind of line */
+        const char *end = part && s ? strstr(s, " (after ") : NULL;
         if (part && n + 1 < outsz) out[n++] = '|';
-        for (; s && *s && n + 1 < outsz; s++) {
+        for (; s && *s && s != end && n + 1 < outsz; s++) {
             if (*s >= '0' && *s <= '9') {
                 while (s[1] >= '0' && s[1] <= '9') s++;
                 out[n++] = '#';

@@ -22,8 +22,9 @@ void logdedup_destroy(logdedup_t *d);
  * printed, 0 the first time), 0 to hold it back (counted). */
 int logdedup_check(logdedup_t *d, const char *key, int64_t now_ms, long *held);
 
-/* The kind of a line: "facility|text" with every run of digits as '#',
- * truncated to outsz - 1. */
+/* The kind of a line: "facility|text" with every run of digits as '#' and
+ * without librdkafka's " (after Nms in state S[, N identical error(s)
+ * suppressed])" suffix, truncated to outsz - 1. */
 void logdedup_key(const char *facility, const char *text, char *out, size_t outsz);
 
 #endif

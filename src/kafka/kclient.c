@@ -106,7 +106,7 @@ static void kclient_error_cb(rd_kafka_t *rk, int err, const char *reason, void *
                             why);
         return;
     }
-    /* Credentials the cluster rejects once it was reached (kclient_check
+    /* Credentials the cluster rejects once it was reached (kcheck_cluster
      * passed at start-up): a changed or revoked password, an expired token.
      * librdkafka would retry forever, each time rejected; stop instead. */
     /* (Not a failure to get an OAUTHBEARER token: the token source's own

@@ -97,7 +97,12 @@ static void test_dedup_key(void) {
     logdedup_key("FAIL", "127.0.0.1:9094/2: Connect failed (after 0ms in state CONNECT)", k2,
                  sizeof k2);
     CHECK_EQ_STR(k1, k2);
-    CHECK_EQ_STR(k1, "FAIL|#.#.#.#:#/#: Connect failed (after #ms in state CONNECT)");
+    CHECK_EQ_STR(k1, "FAIL|#.#.#.#:#/#: Connect failed");
+    logdedup_key("FAIL",
+                 "127.0.0.1:9093/1: Connect failed (after 0ms in state CONNECT, 11 identical "
+                 "error(s) suppressed)",
+                 k2, sizeof k2);
+    CHECK_EQ_STR(k1, k2);
     logdedup_key("ERROR", "127.0.0.1:9093/1: Connect failed (after 12ms in state CONNECT)", k2,
                  sizeof k2);
     CHECK(strcmp(k1, k2) != 0);
