@@ -114,8 +114,19 @@ static const char *verify_hint(const char *detail) {
     return NULL;
 }
 
+/* OAUTHBEARER (OIDC, MSK IAM): no user name or password to check. */
+static const char *sasl_hint(const char *detail) {
+    if (detail && (has(detail, "OAUTHBEARER") || has(detail, "token")))
+        return "the bearer token could not be obtained or was refused: check the token "
+               "source (OIDC: sasl.oauthbearer.*; MSK IAM: the AWS credentials, "
+               "docs/SECURITY.md section 1)";
+    return NULL;
+}
+
 void conncause_format(conncause_t c, const char *detail, char *out, size_t outsz) {
-    const char *hint = c == CONNCAUSE_TLS_VERIFY ? verify_hint(detail) : NULL;
+    const char *hint = c == CONNCAUSE_TLS_VERIFY ? verify_hint(detail)
+                       : c == CONNCAUSE_SASL_AUTH ? sasl_hint(detail)
+                                                  : NULL;
     snprintf(out, outsz, "cannot connect: %s%s%s (%s)", conncause_text(c),
              detail && *detail ? ": " : "", detail && *detail ? detail : "",
              hint ? hint : conncause_hint(c));

@@ -84,6 +84,14 @@ static void test_format(void) {
     conncause_format(CONNCAUSE_PLAIN_ON_TLS, "", out, sizeof out);
     CHECK_EQ_STR(out, "cannot connect: the listener speaks TLS (set security.protocol=SSL or "
                       "SASL_SSL)");
+    conncause_format(CONNCAUSE_SASL_AUTH, "Invalid username or password", out, sizeof out);
+    CHECK(strstr(out, "check sasl.jaas.config") != NULL);
+    conncause_format(CONNCAUSE_SASL_AUTH, "Failed to acquire SASL OAUTHBEARER token: no creds",
+                     out, sizeof out);
+    CHECK(strstr(out, "bearer token") != NULL && strstr(out, "sasl.jaas.config") == NULL);
+    CHECK_EQ_INT(conncause_classify("SASL authentication error: Failed to acquire SASL "
+                                    "OAUTHBEARER token: no credentials"),
+                 CONNCAUSE_SASL_AUTH);
     conncause_format(CONNCAUSE_REFUSED, NULL, out, sizeof out);
     CHECK(strstr(out, "connection refused") != NULL);
     conncause_format(CONNCAUSE_TLS_ON_PLAIN, NULL, out, sizeof out);
