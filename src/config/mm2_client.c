@@ -1,0 +1,546 @@
+/* Per-cluster client settings of an MM2 file (MirrorMakerConfig.clusterProps()
+ * and MirrorClientConfig): which `<alias>.<role>.`, `<alias>.` and top-level
+ * keys apply to one client, and their translation from Java client keys to
+ * librdkafka's: key renames, Java-only keys dropped, keystores/truststores,
+ * inline PEM values and sasl.jaas.config (PLAIN, SCRAM, Kerberos). Also the
+ * kv_list that carries the result to the kafka/ layer. Split from mm2.c, which
+ * owns clusters, flows and the unused-key warning. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/types.h>
+
+#include "config/jaas.h"
+#include "config/mm2_priv.h"
+#include "core/sbuf.h"
+
+static const char *const role_names[] = {"consumer", "producer", "admin"};
+
+/* ---- kv_list ---- */
+
+void kv_list_add(kv_list_t *l, const char *key, const char *value, const char *origin,
+                 bool secret) {
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->items = xrealloc(l->items, l->cap * sizeof *l->items);
+    }
+    l->items[l->n++] = (kv_t){xstrdup(key), xstrdup(value), origin ? xstrdup(origin) : NULL,
+                              secret};
+}
+
+const char *kv_list_get(const kv_list_t *l, const char *key) {
+    for (size_t i = l->n; i-- > 0;)
+        if (strcmp(l->items[i].key, key) == 0) return l->items[i].value;
+    return NULL;
+}
+
+void kv_list_clear(kv_list_t *l) {
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].key);
+        free(l->items[i].value);
+        free(l->items[i].origin);
+    }
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+void kv_list_copy(kv_list_t *to, const kv_list_t *from) {
+    for (size_t i = 0; i < from->n; i++)
+        kv_list_add(to, from->items[i].key, from->items[i].value, from->items[i].origin,
+                    from->items[i].secret);
+}
+
+bool mm2_key_is_secret(const char *key) {
+    static const char *const words[] = {"password", "secret",       "jaas",     "token",
+                                        "credentials", "keystore.key", "ssl.key.pem"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcasestr(key, words[i])) return true;
+    return false;
+}
+
+/* Java client keys (Kafka 3.x and 4.x) that librdkafka names differently
+ * (rdkafka != NULL) or that mean nothing to it (rdkafka == NULL: dropped,
+ * reported as ignored); an entry ending in '.' is a prefix. Keys not listed here
+ * and not handled in client_translate() pass through unchanged: either the Java
+ * and librdkafka names agree, or it is a librdkafka key. */
+static const struct {
+    const char *java;
+    const char *rdkafka;
+} client_keys[] = {
+    {"fetch.max.wait.ms", "fetch.wait.max.ms"},
+    {"max.request.size", "message.max.bytes"},
+    {"send.buffer.bytes", "socket.send.buffer.bytes"},
+    {"receive.buffer.bytes", "socket.receive.buffer.bytes"},
+    /* Serialization and plug-in classes. */
+    {"key.serializer", NULL},
+    {"value.serializer", NULL},
+    {"key.deserializer", NULL},
+    {"value.deserializer", NULL},
+    {"interceptor.classes", NULL},
+    {"partitioner.class", NULL},
+    {"metric.reporters", NULL},
+    {"auto.include.jmx.reporter", NULL},
+    {"security.providers", NULL},
+    /* Consumer-group management and offset commits: kmig assigns partitions
+     * and manages positions itself. */
+    {"group.id", NULL},
+    {"group.instance.id", NULL},
+    {"group.protocol", NULL},
+    {"group.remote.assignor", NULL},
+    {"partition.assignment.strategy", NULL},
+    {"session.timeout.ms", NULL},
+    {"heartbeat.interval.ms", NULL},
+    {"max.poll.interval.ms", NULL},
+    {"enable.auto.commit", NULL},
+    {"auto.commit.interval.ms", NULL},
+    {"auto.offset.reset", NULL}, /* see kmig.on.data.loss */
+    {"max.poll.records", NULL},
+    {"exclude.internal.topics", NULL},
+    {"internal.leave.group.on.close", NULL},
+    {"internal.throw.on.fetch.stable.offset.unsupported", NULL},
+    {"share.acknowledgement.mode", NULL},
+    /* Producer features kmig does not use or that librdkafka lacks. */
+    {"transactional.id", NULL},
+    {"transaction.timeout.ms", NULL},
+    {"transaction.two.phase.commit.enable", NULL},
+    {"max.block.ms", NULL},
+    {"metadata.max.idle.ms", NULL},
+    {"partitioner.", NULL},
+    {"compression.gzip.level", NULL},
+    {"compression.lz4.level", NULL},
+    {"compression.zstd.level", NULL},
+    /* Java-only client internals. */
+    {"client.dns.lookup", NULL},
+    {"default.api.timeout.ms", NULL},
+    {"retry.backoff.max.ms", NULL},
+    {"socket.connection.setup.timeout.max.ms", NULL},
+    {"metadata.recovery.strategy", NULL},
+    {"metadata.recovery.rebootstrap.trigger.ms", NULL},
+    {"enable.metrics.push", NULL},
+    {"metrics.", NULL},
+    {"bootstrap.controllers", NULL},
+    /* JSSE / JAAS machinery. */
+    {"ssl.protocol", NULL},
+    {"ssl.enabled.protocols", NULL},
+    {"ssl.provider", NULL},
+    {"ssl.keymanager.algorithm", NULL},
+    {"ssl.trustmanager.algorithm", NULL},
+    {"ssl.secure.random.implementation", NULL},
+    {"ssl.engine.factory.class", NULL},
+    {"sasl.client.callback.handler.class", NULL},
+    {"sasl.login.", NULL},
+    {"sasl.kerberos.kinit.cmd", NULL}, /* a path in Java, a shell command in librdkafka */
+    {"sasl.kerberos.ticket.renew.", NULL},
+    {"sasl.oauthbearer.scope.claim.name", NULL},
+    {"sasl.oauthbearer.sub.claim.name", NULL},
+    {"sasl.oauthbearer.jwks.", NULL},
+    {"sasl.oauthbearer.jwt.", NULL},
+    {"sasl.oauthbearer.assertion.", NULL},
+    {"sasl.oauthbearer.client.credentials.", NULL},
+    {"sasl.oauthbearer.clock.skew.seconds", NULL},
+    {"sasl.oauthbearer.expected.audience", NULL},
+    {"sasl.oauthbearer.expected.issuer", NULL},
+    {"sasl.oauthbearer.header.urlencode", NULL},
+};
+
+/* ---- client settings ---- */
+
+/* One Java client key as it applies to a client, with the entry that won. */
+typedef struct resolved {
+    const char *key; /* Java key without scope, points into entry->key */
+    props_entry_t *entry;
+    int level; /* 1 top-level, 2 `<alias>.`, 3 `<alias>.<role>.` */
+    size_t order;
+} resolved_t;
+
+typedef struct client_ctx {
+    resolved_t *r;
+    size_t n;
+    kv_list_t out;
+    char *err;
+    size_t errsz;
+} client_ctx_t;
+
+bool mm2__role_scoped(const char *k) {
+    for (size_t i = 0; i < 3; i++) {
+        size_t n = strlen(role_names[i]);
+        if (strncmp(k, role_names[i], n) == 0 && k[n] == '.') return true;
+    }
+    return false;
+}
+
+/* Keys that `<alias>.` and the top level pass to every client, as MirrorClientConfig's
+ * CLIENT_CONFIG_DEF does (plus librdkafka's own ssl.* and sasl.* keys). */
+static bool inherited(const char *k) {
+    return strcmp(k, "security.protocol") == 0 || mm2__has_prefix(k, "ssl.") || mm2__has_prefix(k, "sasl.");
+}
+
+/* The Java key that entry `key` sets for the clients of `role` of `alias`. */
+static const char *client_key_of(const mm2_t *m, const char *key, const char *alias,
+                                 const char *role, int *level) {
+    const char *scope = mm2__key_cluster(m, key);
+    if (scope && strcmp(scope, alias) == 0) {
+        const char *k = key + strlen(alias) + 1;
+        size_t rl = strlen(role);
+        if (strncmp(k, role, rl) == 0 && k[rl] == '.' && k[rl + 1]) {
+            *level = 3;
+            return k + rl + 1;
+        }
+        *level = 2;
+        return !mm2__role_scoped(k) && (strcmp(k, "bootstrap.servers") == 0 || inherited(k)) ? k : NULL;
+    }
+    *level = 1;
+    return !scope && inherited(key) ? key : NULL;
+}
+
+bool mm2__key_matches(const char *key, const char *entry) {
+    size_t n = strlen(entry);
+    return entry[n - 1] == '.' ? strncmp(key, entry, n) == 0 && key[n] : strcmp(key, entry) == 0;
+}
+
+static ssize_t client_key_index(const char *java) {
+    for (size_t i = 0; i < sizeof client_keys / sizeof client_keys[0]; i++)
+        if (mm2__key_matches(java, client_keys[i].java)) return (ssize_t)i;
+    return -1;
+}
+
+bool mm2__client_key_dropped(const char *java) {
+    ssize_t i = client_key_index(java);
+    return i >= 0 && !client_keys[i].rdkafka;
+}
+
+static const resolved_t *ctx_find(const client_ctx_t *c, const char *key) {
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->r[i].key, key) == 0) return &c->r[i];
+    return NULL;
+}
+
+/* The entry's key with its Java key replaced by `other`: "A.ssl.ca.location" for
+ * "A.ssl.truststore.location", so suggestions use the user's scope. */
+static void scoped_name(const resolved_t *r, const char *other, sbuf_t *out) {
+    sbuf_append(out, r->entry->key, strlen(r->entry->key) - strlen(r->key));
+    sbuf_puts(out, other);
+}
+
+static void emit_kv(client_ctx_t *c, const resolved_t *r, const char *key, const char *value,
+                    bool secret) {
+    kv_list_add(&c->out, key, value, r->entry->origin, secret);
+}
+
+/* A value is secret when either the Java or the librdkafka key says so. */
+static void emit(client_ctx_t *c, const resolved_t *r, const char *key, const char *value) {
+    emit_kv(c, r, key, value, mm2_key_is_secret(key) || mm2_key_is_secret(r->key));
+}
+
+static int fail(client_ctx_t *c, const resolved_t *r, const char *why) {
+    snprintf(c->err, c->errsz, "%s: %s: %s", r->entry->origin, r->entry->key, why);
+    return -1;
+}
+
+/* Java's keystore/truststore type for `key` (default JKS), upper-cased. */
+static char *store_type(const client_ctx_t *c, const char *key) {
+    const resolved_t *t = ctx_find(c, key);
+    char *v = mm2__trim_dup(t ? t->entry->value : "JKS");
+    for (char *p = v; *p; p++) *p = (char)toupper((unsigned char)*p);
+    return v;
+}
+
+static int truststore(client_ctx_t *c, const resolved_t *r, const char *v) {
+    if (ctx_find(c, "ssl.ca.location") || ctx_find(c, "ssl.ca.pem"))
+        return 0; /* librdkafka's own keys win */
+    char *type = store_type(c, "ssl.truststore.type");
+    sbuf_t why = {0}, ca = {0};
+    scoped_name(r, "ssl.ca.location", &ca);
+    if (strcmp(type, "PEM") == 0)
+        emit(c, r, "ssl.ca.location", v);
+    else if (strcmp(type, "JKS") == 0)
+        sbuf_printf(&why,
+                    "librdkafka cannot read JKS truststores (JKS is Java's default "
+                    "ssl.truststore.type); convert it: keytool -importkeystore -srckeystore "
+                    "truststore.jks -destkeystore truststore.p12 -deststoretype PKCS12 && "
+                    "openssl pkcs12 -in truststore.p12 -nokeys -out ca.pem, then set %s=ca.pem",
+                    ca.s);
+    else if (strcmp(type, "PKCS12") == 0)
+        sbuf_printf(&why,
+                    "librdkafka cannot use a PKCS12 truststore; extract the CA certificates "
+                    "(openssl pkcs12 -in truststore.p12 -nokeys -out ca.pem) and set %s=ca.pem",
+                    ca.s);
+    else
+        sbuf_printf(&why,
+                    "truststore type %s is not supported; use a PEM file with "
+                    "ssl.truststore.type=PEM or set %s",
+                    type, ca.s);
+    int rc = why.len ? fail(c, r, why.s) : 0;
+    sbuf_free(&why);
+    sbuf_free(&ca);
+    free(type);
+    return rc;
+}
+
+static int keystore(client_ctx_t *c, const resolved_t *r, const char *v) {
+    if (ctx_find(c, "ssl.certificate.location") || ctx_find(c, "ssl.key.location")) return 0;
+    char *type = store_type(c, "ssl.keystore.type");
+    sbuf_t why = {0}, t = {0}, loc = {0};
+    scoped_name(r, "ssl.keystore.type", &t);
+    scoped_name(r, "ssl.keystore.location", &loc);
+    if (strcmp(type, "PKCS12") == 0) {
+        emit(c, r, "ssl.keystore.location", v);
+        const resolved_t *pw = ctx_find(c, "ssl.keystore.password");
+        if (pw) {
+            char *p = mm2__trim_dup(pw->entry->value);
+            emit(c, pw, "ssl.keystore.password", p);
+            free(p);
+        }
+    } else if (strcmp(type, "PEM") == 0) {
+        emit(c, r, "ssl.certificate.location", v);
+        emit(c, r, "ssl.key.location", v);
+    } else if (strcmp(type, "JKS") == 0) {
+        sbuf_printf(&why,
+                    "librdkafka cannot read JKS keystores (JKS is Java's default "
+                    "ssl.keystore.type); convert it: keytool -importkeystore -srckeystore "
+                    "keystore.jks -destkeystore keystore.p12 -deststoretype PKCS12, then set "
+                    "%s=PKCS12 and %s=keystore.p12",
+                    t.s, loc.s);
+    } else {
+        sbuf_printf(&why, "keystore type %s is not supported; use PKCS12 or PEM (%s)", type, t.s);
+    }
+    int rc = why.len ? fail(c, r, why.s) : 0;
+    sbuf_free(&why);
+    sbuf_free(&t);
+    sbuf_free(&loc);
+    free(type);
+    return rc;
+}
+
+/* sasl.jaas.config; like the Java client, ignored unless security.protocol is SASL_*. */
+static int jaas_config(client_ctx_t *c, const resolved_t *r, const char *v) {
+    const resolved_t *proto = ctx_find(c, "security.protocol");
+    char *protocol = mm2__trim_dup(proto ? proto->entry->value : "PLAINTEXT");
+    bool sasl = strncasecmp(protocol, "SASL_", 5) == 0;
+    free(protocol);
+    if (!sasl) return 0;
+    jaas_t j = {0};
+    char why[300];
+    if (jaas_parse(v, &j, why, sizeof why)) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "cannot parse the JAAS configuration: %s", why);
+        return fail(c, r, msg);
+    }
+    const resolved_t *mr = ctx_find(c, "sasl.mechanism");
+    if (!mr) mr = ctx_find(c, "sasl.mechanisms");
+    char *mech = mm2__trim_dup(mr ? mr->entry->value : "GSSAPI");
+    for (char *p = mech; *p; p++) *p = (char)toupper((unsigned char)*p);
+    const char *user = jaas_option(&j, "username"), *pass = jaas_option(&j, "password");
+    const char *tokenauth = jaas_option(&j, "tokenauth");
+    int rc = 0;
+    why[0] = '\0';
+    if (strcmp(j.module, "org.apache.kafka.common.security.plain.PlainLoginModule") == 0 ||
+        strcmp(j.module, "org.apache.kafka.common.security.scram.ScramLoginModule") == 0) {
+        bool scram = strstr(j.module, "Scram") != NULL;
+        if (scram ? !mm2__has_prefix(mech, "SCRAM-SHA-") : strcmp(mech, "PLAIN") != 0)
+            snprintf(why, sizeof why, "%s needs sasl.mechanism=%s, but sasl.mechanism is %s%s",
+                     jaas_module_simple_name(&j),
+                     scram ? "SCRAM-SHA-256 or SCRAM-SHA-512" : "PLAIN", mech,
+                     mr ? "" : " (the default)");
+        else if (!user || !pass)
+            snprintf(why, sizeof why, "%s needs both username=\"...\" and password=\"...\"",
+                     jaas_module_simple_name(&j));
+        else if (tokenauth && strcasecmp(tokenauth, "true") == 0)
+            snprintf(why, sizeof why,
+                     "tokenauth=true (delegation tokens) is not supported by librdkafka");
+        if (!why[0]) {
+            emit_kv(c, r, "sasl.username", user, false);
+            emit_kv(c, r, "sasl.password", pass, true);
+        }
+    } else if (strcmp(j.module, "com.sun.security.auth.module.Krb5LoginModule") == 0) {
+        const char *keytab = jaas_option(&j, "keyTab"), *principal = jaas_option(&j, "principal");
+        if (strcmp(mech, "GSSAPI") != 0)
+            snprintf(why, sizeof why, "Krb5LoginModule needs sasl.mechanism=GSSAPI, not %s", mech);
+        if (!why[0] && keytab) emit_kv(c, r, "sasl.kerberos.keytab", keytab, false);
+        if (!why[0] && principal) emit_kv(c, r, "sasl.kerberos.principal", principal, false);
+    } else if (strcmp(j.module,
+                      "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule") == 0) {
+        snprintf(why, sizeof why,
+                 "OAuthBearerLoginModule is not supported yet; remove sasl.jaas.config and "
+                 "configure librdkafka's OIDC client instead: sasl.oauthbearer.method=oidc, "
+                 "sasl.oauthbearer.client.id, sasl.oauthbearer.client.secret, "
+                 "sasl.oauthbearer.token.endpoint.url");
+    } else {
+        snprintf(why, sizeof why,
+                 "login module %s is not supported; kmig understands PlainLoginModule, "
+                 "ScramLoginModule and Krb5LoginModule",
+                 j.module);
+    }
+    if (why[0]) rc = fail(c, r, why);
+    free(mech);
+    jaas_clear(&j);
+    return rc;
+}
+
+/* An inline PEM value (ssl.truststore.certificates, ssl.keystore.certificate.chain,
+ * ssl.keystore.key) as OpenSSL reads it. Java's parser takes the base64 between the
+ * BEGIN and END lines with any whitespace, so a value continued over several
+ * properties lines (`\` at each line's end) arrives as one line; OpenSSL needs the
+ * markers and the base64 on lines of their own. Each block is rewritten with
+ * 64-column base64. A value with line breaks already (`\n` escapes), or without a
+ * complete block, is returned unchanged. */
+static char *pem_normalize(const char *v) {
+    sbuf_t out = {0};
+    const char *p = v;
+    while (!strchr(v, '\n')) {
+        const char *b = strstr(p, "-----BEGIN ");
+        if (!b) break;
+        const char *bl = b + 11, *be = strstr(bl, "-----");
+        if (!be) break;
+        const char *body = be + 5, *e = strstr(body, "-----END ");
+        if (!e) break;
+        const char *el = e + 9, *ee = strstr(el, "-----");
+        if (!ee) break;
+        sbuf_printf(&out, "-----BEGIN %.*s-----\n", (int)(be - bl), bl);
+        size_t col = 0;
+        for (const char *q = body; q < e; q++) {
+            if (isspace((unsigned char)*q)) continue;
+            sbuf_append(&out, q, 1);
+            if (++col == 64) {
+                sbuf_puts(&out, "\n");
+                col = 0;
+            }
+        }
+        sbuf_printf(&out, "%s-----END %.*s-----\n", col ? "\n" : "", (int)(ee - el), el);
+        p = ee + 5;
+    }
+    char *r = xstrdup(out.len ? out.s : v);
+    sbuf_free(&out);
+    return r;
+}
+
+static void emit_pem(client_ctx_t *c, const resolved_t *r, const char *key, const char *v) {
+    char *pem = pem_normalize(v);
+    emit(c, r, key, pem);
+    free(pem);
+}
+
+/* Translates one resolved Java client key into librdkafka settings. */
+static int client_translate(client_ctx_t *c, const resolved_t *r) {
+    const char *k = r->key;
+    char *v = mm2__trim_dup(r->entry->value);
+    int rc = 0;
+    ssize_t t = client_key_index(k);
+    if (strcmp(k, "sasl.jaas.config") == 0) {
+        rc = jaas_config(c, r, v);
+    } else if (strcmp(k, "ssl.truststore.location") == 0) {
+        rc = truststore(c, r, v);
+    } else if (strcmp(k, "ssl.keystore.location") == 0) {
+        rc = keystore(c, r, v);
+    } else if (strcmp(k, "ssl.truststore.type") == 0 || strcmp(k, "ssl.truststore.password") == 0 ||
+               strcmp(k, "ssl.keystore.type") == 0 || strcmp(k, "ssl.keystore.password") == 0) {
+        /* read together with the store's location */
+    } else if (strcmp(k, "ssl.truststore.certificates") == 0) {
+        emit_pem(c, r, "ssl.ca.pem", v);
+    } else if (strcmp(k, "ssl.keystore.key") == 0) {
+        emit_pem(c, r, "ssl.key.pem", v);
+    } else if (strcmp(k, "ssl.keystore.certificate.chain") == 0) {
+        emit_pem(c, r, "ssl.certificate.pem", v);
+    } else if (strcmp(k, "ssl.endpoint.identification.algorithm") == 0) {
+        for (char *p = v; *p; p++) *p = (char)tolower((unsigned char)*p);
+        emit(c, r, k, *v ? v : "none");
+    } else if (strcmp(k, "ssl.cipher.suites") == 0) {
+        mm2__strlist_t l = mm2__split_list(v);
+        sbuf_t list = {0};
+        for (size_t i = 0; rc == 0 && i < l.n; i++) {
+            if (mm2__has_prefix(l.items[i], "TLS_") || mm2__has_prefix(l.items[i], "SSL_"))
+                rc = fail(c, r,
+                          "Java cipher suite names (TLS_..., SSL_...) are not OpenSSL names; "
+                          "give librdkafka an OpenSSL cipher list such as "
+                          "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256");
+            sbuf_printf(&list, "%s%s", i ? ":" : "", l.items[i]);
+        }
+        if (rc == 0 && list.len) emit(c, r, k, list.s);
+        sbuf_free(&list);
+        mm2__strlist_free(&l);
+    } else if (strcmp(k, "buffer.memory") == 0) {
+        char *end;
+        errno = 0;
+        long long bytes = strtoll(v, &end, 10);
+        if (!*v || *end || bytes < 0 || errno == ERANGE) {
+            mm2__bad_value(r->entry, "is not a number of bytes (0 to 9223372036854775807)", c->err,
+                      c->errsz);
+            rc = -1;
+        } else {
+            long long kb = bytes / 1024 + (bytes % 1024 != 0);
+            char buf[32];
+            snprintf(buf, sizeof buf, "%lld", kb < 1 ? 1 : kb > INT_MAX ? INT_MAX : kb);
+            emit(c, r, "queue.buffering.max.kbytes", buf);
+        }
+    } else if (t >= 0 && client_keys[t].rdkafka) {
+        bool socket_buf = mm2__has_prefix(client_keys[t].rdkafka, "socket.");
+        emit(c, r, client_keys[t].rdkafka, socket_buf && strcmp(v, "-1") == 0 ? "0" : v);
+    } else if (t < 0) {
+        emit(c, r, k, v);
+    }
+    free(v);
+    return rc;
+}
+
+static int by_order(const void *a, const void *b) {
+    size_t x = ((const resolved_t *)a)->order, y = ((const resolved_t *)b)->order;
+    return x < y ? -1 : x > y;
+}
+
+int mm2_client_settings(mm2_t *m, const char *alias, mm2_client_t role, kv_list_t *out,
+                        char *err, size_t errsz) {
+    if (mm2__alias_index(m, alias) < 0) {
+        sbuf_t known = {0};
+        mm2__alias_list(m, &known);
+        snprintf(err, errsz, "unknown cluster alias '%s' (clusters: %s)", alias, known.s);
+        sbuf_free(&known);
+        return -1;
+    }
+    client_ctx_t c = {.err = err, .errsz = errsz};
+    const char *rname = role_names[role];
+    for (size_t i = 0; i < props_count(m->props); i++) {
+        props_entry_t *e = props_at(m->props, i);
+        int level;
+        const char *k = client_key_of(m, e->key, alias, rname, &level);
+        if (!k) continue;
+        if (!mm2__client_key_dropped(k)) e->used = true;
+        resolved_t *r = NULL;
+        for (size_t j = 0; j < c.n && !r; j++)
+            if (strcmp(c.r[j].key, k) == 0) r = &c.r[j];
+        if (!r) {
+            c.r = xrealloc(c.r, (c.n + 1) * sizeof *c.r);
+            r = &c.r[c.n++];
+            r->level = 0;
+        }
+        if (level > r->level) *r = (resolved_t){k, e, level, i};
+    }
+    qsort(c.r, c.n, sizeof *c.r, by_order);
+    int rc = 0;
+    const resolved_t *b = ctx_find(&c, "bootstrap.servers");
+    char *hosts = !b ? NULL
+                  : b->level == 3 ? mm2__join_hosts(b->entry->value)
+                                  : xstrdup(mm2_bootstrap(m, alias));
+    if (!b) {
+        snprintf(err, errsz, "no bootstrap.servers applies to cluster '%s'", alias);
+        rc = -1;
+    } else if (hosts) {
+        emit(&c, b, "bootstrap.servers", hosts);
+    } else {
+        mm2__bad_value(b->entry, "lists no host:port pairs", err, errsz);
+        rc = -1;
+    }
+    free(hosts);
+    for (size_t i = 0; rc == 0 && i < c.n; i++)
+        if (strcmp(c.r[i].key, "bootstrap.servers") != 0) rc = client_translate(&c, &c.r[i]);
+    if (rc == 0)
+        for (size_t i = 0; i < c.out.n; i++)
+            kv_list_add(out, c.out.items[i].key, c.out.items[i].value, c.out.items[i].origin,
+                        c.out.items[i].secret);
+    kv_list_clear(&c.out);
+    free(c.r);
+    return rc;
+}
