@@ -22,6 +22,7 @@
 #include <strings.h>
 #include <sys/types.h>
 
+#include "config/cfgprov.h"
 #include "config/mm2_priv.h"
 #include "core/sbuf.h"
 
@@ -212,7 +213,7 @@ static bool split_flow_key(const mm2_t *m, const char *key, char **src, const ch
 /* ---- typed values with "origin: key: reason" errors ---- */
 
 void mm2__bad_value(const props_entry_t *e, const char *why, char *err, size_t errsz) {
-    if (mm2_key_is_secret(e->key))
+    if (e->secret || mm2_key_is_secret(e->key))
         snprintf(err, errsz, "%s: %s: %s", e->origin, e->key, why);
     else
         snprintf(err, errsz, "%s: %s: '%s' %s", e->origin, e->key, e->value, why);
@@ -719,7 +720,7 @@ const char *mm2_unused_keys_warning(mm2_t *m) {
 mm2_t *mm2_new(props_t *props, char *err, size_t errsz) {
     mm2_t *m = xcalloc(1, sizeof *m);
     m->props = props;
-    if (load_clusters(m, err, errsz) || discover_flows(m, err, errsz)) {
+    if (cfgprov_resolve(props, err, errsz) || load_clusters(m, err, errsz) || discover_flows(m, err, errsz)) {
         mm2_destroy(m);
         return NULL;
     }

@@ -14,6 +14,8 @@
 #include <strings.h>
 #include <sys/types.h>
 
+#include <openssl/crypto.h>
+
 #include "config/jaas.h"
 #include "config/mm2_priv.h"
 #include "core/sbuf.h"
@@ -41,6 +43,7 @@ const char *kv_list_get(const kv_list_t *l, const char *key) {
 void kv_list_clear(kv_list_t *l) {
     for (size_t i = 0; i < l->n; i++) {
         free(l->items[i].key);
+        if (l->items[i].secret) OPENSSL_cleanse(l->items[i].value, strlen(l->items[i].value));
         free(l->items[i].value);
         free(l->items[i].origin);
     }
@@ -228,7 +231,7 @@ static void scoped_name(const resolved_t *r, const char *other, sbuf_t *out) {
 
 static void emit_kv(client_ctx_t *c, const resolved_t *r, const char *key, const char *value,
                     bool secret) {
-    kv_list_add(&c->out, key, value, r->entry->origin, secret);
+    kv_list_add(&c->out, key, value, r->entry->origin, secret || r->entry->secret);
 }
 
 /* A value is secret when either the Java or the librdkafka key says so. */
