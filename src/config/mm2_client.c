@@ -18,6 +18,7 @@
 
 #include "config/jaas.h"
 #include "config/mm2_priv.h"
+#include "config/tlsstore.h"
 #include "core/sbuf.h"
 
 static const char *const role_names[] = {"consumer", "producer", "admin"};
@@ -252,32 +253,89 @@ static char *store_type(const client_ctx_t *c, const char *key) {
     return v;
 }
 
+/* The trimmed value of `key` for this client, or NULL; malloc'd. */
+static char *ctx_value(const client_ctx_t *c, const char *key) {
+    const resolved_t *r = ctx_find(c, key);
+    return r ? mm2__trim_dup(r->entry->value) : NULL;
+}
+
+static void free_secret(char *s) {
+    if (s) OPENSSL_cleanse(s, strlen(s));
+    free(s);
+}
+
+/* A store librdkafka cannot take: the keytool command that converts it. */
+static void store_convert_hint(const resolved_t *r, const char *path, tlsstore_format_t f,
+                               const char *kind, sbuf_t *why) {
+    char *dest;
+    char *cmd = tlsstore_keytool_command(path, f, &dest);
+    sbuf_t t = {0}, loc = {0};
+    scoped_name(r, kind[0] == 't' ? "ssl.truststore.type" : "ssl.keystore.type", &t);
+    scoped_name(r, kind[0] == 't' ? "ssl.truststore.location" : "ssl.keystore.location", &loc);
+    sbuf_printf(why,
+                "%s is a %s %s, which kmig cannot read; convert it to PKCS12: %s, then set "
+                "%s=PKCS12 and %s=%s",
+                path, f == TLSSTORE_JCEKS ? "JCEKS" : "JKS", kind, cmd, t.s, loc.s, dest);
+    sbuf_free(&t);
+    sbuf_free(&loc);
+    free(cmd);
+    free(dest);
+}
+
+/* Reads a JKS/PKCS12-typed store (the format is sniffed: Java's JKS type reads
+ * PKCS12 files too). Returns 0 with `s` filled, or -1 with the reason in why. */
+static int store_read(const client_ctx_t *c, const resolved_t *r, const char *path,
+                      const char *kind, tlsstore_t *s, sbuf_t *why) {
+    bool trust = kind[0] == 't';
+    char *pass = ctx_value(c, trust ? "ssl.truststore.password" : "ssl.keystore.password");
+    char *keypass = trust ? NULL : ctx_value(c, "ssl.key.password");
+    char reason[512];
+    int rc = tlsstore_load(path, pass, keypass, s, reason, sizeof reason);
+    free_secret(pass);
+    free_secret(keypass);
+    if (rc < 0) {
+        sbuf_t pw = {0};
+        scoped_name(r, trust ? "ssl.truststore.password" : "ssl.keystore.password", &pw);
+        sbuf_printf(why, "cannot read the %s: %s", kind, reason);
+        if (strstr(reason, "password")) sbuf_printf(why, " (check %s)", pw.s);
+        sbuf_free(&pw);
+    } else if (rc > 0 && s->format == TLSSTORE_PEM) {
+        sbuf_t t = {0};
+        scoped_name(r, trust ? "ssl.truststore.type" : "ssl.keystore.type", &t);
+        sbuf_printf(why, "%s is a PEM file; set %s=PEM", path, t.s);
+        sbuf_free(&t);
+        rc = -1;
+    } else if (rc > 0) {
+        store_convert_hint(r, path, s->format, kind, why);
+        rc = -1;
+    }
+    return rc;
+}
+
 static int truststore(client_ctx_t *c, const resolved_t *r, const char *v) {
     if (ctx_find(c, "ssl.ca.location") || ctx_find(c, "ssl.ca.pem"))
         return 0; /* librdkafka's own keys win */
     char *type = store_type(c, "ssl.truststore.type");
     sbuf_t why = {0}, ca = {0};
     scoped_name(r, "ssl.ca.location", &ca);
-    if (strcmp(type, "PEM") == 0)
+    tlsstore_t s = {0};
+    if (strcmp(type, "PEM") == 0) {
         emit(c, r, "ssl.ca.location", v);
-    else if (strcmp(type, "JKS") == 0)
+    } else if (strcmp(type, "JKS") == 0 || strcmp(type, "PKCS12") == 0) {
+        if (store_read(c, r, v, "truststore", &s, &why) == 0) {
+            if (!s.n_certs)
+                sbuf_printf(&why, "the truststore %s holds no certificates", v);
+            else
+                emit_kv(c, r, "ssl.ca.pem", s.certs_pem, false);
+        }
+    } else {
         sbuf_printf(&why,
-                    "librdkafka cannot read JKS truststores (JKS is Java's default "
-                    "ssl.truststore.type); convert it: keytool -importkeystore -srckeystore "
-                    "truststore.jks -destkeystore truststore.p12 -deststoretype PKCS12 && "
-                    "openssl pkcs12 -in truststore.p12 -nokeys -out ca.pem, then set %s=ca.pem",
-                    ca.s);
-    else if (strcmp(type, "PKCS12") == 0)
-        sbuf_printf(&why,
-                    "librdkafka cannot use a PKCS12 truststore; extract the CA certificates "
-                    "(openssl pkcs12 -in truststore.p12 -nokeys -out ca.pem) and set %s=ca.pem",
-                    ca.s);
-    else
-        sbuf_printf(&why,
-                    "truststore type %s is not supported; use a PEM file with "
-                    "ssl.truststore.type=PEM or set %s",
+                    "truststore type %s is not supported; use PKCS12, a PEM file with "
+                    "ssl.truststore.type=PEM, or set %s",
                     type, ca.s);
+    }
     int rc = why.len ? fail(c, r, why.s) : 0;
+    tlsstore_clear(&s);
     sbuf_free(&why);
     sbuf_free(&ca);
     free(type);
@@ -287,34 +345,30 @@ static int truststore(client_ctx_t *c, const resolved_t *r, const char *v) {
 static int keystore(client_ctx_t *c, const resolved_t *r, const char *v) {
     if (ctx_find(c, "ssl.certificate.location") || ctx_find(c, "ssl.key.location")) return 0;
     char *type = store_type(c, "ssl.keystore.type");
-    sbuf_t why = {0}, t = {0}, loc = {0};
+    sbuf_t why = {0}, t = {0};
     scoped_name(r, "ssl.keystore.type", &t);
-    scoped_name(r, "ssl.keystore.location", &loc);
-    if (strcmp(type, "PKCS12") == 0) {
-        emit(c, r, "ssl.keystore.location", v);
-        const resolved_t *pw = ctx_find(c, "ssl.keystore.password");
-        if (pw) {
-            char *p = mm2__trim_dup(pw->entry->value);
-            emit(c, pw, "ssl.keystore.password", p);
-            free(p);
+    tlsstore_t s = {0};
+    if (strcmp(type, "PKCS12") == 0 || strcmp(type, "JKS") == 0) {
+        /* Read here rather than by librdkafka (ssl.keystore.location), which in
+         * 2.0.2 leaks the certificate and key it reads per client. */
+        if (store_read(c, r, v, "keystore", &s, &why) == 0) {
+            if (!s.key_pem)
+                sbuf_printf(&why, "the keystore %s holds no private key", v);
+            else {
+                emit_kv(c, r, "ssl.certificate.pem", s.certs_pem, false);
+                emit_kv(c, r, "ssl.key.pem", s.key_pem, true);
+            }
         }
     } else if (strcmp(type, "PEM") == 0) {
         emit(c, r, "ssl.certificate.location", v);
         emit(c, r, "ssl.key.location", v);
-    } else if (strcmp(type, "JKS") == 0) {
-        sbuf_printf(&why,
-                    "librdkafka cannot read JKS keystores (JKS is Java's default "
-                    "ssl.keystore.type); convert it: keytool -importkeystore -srckeystore "
-                    "keystore.jks -destkeystore keystore.p12 -deststoretype PKCS12, then set "
-                    "%s=PKCS12 and %s=keystore.p12",
-                    t.s, loc.s);
     } else {
         sbuf_printf(&why, "keystore type %s is not supported; use PKCS12 or PEM (%s)", type, t.s);
     }
     int rc = why.len ? fail(c, r, why.s) : 0;
+    tlsstore_clear(&s);
     sbuf_free(&why);
     sbuf_free(&t);
-    sbuf_free(&loc);
     free(type);
     return rc;
 }
