@@ -373,6 +373,121 @@ static int keystore(client_ctx_t *c, const resolved_t *r, const char *v) {
     return rc;
 }
 
+#define OAUTH_PKG "org.apache.kafka.common.security.oauthbearer."
+
+/* Marks a Java-only key consumed here (so the unused-key warning does not list
+ * it as ignored) and returns its trimmed value (malloc'd), or NULL. */
+static char *consume(const client_ctx_t *c, const char *key) {
+    const resolved_t *r = ctx_find(c, key);
+    if (!r) return NULL;
+    r->entry->used = true;
+    return mm2__trim_dup(r->entry->value);
+}
+
+/* Java's OAuthBearerLoginModule for librdkafka (the MSK IAM form is handled
+ * before this, by mm2_iam):
+ *  - with the login callback handler OAuthBearerLoginCallbackHandler (Kafka 3.1+,
+ *    ...oauthbearer.secured. before 3.4), or with no handler and
+ *    sasl.oauthbearer.token.endpoint.url set: the OIDC client credentials flow,
+ *    librdkafka's sasl.oauthbearer.method=oidc with clientId, clientSecret,
+ *    scope and extension_<name> options (or Kafka 4.1's
+ *    sasl.oauthbearer.client.credentials.client.id/secret and sasl.oauthbearer.scope);
+ *  - with no handler and no endpoint: Java's unsecured JWT
+ *    (unsecuredLoginStringClaim_sub, ...), librdkafka's
+ *    enable.sasl.oauthbearer.unsecure.jwt with sasl.oauthbearer.config.
+ * Writes a reason into why on error. */
+static void oauthbearer_jaas(client_ctx_t *c, const resolved_t *r, const jaas_t *j,
+                             const char *mech, char *why, size_t whysz) {
+    if (strcmp(mech, "OAUTHBEARER") != 0) {
+        snprintf(why, whysz, "OAuthBearerLoginModule needs sasl.mechanism=OAUTHBEARER, not %s",
+                 mech);
+        return;
+    }
+    char *handler = consume(c, "sasl.login.callback.handler.class");
+    char *endpoint = ctx_value(c, "sasl.oauthbearer.token.endpoint.url");
+    char *cc_id = consume(c, "sasl.oauthbearer.client.credentials.client.id");
+    char *cc_secret = consume(c, "sasl.oauthbearer.client.credentials.client.secret");
+    bool oidc_handler =
+        handler && (strcmp(handler, OAUTH_PKG "OAuthBearerLoginCallbackHandler") == 0 ||
+                    strcmp(handler, OAUTH_PKG "secured.OAuthBearerLoginCallbackHandler") == 0);
+    sbuf_t ext = {0};
+    for (size_t i = 0; i < j->n_options; i++) {
+        const char *n = j->options[i].name;
+        const char *name = mm2__has_prefix(n, "extension_")                   ? n + 10
+                           : mm2__has_prefix(n, "unsecuredLoginExtension_") ? n + 24
+                                                                            : NULL;
+        if (name && *name)
+            sbuf_printf(&ext, "%s%s=%s", ext.len ? "," : "", name, j->options[i].value);
+    }
+    if (handler && !oidc_handler) {
+        snprintf(why, whysz,
+                 "sasl.login.callback.handler.class %s is not supported with "
+                 "OAuthBearerLoginModule; kmig knows " OAUTH_PKG
+                 "secured.OAuthBearerLoginCallbackHandler (OIDC client credentials)",
+                 handler);
+    } else if (oidc_handler || endpoint) {
+        const char *id = jaas_option(j, "clientId"), *secret = jaas_option(j, "clientSecret");
+        const char *scope = jaas_option(j, "scope");
+        if (!id) id = cc_id;
+        if (!secret) secret = cc_secret;
+        sbuf_t ep = {0};
+        scoped_name(r, "sasl.oauthbearer.token.endpoint.url", &ep);
+        if (!endpoint)
+            snprintf(why, whysz, "the OIDC login (OAuthBearerLoginCallbackHandler) needs %s", ep.s);
+        else if (!id || !secret)
+            snprintf(why, whysz,
+                     "the OIDC login needs clientId=\"...\" and clientSecret=\"...\" in "
+                     "OAuthBearerLoginModule's options");
+        sbuf_free(&ep);
+        if (!why[0]) {
+            emit_kv(c, r, "sasl.oauthbearer.method", "oidc", false);
+            emit_kv(c, r, "sasl.oauthbearer.client.id", id, false);
+            emit_kv(c, r, "sasl.oauthbearer.client.secret", secret, true);
+            char *sc = scope ? NULL : consume(c, "sasl.oauthbearer.scope");
+            if (scope || sc) emit_kv(c, r, "sasl.oauthbearer.scope", scope ? scope : sc, false);
+            free(sc);
+            if (ext.len) emit_kv(c, r, "sasl.oauthbearer.extensions", ext.s, false);
+        }
+    } else {
+        /* Java's OAuthBearerUnsecuredLoginCallbackHandler options. */
+        const char *sub = jaas_option(j, "unsecuredLoginStringClaim_sub");
+        const char *life = jaas_option(j, "unsecuredLoginLifetimeSeconds");
+        const char *scopes = jaas_option(j, "unsecuredLoginListClaim_scope");
+        if (!sub) {
+            snprintf(why, whysz,
+                     "OAuthBearerLoginModule without a token endpoint needs "
+                     "unsecuredLoginStringClaim_sub=\"...\" (an unsecured JWT, for tests), or set "
+                     "sasl.oauthbearer.token.endpoint.url and "
+                     "sasl.login.callback.handler.class=" OAUTH_PKG
+                     "secured.OAuthBearerLoginCallbackHandler with clientId and clientSecret");
+        } else {
+            sbuf_t conf = {0};
+            sbuf_printf(&conf, "principal=%s", sub);
+            if (life) sbuf_printf(&conf, " lifeSeconds=%s", life);
+            if (scopes && scopes[0] && scopes[1]) {
+                /* Java's list claim: the first character is the separator. */
+                sbuf_puts(&conf, " scope=");
+                for (const char *p = scopes + 1; *p; p++) sbuf_append(&conf, *p == scopes[0] ? "," : p, 1);
+            }
+            for (size_t i = 0; i < j->n_options; i++) {
+                const char *n = j->options[i].name;
+                const char *name = mm2__has_prefix(n, "extension_")                   ? n + 10
+                                   : mm2__has_prefix(n, "unsecuredLoginExtension_") ? n + 24
+                                                                                    : NULL;
+                if (name && *name) sbuf_printf(&conf, " extension_%s=%s", name, j->options[i].value);
+            }
+            emit_kv(c, r, "enable.sasl.oauthbearer.unsecure.jwt", "true", false);
+            emit_kv(c, r, "sasl.oauthbearer.config", conf.s, false);
+            sbuf_free(&conf);
+        }
+    }
+    sbuf_free(&ext);
+    free(handler);
+    free(endpoint);
+    free_secret(cc_id);
+    free_secret(cc_secret);
+}
+
 /* sasl.jaas.config; like the Java client, ignored unless security.protocol is SASL_*. */
 static int jaas_config(client_ctx_t *c, const resolved_t *r, const char *v) {
     const resolved_t *proto = ctx_find(c, "security.protocol");
@@ -381,9 +496,9 @@ static int jaas_config(client_ctx_t *c, const resolved_t *r, const char *v) {
     free(protocol);
     if (!sasl) return 0;
     jaas_t j = {0};
-    char why[300];
+    char why[700];
     if (jaas_parse(v, &j, why, sizeof why)) {
-        char msg[400];
+        char msg[800];
         snprintf(msg, sizeof msg, "cannot parse the JAAS configuration: %s", why);
         return fail(c, r, msg);
     }
@@ -421,15 +536,11 @@ static int jaas_config(client_ctx_t *c, const resolved_t *r, const char *v) {
         if (!why[0] && principal) emit_kv(c, r, "sasl.kerberos.principal", principal, false);
     } else if (strcmp(j.module,
                       "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule") == 0) {
-        snprintf(why, sizeof why,
-                 "OAuthBearerLoginModule is not supported yet; remove sasl.jaas.config and "
-                 "configure librdkafka's OIDC client instead: sasl.oauthbearer.method=oidc, "
-                 "sasl.oauthbearer.client.id, sasl.oauthbearer.client.secret, "
-                 "sasl.oauthbearer.token.endpoint.url");
+        oauthbearer_jaas(c, r, &j, mech, why, sizeof why);
     } else {
         snprintf(why, sizeof why,
                  "login module %s is not supported; kmig understands PlainLoginModule, "
-                 "ScramLoginModule and Krb5LoginModule",
+                 "ScramLoginModule, OAuthBearerLoginModule and Krb5LoginModule",
                  j.module);
     }
     if (why[0]) rc = fail(c, r, why);

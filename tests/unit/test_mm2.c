@@ -804,9 +804,8 @@ static void test_client_sasl(void) {
         {"a.sasl.mechanism = OAUTHBEARER\n"
          "a.sasl.jaas.config = org.apache.kafka.common.security.oauthbearer."
          "OAuthBearerLoginModule required clientSecret=\"TopSecret1\";\n",
-         "mm2.properties:5: a.sasl.jaas.config: OAuthBearerLoginModule is not supported yet; "
-         "remove sasl.jaas.config and configure librdkafka's OIDC client instead: "
-         "sasl.oauthbearer.method=oidc"},
+         "mm2.properties:5: a.sasl.jaas.config: OAuthBearerLoginModule without a token endpoint "
+         "needs unsecuredLoginStringClaim_sub"},
         {"a.sasl.mechanism = AWS_MSK_IAM\n"
          "a.sasl.jaas.config = software.amazon.msk.auth.iam.IAMLoginModule required;\n",
          "mm2.properties:5: a.sasl.jaas.config: login module "
