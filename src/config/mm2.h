@@ -108,6 +108,12 @@ const mm2_flow_t *mm2_flow(mm2_t *m, const char *src, const char *tgt, char *err
 int mm2_client_settings(mm2_t *m, const char *alias, mm2_client_t role, kv_list_t *out,
                         char *err, size_t errsz);
 
+/* Refuses settings this librdkafka cannot honour, given its `builtin.features`
+ * (comma-separated): SASL with GSSAPI (Kerberos, the default mechanism) when it
+ * lacks sasl_gssapi. Returns 0, or -1 with "origin: reason" in err. */
+int mm2_client_check_features(const kv_list_t *settings, const char *features, char *err,
+                              size_t errsz);
+
 /* One warning line listing, with origins, the deprecated MM2 keys in use and
  * every key that no consumer marked used (grouped as not supported yet,
  * ignored, unknown), or NULL when there is none. Call after every consumer of

@@ -712,3 +712,45 @@ int mm2_client_settings(mm2_t *m, const char *alias, mm2_client_t role, kv_list_
     free(c.r);
     return rc;
 }
+
+/* ---- what this librdkafka can do ---- */
+
+static bool feature_listed(const char *features, const char *f) {
+    size_t n = strlen(f);
+    for (const char *p = features; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, f, n) == 0) return true;
+        p = e ? e + 1 : NULL;
+    }
+    return false;
+}
+
+int mm2_client_check_features(const kv_list_t *settings, const char *features, char *err,
+                              size_t errsz) {
+    const kv_t *proto = NULL, *mech = NULL;
+    for (size_t i = 0; settings && i < settings->n; i++) {
+        const kv_t *kv = &settings->items[i];
+        if (strcmp(kv->key, "security.protocol") == 0) proto = kv;
+        if (strcmp(kv->key, "sasl.mechanism") == 0 || strcmp(kv->key, "sasl.mechanisms") == 0)
+            mech = kv;
+    }
+    if (!proto || strncasecmp(proto->value, "SASL_", 5) != 0) return 0;
+    /* GSSAPI is the default mechanism of both Java and librdkafka. */
+    if (mech && strcasecmp(mech->value, "GSSAPI") != 0) return 0;
+    if (feature_listed(features, "sasl_gssapi")) return 0;
+    if (mech)
+        snprintf(err, errsz,
+                 "%s: sasl.mechanism=GSSAPI: this librdkafka was built without Kerberos (GSSAPI) "
+                 "support (builtin.features has no sasl_gssapi); use a librdkafka built with "
+                 "libsasl2 (Cyrus SASL), or another mechanism (SCRAM-SHA-512, PLAIN, OAUTHBEARER)",
+                 mech->origin ? mech->origin : "setting");
+    else
+        snprintf(err, errsz,
+                 "%s: security.protocol=%s without sasl.mechanism means GSSAPI (Kerberos), the "
+                 "default, but this librdkafka was built without it (builtin.features has no "
+                 "sasl_gssapi); set sasl.mechanism (SCRAM-SHA-512, PLAIN, OAUTHBEARER) or use a "
+                 "librdkafka built with libsasl2",
+                 proto->origin ? proto->origin : "setting", proto->value);
+    return -1;
+}

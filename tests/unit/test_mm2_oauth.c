@@ -1,7 +1,8 @@
 /* Unit tests for the OAUTHBEARER forms of config/mm2's client settings:
  * Java's OAuthBearerLoginModule with the OIDC client-credentials handler
  * (librdkafka's sasl.oauthbearer.method=oidc) and with Java's unsecured JWT
- * options (librdkafka's enable.sasl.oauthbearer.unsecure.jwt). */
+ * options (librdkafka's enable.sasl.oauthbearer.unsecure.jwt); and the GSSAPI
+ * check against librdkafka's builtin.features (mm2_client_check_features). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -136,8 +137,37 @@ static void test_unsecured_jwt(void) {
                         "unsecuredLoginStringClaim_sub"));
 }
 
+static void test_gssapi_feature(void) {
+    const char *with = "gzip,snappy,ssl,sasl,regex,lz4,sasl_gssapi,sasl_plain,sasl_scram,plugins";
+    const char *without = "gzip,snappy,ssl,sasl,regex,lz4,sasl_plain,sasl_scram,sasl_oauthbearer";
+    kv_list_t l = {0};
+    CHECK_EQ_INT(settings("a.sasl.mechanism = GSSAPI\n"
+                          "a.sasl.jaas.config = com.sun.security.auth.module.Krb5LoginModule "
+                          "required useKeyTab=true keyTab=\"/etc/k.keytab\" principal=\"kmig@EX\";\n",
+                          &l),
+                 0);
+    CHECK_EQ_INT(mm2_client_check_features(&l, with, err, sizeof err), 0);
+    CHECK_EQ_INT(mm2_client_check_features(&l, without, err, sizeof err), -1);
+    CHECK(contains(err, "mm2.properties:5: sasl.mechanism=GSSAPI: this librdkafka was built "
+                        "without Kerberos (GSSAPI) support"));
+    kv_list_clear(&l);
+    /* Java's and librdkafka's default mechanism is GSSAPI. */
+    CHECK_EQ_INT(settings("", &l), 0);
+    CHECK_EQ_INT(mm2_client_check_features(&l, without, err, sizeof err), -1);
+    CHECK(contains(err, "mm2.properties:4: security.protocol=SASL_SSL without sasl.mechanism "
+                        "means GSSAPI"));
+    kv_list_clear(&l);
+    CHECK_EQ_INT(settings("a.sasl.mechanism = SCRAM-SHA-512\n", &l), 0);
+    CHECK_EQ_INT(mm2_client_check_features(&l, without, err, sizeof err), 0);
+    kv_list_clear(&l);
+    kv_list_add(&l, "security.protocol", "SSL", "x", false);
+    CHECK_EQ_INT(mm2_client_check_features(&l, without, err, sizeof err), 0);
+    kv_list_clear(&l);
+}
+
 int main(void) {
-    static const unit_test_t tests[] = {UNIT_TEST(test_oidc), UNIT_TEST(test_unsecured_jwt)};
+    static const unit_test_t tests[] = {UNIT_TEST(test_oidc), UNIT_TEST(test_unsecured_jwt),
+                                        UNIT_TEST(test_gssapi_feature)};
     int failed = unit_run(tests, sizeof tests / sizeof tests[0]);
     free(warning);
     return failed ? 1 : 0;
