@@ -25,6 +25,7 @@
 #include "config/cfgprov.h"
 #include "config/mm2_priv.h"
 #include "core/sbuf.h"
+#include "core/suggest.h"
 
 /* ---- MM2 key tables ---- */
 
@@ -683,6 +684,110 @@ static const char *deprecated_by(const mm2_t *m, const char *key) {
     return NULL;
 }
 
+/* ---- did you mean ---- */
+
+/* The MM2 flow keys kmig reads (at the top level or as `<src>-><tgt>.<key>`). */
+static const char *const flow_keys[] = {
+    "enabled", "topics", "topics.exclude", "groups", "groups.exclude",
+    "replication.policy.class", "replication.policy.separator", "replication.factor",
+    "offset-syncs.topic.replication.factor", "checkpoints.topic.replication.factor",
+    "refresh.topics.enabled", "refresh.topics.interval.seconds", "refresh.groups.enabled",
+    "refresh.groups.interval.seconds", "sync.topic.configs.enabled",
+    "sync.topic.configs.interval.seconds", "config.properties.exclude", "sync.topic.acls.enabled",
+    "sync.topic.acls.interval.seconds", "emit.checkpoints.enabled",
+    "emit.checkpoints.interval.seconds", "sync.group.offsets.enabled",
+    "sync.group.offsets.interval.seconds", "admin.timeout.ms", "kmig.compression.type",
+    "kmig.offset.map.flush.interval.ms", "kmig.isolation.level", "kmig.on.data.loss",
+    "kmig.admin.timeout.ms", "kmig.principal.map"};
+
+typedef struct cands {
+    const char **k;
+    size_t n;
+    char **owned; /* built strings ("<alias>.<key>") */
+    size_t n_owned;
+} cands_t;
+
+static void cands_add(cands_t *c, const char *const *k, size_t n) {
+    c->k = xrealloc(c->k, (c->n + n) * sizeof *c->k);
+    for (size_t i = 0; i < n; i++) c->k[c->n++] = k[i];
+}
+
+static void cands_add_owned(cands_t *c, char *s) {
+    c->owned = xrealloc(c->owned, (c->n_owned + 1) * sizeof *c->owned);
+    c->owned[c->n_owned++] = s;
+    cands_add(c, (const char *const *)&c->owned[c->n_owned - 1], 1);
+}
+
+static void cands_free(cands_t *c) {
+    for (size_t i = 0; i < c->n_owned; i++) free(c->owned[i]);
+    free(c->owned);
+    free(c->k);
+}
+
+static void cands_add_mm2_other(cands_t *c) {
+    for (size_t i = 0; i < sizeof mm2_other_keys / sizeof mm2_other_keys[0]; i++) {
+        const char *k = mm2_other_keys[i].key;
+        if (k[strlen(k) - 1] != '.') cands_add(c, &k, 1);
+    }
+}
+
+static void cands_add_client(cands_t *c, bool inherited_only) {
+    const char **k;
+    size_t n = mm2__client_known_keys(inherited_only, &k);
+    cands_add(c, k, n);
+    free(k);
+}
+
+/* "did you mean `<scope><nearest key>`?" for an unknown key, keeping the user's
+ * scope (`A->B.`, `<alias>.`, `<alias>.<role>.`), or a hint about an alias that
+ * is not in `clusters`; NULL when nothing is near. malloc'd. */
+static char *suggestion(const mm2_t *m, const char *key) {
+    static const char bs[] = ".bootstrap.servers";
+    cands_t c = {0};
+    const char *word = key;
+    char *src;
+    const char *tgt, *rest;
+    sbuf_t out = {0};
+    size_t kl = strlen(key);
+    if (split_flow_key(m, key, &src, &tgt, &rest)) {
+        free(src);
+        if (!rest) return NULL;
+        word = rest;
+        cands_add(&c, flow_keys, sizeof flow_keys / sizeof *flow_keys);
+        cands_add_mm2_other(&c);
+    } else if (mm2__key_cluster(m, key)) {
+        word = key + strlen(mm2__key_cluster(m, key)) + 1;
+        bool role = mm2__role_scoped(word);
+        if (role) word = strchr(word, '.') + 1;
+        cands_add_client(&c, !role);
+    } else if (kl > sizeof bs - 1 && strcmp(key + kl - (sizeof bs - 1), bs) == 0 &&
+               !strchr(key, '>')) {
+        sbuf_t known = {0};
+        mm2__alias_list(m, &known);
+        sbuf_printf(&out, "`%.*s` is not in clusters (%s)", (int)(kl - (sizeof bs - 1)), key,
+                    sbuf_str(&known));
+        sbuf_free(&known);
+        return out.s;
+    } else {
+        cands_add(&c, flow_keys, sizeof flow_keys / sizeof *flow_keys);
+        cands_add_mm2_other(&c);
+        cands_add_client(&c, true);
+        static const char *const top[] = {"clusters", "config.providers"};
+        cands_add(&c, top, 2);
+        /* a misspelled alias: "<alias>.<the rest>" for each alias */
+        const char *dot = strchr(key, '.');
+        for (size_t i = 0; dot && i < m->n_aliases; i++) {
+            sbuf_t a = {0};
+            sbuf_printf(&a, "%s%s", m->aliases[i], dot);
+            cands_add_owned(&c, a.s);
+        }
+    }
+    const char *best = suggest_nearest(word, c.k, c.n);
+    if (best) sbuf_printf(&out, "did you mean `%.*s%s`?", (int)(word - key), key, best);
+    cands_free(&c);
+    return out.s;
+}
+
 const char *mm2_unused_keys_warning(mm2_t *m) {
     static const struct {
         key_kind_t kind;
@@ -706,7 +811,10 @@ const char *mm2_unused_keys_warning(mm2_t *m) {
             props_entry_t *e = props_at(m->props, i);
             if (e->used || classify(m, e->key) != groups[g].kind) continue;
             if (first) sbuf_printf(&w, "%s%s: ", w.len ? "; " : "", groups[g].label);
-            sbuf_printf(&w, "%s%s (%s)", first ? "" : ", ", e->key, e->origin);
+            char *hint = groups[g].kind == KEY_UNKNOWN ? suggestion(m, e->key) : NULL;
+            sbuf_printf(&w, "%s%s (%s%s%s)", first ? "" : ", ", e->key, e->origin,
+                        hint ? "; " : "", hint ? hint : "");
+            free(hint);
             first = false;
         }
     }
@@ -720,7 +828,8 @@ const char *mm2_unused_keys_warning(mm2_t *m) {
 mm2_t *mm2_new(props_t *props, char *err, size_t errsz) {
     mm2_t *m = xcalloc(1, sizeof *m);
     m->props = props;
-    if (cfgprov_resolve(props, err, errsz) || load_clusters(m, err, errsz) || discover_flows(m, err, errsz)) {
+    if (cfgprov_resolve(props, err, errsz) || load_clusters(m, err, errsz) ||
+        discover_flows(m, err, errsz)) {
         mm2_destroy(m);
         return NULL;
     }

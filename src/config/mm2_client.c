@@ -169,6 +169,55 @@ typedef struct client_ctx {
     size_t errsz;
 } client_ctx_t;
 
+/* Java client keys kmig acts on or passes to librdkafka under the same name,
+ * for "did you mean" (the renamed and dropped ones come from client_keys). The
+ * first block is what `<alias>.` and the top level pass to every client. */
+static const char *const known_inherited[] = {
+    "bootstrap.servers", "security.protocol", "ssl.truststore.location",
+    "ssl.truststore.password", "ssl.truststore.type", "ssl.truststore.certificates",
+    "ssl.keystore.location", "ssl.keystore.password", "ssl.keystore.type", "ssl.keystore.key",
+    "ssl.keystore.certificate.chain", "ssl.key.password", "ssl.endpoint.identification.algorithm",
+    "ssl.cipher.suites", "ssl.enabled.protocols", "ssl.protocol", "sasl.mechanism",
+    "sasl.jaas.config", "sasl.login.callback.handler.class", "sasl.client.callback.handler.class",
+    "sasl.oauthbearer.token.endpoint.url", "sasl.kerberos.service.name",
+    /* librdkafka's own names for the same things */
+    "ssl.ca.location", "ssl.ca.pem", "ssl.certificate.location", "ssl.certificate.pem",
+    "ssl.key.location", "ssl.key.pem", "sasl.mechanisms", "sasl.username", "sasl.password",
+    "sasl.oauthbearer.method", "sasl.oauthbearer.client.id", "sasl.oauthbearer.client.secret",
+    "sasl.oauthbearer.scope", "sasl.oauthbearer.extensions", "sasl.oauthbearer.config",
+    "enable.sasl.oauthbearer.unsecure.jwt", "enable.ssl.certificate.verification",
+    "sasl.kerberos.keytab", "sasl.kerberos.principal"};
+static const char *const known_client[] = {
+    "acks", "batch.size", "linger.ms", "compression.type", "enable.idempotence",
+    "max.in.flight.requests.per.connection", "retries", "retry.backoff.ms", "delivery.timeout.ms",
+    "request.timeout.ms", "buffer.memory", "fetch.min.bytes", "fetch.max.bytes",
+    "max.partition.fetch.bytes", "isolation.level", "client.id", "client.rack",
+    "connections.max.idle.ms", "metadata.max.age.ms", "reconnect.backoff.ms",
+    "reconnect.backoff.max.ms", "socket.connection.setup.timeout.ms", "check.crcs",
+    "queue.buffering.max.ms", "queue.buffering.max.kbytes", "queue.buffering.max.messages",
+    "message.max.bytes", "fetch.wait.max.ms", "socket.send.buffer.bytes",
+    "socket.receive.buffer.bytes", "statistics.interval.ms", "debug"};
+
+size_t mm2__client_known_keys(bool inherited_only, const char ***out) {
+    size_t n = 0, cap = sizeof known_inherited / sizeof *known_inherited +
+                        sizeof known_client / sizeof *known_client +
+                        sizeof client_keys / sizeof *client_keys * 2;
+    const char **k = xcalloc(cap, sizeof *k);
+    for (size_t i = 0; i < sizeof known_inherited / sizeof *known_inherited; i++)
+        k[n++] = known_inherited[i];
+    for (size_t i = 0; i < sizeof client_keys / sizeof *client_keys; i++) {
+        const char *j = client_keys[i].java;
+        if (j[strlen(j) - 1] == '.') continue; /* a prefix */
+        if (inherited_only && strncmp(j, "ssl.", 4) != 0 && strncmp(j, "sasl.", 5) != 0) continue;
+        k[n++] = j;
+        if (!inherited_only && client_keys[i].rdkafka) k[n++] = client_keys[i].rdkafka;
+    }
+    for (size_t i = 0; !inherited_only && i < sizeof known_client / sizeof *known_client; i++)
+        k[n++] = known_client[i];
+    *out = k;
+    return n;
+}
+
 bool mm2__role_scoped(const char *k) {
     for (size_t i = 0; i < 3; i++) {
         size_t n = strlen(role_names[i]);

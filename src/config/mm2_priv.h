@@ -45,5 +45,9 @@ bool mm2__role_scoped(const char *k);
 bool mm2__key_matches(const char *key, const char *entry);
 /* A Java client key that means nothing to librdkafka (reported as ignored). */
 bool mm2__client_key_dropped(const char *java);
+/* The client keys kmig knows (Java and librdkafka names), for "did you mean";
+ * inherited_only: those `<alias>.` and the top level pass on (bootstrap.servers,
+ * security.protocol, ssl.*, sasl.*). *out is malloc'd, its strings are static. */
+size_t mm2__client_known_keys(bool inherited_only, const char ***out);
 
 #endif

@@ -875,12 +875,13 @@ static void test_unused_warning(void) {
                  "ignored: tasks.max (mm2.properties:9), offset.storage.replication.factor "
                  "(mm2.properties:10), a.consumer.key.deserializer (mm2.properties:14), "
                  "a->b.replication.policy.internal.topic.separator.enabled (mm2.properties:17); "
-                 "unknown: topcis (mm2.properties:8), c.bootstrap.servers (mm2.properties:15), "
-                 "kmig.compresion.type (mm2.properties:16)");
+                 "unknown: topcis (mm2.properties:8; did you mean `topics`?), c.bootstrap.servers "
+                 "(mm2.properties:15; `c` is not in clusters (a, b)), kmig.compresion.type "
+                 "(mm2.properties:16; did you mean `kmig.compression.type`?)");
     /* Keys marked used by a consumer disappear from the warning. */
     for (size_t i = 0; i < props_count(p); i++)
         if (strcmp(props_at(p, i)->key, "topcis") != 0) props_at(p, i)->used = true;
-    CHECK_EQ_STR(mm2_unused_keys_warning(m), "unknown: topcis (mm2.properties:8)");
+    CHECK_EQ_STR(mm2_unused_keys_warning(m), "unknown: topcis (mm2.properties:8; did you mean `topics`?)");
     props_get(p, "topcis");
     CHECK(mm2_unused_keys_warning(m) == NULL);
     done(m, p);
@@ -1003,7 +1004,7 @@ static void test_file_flow_overrides(void) {
                  "not supported yet: emit.heartbeats.enabled "
                  "(data/flow_overrides.properties:26); ignored: tasks.max "
                  "(data/flow_overrides.properties:28); unknown: topcis "
-                 "(data/flow_overrides.properties:29)");
+                 "(data/flow_overrides.properties:29; did you mean `topics`?)");
     done(m, p);
 }
 
