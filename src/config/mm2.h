@@ -110,7 +110,8 @@ int mm2_client_settings(mm2_t *m, const char *alias, mm2_client_t role, kv_list_
 
 /* Refuses settings this librdkafka cannot honour, given its `builtin.features`
  * (comma-separated): SASL with GSSAPI (Kerberos, the default mechanism) when it
- * lacks sasl_gssapi. Returns 0, or -1 with "origin: reason" in err. */
+ * lacks sasl_gssapi; sasl.oauthbearer.method=oidc when it lacks oidc (libcurl).
+ * Returns 0, or -1 with "origin: reason" in err. */
 int mm2_client_check_features(const kv_list_t *settings, const char *features, char *err,
                               size_t errsz);
 

@@ -435,8 +435,9 @@ static char *consume(const client_ctx_t *c, const char *key) {
 
 /* Java's OAuthBearerLoginModule for librdkafka (the MSK IAM form is handled
  * before this, by mm2_iam):
- *  - with the login callback handler OAuthBearerLoginCallbackHandler (Kafka 3.1+,
- *    ...oauthbearer.secured. before 3.4), or with no handler and
+ *  - with the login callback handler OAuthBearerLoginCallbackHandler (in
+ *    ...oauthbearer.secured. since Kafka 3.1, in ...oauthbearer. later and in
+ *    4.x), or with no handler and
  *    sasl.oauthbearer.token.endpoint.url set: the OIDC client credentials flow,
  *    librdkafka's sasl.oauthbearer.method=oidc with clientId, clientSecret,
  *    scope and extension_<name> options (or Kafka 4.1's
@@ -472,7 +473,7 @@ static void oauthbearer_jaas(client_ctx_t *c, const resolved_t *r, const jaas_t 
         snprintf(why, whysz,
                  "sasl.login.callback.handler.class %s is not supported with "
                  "OAuthBearerLoginModule; kmig knows " OAUTH_PKG
-                 "secured.OAuthBearerLoginCallbackHandler (OIDC client credentials)",
+                 "OAuthBearerLoginCallbackHandler (OIDC client credentials)",
                  handler);
     } else if (oidc_handler || endpoint) {
         const char *id = jaas_option(j, "clientId"), *secret = jaas_option(j, "clientSecret");
@@ -508,7 +509,7 @@ static void oauthbearer_jaas(client_ctx_t *c, const resolved_t *r, const jaas_t 
                      "unsecuredLoginStringClaim_sub=\"...\" (an unsecured JWT, for tests), or set "
                      "sasl.oauthbearer.token.endpoint.url and "
                      "sasl.login.callback.handler.class=" OAUTH_PKG
-                     "secured.OAuthBearerLoginCallbackHandler with clientId and clientSecret");
+                     "OAuthBearerLoginCallbackHandler with clientId and clientSecret");
         } else {
             sbuf_t conf = {0};
             sbuf_printf(&conf, "principal=%s", sub);
@@ -777,12 +778,22 @@ static bool feature_listed(const char *features, const char *f) {
 
 int mm2_client_check_features(const kv_list_t *settings, const char *features, char *err,
                               size_t errsz) {
-    const kv_t *proto = NULL, *mech = NULL;
+    const kv_t *proto = NULL, *mech = NULL, *method = NULL;
     for (size_t i = 0; settings && i < settings->n; i++) {
         const kv_t *kv = &settings->items[i];
         if (strcmp(kv->key, "security.protocol") == 0) proto = kv;
         if (strcmp(kv->key, "sasl.mechanism") == 0 || strcmp(kv->key, "sasl.mechanisms") == 0)
             mech = kv;
+        if (strcmp(kv->key, "sasl.oauthbearer.method") == 0) method = kv;
+    }
+    if (method && strcasecmp(method->value, "oidc") == 0 && !feature_listed(features, "oidc")) {
+        snprintf(err, errsz,
+                 "%s: sasl.oauthbearer.method=oidc (the OAuth client credentials login): this "
+                 "librdkafka was built without OIDC support (builtin.features has no oidc; it "
+                 "needs libcurl at build time, which Debian 12's librdkafka 2.0.2 lacks); use a "
+                 "librdkafka built with libcurl",
+                 method->origin ? method->origin : "setting");
+        return -1;
     }
     if (!proto || strncasecmp(proto->value, "SASL_", 5) != 0) return 0;
     /* GSSAPI is the default mechanism of both Java and librdkafka. */

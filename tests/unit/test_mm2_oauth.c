@@ -165,9 +165,29 @@ static void test_gssapi_feature(void) {
     kv_list_clear(&l);
 }
 
+static void test_oidc_feature(void) {
+    kv_list_t l = {0};
+    CHECK_EQ_INT(settings("a.sasl.mechanism = OAUTHBEARER\n"
+                          "a.sasl.oauthbearer.token.endpoint.url = https://idp/t\n" JAAS
+                          " clientId=\"x\" clientSecret=\"cs-7f3a9\";\n",
+                          &l),
+                 0);
+    /* Debian 12's librdkafka 2.0.2 has no oidc (no libcurl). */
+    CHECK_EQ_INT(mm2_client_check_features(&l, "gzip,ssl,sasl,sasl_gssapi,sasl_oauthbearer", err,
+                                           sizeof err),
+                 -1);
+    CHECK(contains(err, "mm2.properties:7: sasl.oauthbearer.method=oidc (the OAuth client "
+                        "credentials login): this librdkafka was built without OIDC support"));
+    CHECK(!contains(err, "cs-7f3a9"));
+    CHECK_EQ_INT(mm2_client_check_features(&l, "ssl,sasl,sasl_oauthbearer,http,oidc", err,
+                                           sizeof err),
+                 0);
+    kv_list_clear(&l);
+}
+
 int main(void) {
     static const unit_test_t tests[] = {UNIT_TEST(test_oidc), UNIT_TEST(test_unsecured_jwt),
-                                        UNIT_TEST(test_gssapi_feature)};
+                                        UNIT_TEST(test_gssapi_feature), UNIT_TEST(test_oidc_feature)};
     int failed = unit_run(tests, sizeof tests / sizeof tests[0]);
     free(warning);
     return failed ? 1 : 0;
