@@ -700,7 +700,7 @@ static int client_translate(client_ctx_t *c, const resolved_t *r) {
     } else if (t < 0) {
         emit(c, r, k, v);
     }
-    free(v);
+    free_secret(v); /* the value may be a password */
     return rc;
 }
 
