@@ -9,6 +9,7 @@
  * the reference, never a value. */
 #include "config/cfgprov.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -308,6 +309,16 @@ static char *lookup(const provider_t *pv, const char *path, const char *key, cha
     return v;
 }
 
+/* Whether [b, e) can be a provider name (Kafka's pattern allows any text, but
+ * "${x ${env:A}" is then an unknown provider "x ${env"; kmig skips such text
+ * and finds the reference after it). */
+static bool provider_name(const char *b, const char *e) {
+    if (b == e) return false;
+    for (const char *p = b; p < e; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.') return false;
+    return true;
+}
+
 /* Expands the references in one entry. */
 static int expand(const cfgprov_t *c, props_entry_t *e, char *err, size_t errsz) {
     const char *s = e->value;
@@ -320,6 +331,7 @@ static int expand(const cfgprov_t *c, props_entry_t *e, char *err, size_t errsz)
         const char *b = strstr(s, "${");
         const char *close = b ? strchr(b + 2, '}') : NULL;
         const char *colon = close ? memchr(b + 2, ':', (size_t)(close - b - 2)) : NULL;
+        if (colon && !provider_name(b + 2, colon)) colon = NULL;
         if (!colon) {
             /* no further reference: keep the rest as it is */
             const char *upto = b ? b + 2 : s + strlen(s);

@@ -82,6 +82,7 @@ static void test_file_env_directory(void) {
              "b.sasl.password = pre-${env:KMIG_TEST_CFGPROV_PW}-post\n"
              "c.token = ${dir:%s/d:token}\n"
              "plain = no ${reference} here, nor ${this\n"
+             "mixed = ${a b ${env:KMIG_TEST_CFGPROV_PW}} and ${:x}\n"
              "jaas = x username=\"${file:%s/secrets.properties:user}\" password=\"${env:KMIG_TEST_CFGPROV_PW}\";\n",
              dir, dir, dir);
     props_t *p = resolved(text);
@@ -96,6 +97,9 @@ static void test_file_env_directory(void) {
     e = props_get(p, "plain");
     CHECK_EQ_STR(e->value, "no ${reference} here, nor ${this");
     CHECK(!e->secret);
+    e = props_get(p, "mixed");
+    CHECK_EQ_STR(e->value, "${a b s3cr3t-env} and ${:x}");
+    CHECK(e->secret);
     e = props_get(p, "jaas");
     CHECK_EQ_STR(e->value, "x username=\"alice\" password=\"s3cr3t-env\";");
     CHECK(e->secret);
