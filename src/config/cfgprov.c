@@ -294,7 +294,16 @@ static char *lookup(const provider_t *pv, const char *path, const char *key, cha
         sbuf_free(&file);
         return v;
     }
-    /* FileConfigProvider: a properties file. */
+    /* FileConfigProvider: a properties file (a regular one: not /dev/zero). */
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(why, whysz, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, whysz, "%s is not a regular file", path);
+        return NULL;
+    }
     props_t *f = props_new();
     char *v = NULL;
     if (props_load_file(f, path, why, whysz) == 0) {

@@ -133,6 +133,9 @@ static void test_errors(void) {
     e = failing("z = ${vault:/secret/kafka:pw}\n");
     CHECK(contains(e, "cannot resolve ${vault:/secret/kafka:pw}: no config provider named 'vault'"));
 
+    e = failing("z = ${file:/dev/zero:pw}\n");
+    CHECK(contains(e, "/dev/zero is not a regular file"));
+
     e = failing("z = ${file:pw}\n");
     CHECK(contains(e, "the file provider needs a path"));
 
