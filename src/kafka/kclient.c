@@ -137,9 +137,26 @@ static int kclient_apply(rd_kafka_conf_t *conf, const kv_list_t *l, char *err, s
     return 0;
 }
 
+/* Settings that this librdkafka build cannot honour (mm2_client_check_features):
+ * one clear error, before librdkafka's own (at rd_kafka_conf_set or at
+ * connection time). */
+static int kclient_check_features(const kclient_opts_t *o, rd_kafka_conf_t *conf, char *err,
+                                  size_t errsz) {
+    char features[512], why[384];
+    size_t n = sizeof features;
+    if (rd_kafka_conf_get(conf, "builtin.features", features, &n) != RD_KAFKA_CONF_OK) return 0;
+    if (mm2_client_check_features(o->settings, features, why, sizeof why) == 0) return 0;
+    snprintf(err, errsz, "%s: %s", o->name, why);
+    return -1;
+}
+
 rd_kafka_t *kclient_new(const kclient_opts_t *o, char *err, size_t errsz) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char why[256];
+    if (kclient_check_features(o, conf, err, errsz)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
     if (kclient_apply(conf, o->defaults, err, errsz) || kclient_apply(conf, o->settings, err, errsz)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
