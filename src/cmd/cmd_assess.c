@@ -94,6 +94,11 @@ int cmd_assess(int argc, char **argv) {
         timeout = cf.flow->admin_timeout_ms;
         if (!rf && cf.flow->replication_factor > 0) rf = cf.flow->replication_factor;
     }
+    if (!mm2_bootstrap(cf.mm2, source)) {
+        snprintf(err, sizeof err, "unknown cluster alias '%s' (not in `clusters`)", source);
+        goto fail;
+    }
+    if ((rc = cmd_check_clusters("kmig assess", cf.mm2, source, target, timeout))) goto out;
     rc = KMIG_EXIT_FAIL;
     kinventory_opts_t so = {.timeout_ms = timeout, .sample_s = sample, .topics = true,
                             .configs = true, .groups = true, .acls = true, .probe = true};

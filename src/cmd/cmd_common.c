@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/exitcode.h"
 #include "core/log.h"
 #include "core/sbuf.h"
+#include "kafka/kcheck.h"
 #include "kafka/kclient.h"
 #include "kafka/kgroups.h"
 
@@ -141,6 +143,30 @@ out:
     kv_list_clear(&adm);
     kv_list_clear(&cons);
     return inv;
+}
+
+int cmd_check_clusters(const char *cmd, mm2_t *m, const char *a, const char *b, int timeout_ms) {
+    const char *aliases[] = {a, b};
+    for (size_t i = 0; i < 2; i++) {
+        if (!aliases[i] || (i == 1 && strcmp(a, b) == 0)) continue;
+        char err[1400];
+        kv_list_t adm = {0};
+        int rc = KMIG_EXIT_OK;
+        if (mm2_client_settings(m, aliases[i], MM2_CLIENT_ADMIN, &adm, err, sizeof err)) {
+            rc = KMIG_EXIT_USAGE;
+        } else {
+            int k = kcheck_cluster(aliases[i], &adm, timeout_ms, err, sizeof err);
+            rc = k == KCHECK_OK ? KMIG_EXIT_OK
+                 : k == KCHECK_REFUSED ? KMIG_EXIT_USAGE
+                                       : KMIG_EXIT_FAIL;
+        }
+        kv_list_clear(&adm);
+        if (rc != KMIG_EXIT_OK) {
+            fprintf(stderr, "%s: %s\n", cmd, err);
+            return rc;
+        }
+    }
+    return KMIG_EXIT_OK;
 }
 
 int cmd_parse_int(const char *cmd, const char *opt, const char *val, long long min,

@@ -45,6 +45,15 @@ int cmd_parse_set(char *arg, cmd_override_t *out);
 inventory_t *cmd_inventory(mm2_t *m, const char *alias, kinventory_opts_t o, bool sizes,
                            char *err, size_t errsz);
 
+/* Checks that clusters `a` and `b` (b may be NULL) answer, with their admin
+ * settings (kafka/kcheck.h), before the command builds its clients. Returns
+ * KMIG_EXIT_OK, or after printing one line "kmig CMD: cluster 'ALIAS'
+ * (BOOTSTRAP): cannot connect: CAUSE (HINT)" on stderr, the exit code:
+ * KMIG_EXIT_USAGE when the cluster refuses this configuration (TLS, SASL,
+ * protocol) or the settings are wrong, KMIG_EXIT_FAIL when it does not answer
+ * (refused, unresolvable, timed out). */
+int cmd_check_clusters(const char *cmd, mm2_t *m, const char *a, const char *b, int timeout_ms);
+
 /* Parses `val`, the value of option `opt` (e.g. "--progress") of `kmig cmd`
  * (e.g. "mirror"), as a decimal integer in [min, max]: no sign other than a
  * leading '-', no spaces, no trailing characters. Returns 0 with *out set, or

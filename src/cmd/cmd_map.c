@@ -79,6 +79,10 @@ int cmd_map(int argc, char **argv) {
         rc = KMIG_EXIT_USAGE;
         goto out;
     }
+    if ((rc = cmd_check_clusters("kmig map", cf.mm2, cf.flow->target, NULL,
+                                 cf.flow->admin_timeout_ms)))
+        goto out;
+    rc = KMIG_EXIT_FAIL;
     kclient_opts_t ko = {.type = RD_KAFKA_CONSUMER, .name = "map-reader", .settings = &settings};
     char map_topic[300];
     size_t records;

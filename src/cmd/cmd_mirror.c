@@ -151,6 +151,12 @@ int cmd_mirror(int argc, char **argv) {
         cmd_flow_clear(&cf);
         return KMIG_EXIT_USAGE;
     }
+    int crc = cmd_check_clusters("kmig mirror", cf.mm2, cf.flow->source, cf.flow->target,
+                                 cf.flow->admin_timeout_ms);
+    if (crc) {
+        cmd_flow_clear(&cf);
+        return crc;
+    }
     mirror_opts_t mo = {.mm2 = cf.mm2, .flow = cf.flow, .stop_at_end = stop_at_end,
                         .metrics_addr = metrics, .progress_interval_ms = progress_s * 1000,
                         .exit_hint = &exit_hint, .stop = &stop_flag, .summary_path = summary};

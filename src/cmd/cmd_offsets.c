@@ -219,6 +219,10 @@ int cmd_offsets(int argc, char **argv) {
         rc = KMIG_EXIT_USAGE;
         goto out;
     }
+    if ((rc = cmd_check_clusters("kmig offsets", cf.mm2, cf.flow->source, cf.flow->target,
+                                 cf.flow->admin_timeout_ms)))
+        goto out;
+    rc = KMIG_EXIT_FAIL;
     /* The offset maps, and the source end offsets of their partitions. */
     kclient_opts_t ro = {.type = RD_KAFKA_CONSUMER, .name = "map-reader", .settings = &tcons};
     kclient_opts_t ao = {.type = RD_KAFKA_PRODUCER, .name = "source-admin", .settings = &sadm};

@@ -116,6 +116,9 @@ static int plan_main(int argc, char **argv, bool apply) {
     if (!principal_map_count(pm) && *cf.flow->principal_map &&
         principal_map_load(pm, cf.flow->principal_map, err, sizeof err))
         goto fail;
+    if ((rc = cmd_check_clusters(cmd, cf.mm2, cf.flow->source,
+                                 cf.flow->target, cf.flow->admin_timeout_ms)))
+        goto out;
     rc = KMIG_EXIT_FAIL;
     const int timeout = cf.flow->admin_timeout_ms;
     kinventory_opts_t io = {.timeout_ms = timeout, .topics = true, .configs = true, .acls = acls};

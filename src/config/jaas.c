@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
 #include "core/sbuf.h"
 
 typedef enum { TOK_EOF, TOK_WORD, TOK_STRING, TOK_CHAR } tok_kind_t;
@@ -201,6 +203,7 @@ void jaas_clear(jaas_t *j) {
     free(j->flag);
     for (size_t i = 0; i < j->n_options; i++) {
         free(j->options[i].name);
+        if (j->options[i].value) OPENSSL_cleanse(j->options[i].value, strlen(j->options[i].value));
         free(j->options[i].value);
     }
     free(j->options);

@@ -30,7 +30,7 @@ typedef struct kv_list {
 void kv_list_add(kv_list_t *l, const char *key, const char *value, const char *origin,
                  bool secret);
 const char *kv_list_get(const kv_list_t *l, const char *key); /* last wins */
-void kv_list_clear(kv_list_t *l);
+void kv_list_clear(kv_list_t *l); /* wipes secret values */
 void kv_list_copy(kv_list_t *to, const kv_list_t *from); /* appends copies of from's entries */
 
 typedef enum { POLICY_DEFAULT = 0, POLICY_IDENTITY = 1 } replication_policy_t;
@@ -77,8 +77,10 @@ typedef enum { MM2_CLIENT_CONSUMER, MM2_CLIENT_PRODUCER, MM2_CLIENT_ADMIN } mm2_
 
 typedef struct mm2 mm2_t;
 
-/* Validates `clusters` and every `<alias>.bootstrap.servers`. Returns NULL with
- * an actionable message ("mm2.properties:3: clusters: ...") in err. */
+/* Resolves config provider references in the props (cfgprov.h: `${file:...}`,
+ * `${env:...}`, `${directory:...}`; their entries become secret), then validates
+ * `clusters` and every `<alias>.bootstrap.servers`. Returns NULL with an
+ * actionable message ("mm2.properties:3: clusters: ...") in err. */
 mm2_t *mm2_new(props_t *props, char *err, size_t errsz);
 void mm2_destroy(mm2_t *m); /* accepts NULL */
 
@@ -105,6 +107,13 @@ const mm2_flow_t *mm2_flow(mm2_t *m, const char *src, const char *tgt, char *err
  * leaves `out` as it was. Error messages never contain secret values. */
 int mm2_client_settings(mm2_t *m, const char *alias, mm2_client_t role, kv_list_t *out,
                         char *err, size_t errsz);
+
+/* Refuses settings this librdkafka cannot honour, given its `builtin.features`
+ * (comma-separated): SASL with GSSAPI (Kerberos, the default mechanism) when it
+ * lacks sasl_gssapi; sasl.oauthbearer.method=oidc when it lacks oidc (libcurl).
+ * Returns 0, or -1 with "origin: reason" in err. */
+int mm2_client_check_features(const kv_list_t *settings, const char *features, char *err,
+                              size_t errsz);
 
 /* One warning line listing, with origins, the deprecated MM2 keys in use and
  * every key that no consumer marked used (grouped as not supported yet,

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "core/sbuf.h"
 
 struct props {
@@ -26,6 +28,7 @@ props_t *props_new(void) { return xcalloc(1, sizeof(props_t)); }
 
 static void entry_free(props_entry_t *e) {
     free(e->key);
+    if (e->secret) OPENSSL_cleanse(e->value, strlen(e->value));
     free(e->value);
     free(e->origin);
     free(e);

@@ -7,7 +7,7 @@
  * for the same key wins, as in java.util.Properties.
  *
  * Ownership: props_t owns all strings; returned entries stay valid until
- * props_destroy(). Pure: no Kafka I/O. */
+ * props_destroy(), which wipes secret values. Pure: no Kafka I/O. */
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -16,6 +16,8 @@ typedef struct props_entry {
     char *value;
     char *origin; /* "path:line", or e.g. "--topics" for a command-line override */
     bool used;    /* set by whoever consumes the key (see props_get) */
+    bool secret;  /* the value holds a config provider's value (cfgprov.h): never print it */
+    bool expanded; /* cfgprov_resolve() has looked at this entry */
 } props_entry_t;
 
 typedef struct props props_t;

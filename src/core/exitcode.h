@@ -5,7 +5,8 @@
 enum {
     KMIG_EXIT_OK = 0,        /* success */
     KMIG_EXIT_FAIL = 1,      /* runtime failure (cluster unreachable, broker refused, ...) */
-    KMIG_EXIT_USAGE = 2,     /* bad command line or configuration */
+    KMIG_EXIT_USAGE = 2,     /* bad command line or configuration (also: a cluster refuses the
+                                configured TLS/SASL settings, see kafka/kcheck.h) */
     KMIG_EXIT_DATA_LOSS = 3, /* source records were deleted before they were copied */
     KMIG_EXIT_MISMATCH = 4,  /* a verification found records that differ */
 };

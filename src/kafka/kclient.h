@@ -6,12 +6,23 @@
  * kmig requires (which win, with a warning when the user asked otherwise).
  *
  * Ownership: the caller owns the returned handle (rd_kafka_destroy). */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <librdkafka/rdkafka.h>
 
 #include "config/mm2.h"
+#include "core/conncause.h"
+
+/* What a capturing handle learned about its connections (kclient_check). */
+typedef struct kclient_capture {
+    pthread_mutex_t mu;
+    conncause_t cause;          /* the most specific cause seen */
+    char line[600];             /* librdkafka's line that showed it */
+    int64_t first_transient_ms; /* clock_mono_ms() of the first refused/timeout, 0 none */
+} kclient_capture_t;
 
 typedef struct kclient_opts {
     rd_kafka_type_t type;
@@ -22,6 +33,9 @@ typedef struct kclient_opts {
     void *opaque;              /* rd_kafka_opaque() */
     /* Optional callbacks, passed to librdkafka as they are. */
     void (*dr_msg_cb)(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque);
+    /* Optional: the handle's log and error lines go to the capture (and to
+     * the debug log) instead of kmig's log; `opaque` is then ignored. */
+    kclient_capture_t *capture;
 } kclient_opts_t;
 
 /* Returns NULL with "origin: key: reason" or librdkafka's reason in err. */

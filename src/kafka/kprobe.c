@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -167,6 +169,7 @@ typedef struct kprobe_conn {
     int fd;
     SSL *ssl;         /* NULL for plaintext; its BIOs are memory buffers */
     int64_t deadline; /* clock_mono_ms() */
+    long verify;      /* OpenSSL's verify result of a failed handshake */
     char *err;
     size_t errsz;
 } kprobe_conn_t;
@@ -268,6 +271,7 @@ typedef enum { TLS_HANDSHAKE, TLS_WRITE, TLS_READ } tls_op_t;
 
 static int tls_fail(kprobe_conn_t *c, tls_op_t op) {
     long verify = c->ssl ? SSL_get_verify_result(c->ssl) : X509_V_OK;
+    c->verify = verify;
     unsigned long e = ERR_peek_last_error();
     const char *reason = "the connection failed", *hint = "";
     if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
@@ -326,19 +330,115 @@ static bool setting_is(const kv_list_t *client, const char *key, const char *val
     return v && !strcasecmp(v, value);
 }
 
-/* Sets up TLS as librdkafka would with the same settings, then handshakes. */
+static bool setting_set(const kv_list_t *client, const char *key) {
+    const char *v = kv_list_get(client, key);
+    return v && *v;
+}
+
+static int kprobe_password_cb(char *buf, int size, int rwflag, void *u) {
+    (void)rwflag;
+    const char *pass = u;
+    int n = pass ? (int)strlen(pass) : 0;
+    if (n > size) n = size;
+    if (n) memcpy(buf, pass, (size_t)n);
+    return n;
+}
+
+/* The CA certificates of an inline PEM value (ssl.ca.pem) into ctx's store. */
+static int tls_ca_pem(SSL_CTX *ctx, const char *pem) {
+    BIO *b = BIO_new_mem_buf(pem, -1);
+    X509_STORE *st = SSL_CTX_get_cert_store(ctx);
+    X509 *x;
+    int n = 0;
+    while (b && (x = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
+        if (X509_STORE_add_cert(st, x) == 1) n++;
+        X509_free(x);
+    }
+    ERR_clear_error(); /* the end of the buffer reads as an error */
+    BIO_free(b);
+    return n > 0 ? 0 : -1;
+}
+
+/* An inline PEM certificate chain (ssl.certificate.pem): the first is the
+ * client's certificate, the rest its chain. */
+static int tls_cert_pem(SSL_CTX *ctx, const char *pem) {
+    BIO *b = BIO_new_mem_buf(pem, -1);
+    X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+    int rc = x && SSL_CTX_use_certificate(ctx, x) == 1 ? 0 : -1;
+    X509_free(x);
+    while (rc == 0 && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)))
+        if (SSL_CTX_add_extra_chain_cert(ctx, x) != 1) { /* takes x on success */
+            X509_free(x);
+            rc = -1;
+        }
+    if (rc == 0) ERR_clear_error();
+    BIO_free(b);
+    return rc;
+}
+
+/* An inline PEM private key (ssl.key.pem), encrypted with `pass` or not. */
+static int tls_key_pem(SSL_CTX *ctx, const char *pem, const char *pass) {
+    BIO *b = BIO_new_mem_buf(pem, -1);
+    EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, kprobe_password_cb, (void *)pass) : NULL;
+    int rc = k && SSL_CTX_use_PrivateKey(ctx, k) == 1 ? 0 : -1;
+    EVP_PKEY_free(k);
+    BIO_free(b);
+    return rc;
+}
+
+/* A PKCS12 keystore (ssl.keystore.location, ssl.keystore.password): key,
+ * certificate and chain, as librdkafka reads it. */
+static int tls_keystore(SSL_CTX *ctx, const char *path, const char *pass) {
+    BIO *b = BIO_new_file(path, "rb");
+    PKCS12 *p12 = b ? d2i_PKCS12_bio(b, NULL) : NULL;
+    EVP_PKEY *k = NULL;
+    X509 *x = NULL;
+    STACK_OF(X509) *ca = NULL;
+    int rc = p12 && PKCS12_parse(p12, pass ? pass : "", &k, &x, &ca) == 1 && x && k &&
+                     SSL_CTX_use_certificate(ctx, x) == 1 && SSL_CTX_use_PrivateKey(ctx, k) == 1
+                 ? 0
+                 : -1;
+    for (int i = 0; rc == 0 && ca && i < sk_X509_num(ca); i++) {
+        X509 *c = sk_X509_value(ca, i);
+        if (SSL_CTX_add_extra_chain_cert(ctx, c) == 1)
+            sk_X509_set(ca, i, NULL); /* ctx owns it now */
+        else
+            rc = -1;
+    }
+    sk_X509_pop_free(ca, X509_free);
+    X509_free(x);
+    EVP_PKEY_free(k);
+    PKCS12_free(p12);
+    BIO_free(b);
+    return rc;
+}
+
+/* Sets up TLS as librdkafka would with the same settings (CA, client
+ * certificate and key from files, inline PEM values or a PKCS12 keystore;
+ * certificate and hostname verification), then handshakes. */
 static int tls_start(kprobe_conn_t *c, const kv_list_t *client) {
     const char *ca = kv_list_get(client, "ssl.ca.location");
+    const char *ca_pem = kv_list_get(client, "ssl.ca.pem");
     const char *cert = kv_list_get(client, "ssl.certificate.location");
+    const char *cert_pem = kv_list_get(client, "ssl.certificate.pem");
     const char *key = kv_list_get(client, "ssl.key.location");
+    const char *key_pem = kv_list_get(client, "ssl.key.pem");
     const char *pass = kv_list_get(client, "ssl.key.password");
+    const char *store = kv_list_get(client, "ssl.keystore.location");
+    const char *store_pass = kv_list_get(client, "ssl.keystore.password");
+    const char *algo = kv_list_get(client, "ssl.endpoint.identification.algorithm");
     bool verify = !setting_is(client, "enable.ssl.certificate.verification", "false");
-    bool check_host = verify && !setting_is(client, "ssl.endpoint.identification.algorithm",
-                                               "none");
+    bool check_host = verify && !(algo && (!*algo || !strcasecmp(algo, "none")));
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx) return tls_fail(c, TLS_HANDSHAKE);
     const char *what = NULL, *path = NULL;
-    if (ca && *ca && strcmp(ca, "probe")) {
+    if (pass) {
+        SSL_CTX_set_default_passwd_cb(ctx, kprobe_password_cb);
+        SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)pass);
+    }
+    if (ca_pem && *ca_pem) {
+        if (tls_ca_pem(ctx, ca_pem)) what = "ssl.ca.pem";
+    } else if (ca && *ca && strcmp(ca, "probe")) {
         struct stat st;
         bool dir = stat(ca, &st) == 0 && S_ISDIR(st.st_mode);
         if (SSL_CTX_load_verify_locations(ctx, dir ? NULL : ca, dir ? ca : NULL) != 1)
@@ -346,16 +446,25 @@ static int tls_start(kprobe_conn_t *c, const kv_list_t *client) {
     } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
         what = "the system's CA certificates", path = X509_get_default_cert_file();
     }
-    if (pass) SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)pass);
-    if (!what && cert && *cert && SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+    if (!what && setting_set(client, "ssl.certificate.pem") && tls_cert_pem(ctx, cert_pem))
+        what = "ssl.certificate.pem";
+    else if (!what && !setting_set(client, "ssl.certificate.pem") && cert && *cert &&
+             SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
         what = "ssl.certificate.location", path = cert;
-    if (!what && key && *key && SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+    if (!what && setting_set(client, "ssl.key.pem") && tls_key_pem(ctx, key_pem, pass))
+        what = "ssl.key.pem";
+    else if (!what && !setting_set(client, "ssl.key.pem") && key && *key &&
+             SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
         what = "ssl.key.location", path = key;
+    if (!what && store && *store && !setting_set(client, "ssl.certificate.pem") &&
+        !(cert && *cert) && tls_keystore(ctx, store, store_pass))
+        what = "ssl.keystore.location", path = store;
     if (what) {
-        const char *reason = access(path, R_OK) ? strerror(errno)
-                                                : ERR_reason_error_string(ERR_peek_error());
-        snprintf(c->err, c->errsz, "cannot load %s (%s): %s", what, path,
-                 reason ? reason : "unusable file");
+        const char *reason = path && access(path, R_OK) ? strerror(errno)
+                                                        : ERR_reason_error_string(ERR_peek_error());
+        /* inline values are not echoed: they may hold a key */
+        snprintf(c->err, c->errsz, "cannot load %s%s%s%s: %s", what, path ? " (" : "",
+                 path ? path : "", path ? ")" : "", reason ? reason : "unusable value");
         SSL_CTX_free(ctx);
         return -1;
     }
@@ -471,6 +580,18 @@ int kprobe_broker(const char *host, int port, const kv_list_t *client, int timeo
 done:
     free(body);
     SSL_free(c.ssl); /* frees the BIOs */
+    if (c.fd >= 0) close(c.fd);
+    return rc;
+}
+
+int kprobe_tls_check(const char *host, int port, const kv_list_t *client, int timeout_ms,
+                     char *why, size_t whysz) {
+    kprobe_conn_t c = {.host = host, .port = port, .fd = -1, .err = why, .errsz = whysz,
+                       .deadline = clock_mono_ms() + timeout_ms, .verify = X509_V_OK};
+    int rc = conn_open(&c) || tls_start(&c, client) ? -1 : 0;
+    if (rc && c.verify != X509_V_OK)
+        snprintf(why, whysz, "%s", X509_verify_cert_error_string(c.verify));
+    SSL_free(c.ssl);
     if (c.fd >= 0) close(c.fd);
     return rc;
 }

@@ -22,11 +22,23 @@ typedef struct kprobe_result {
 } kprobe_result_t;
 
 /* Probes host:port. `client` is the librdkafka settings of the cluster (for
- * security.protocol, ssl.ca.location, ssl.certificate.location,
- * ssl.key.location, ssl.key.password, enable.ssl.certificate.verification).
+ * security.protocol; the CA from ssl.ca.location or inline ssl.ca.pem; the
+ * client certificate and key from ssl.certificate.location/ssl.key.location,
+ * inline ssl.certificate.pem/ssl.key.pem or a PKCS12 ssl.keystore.location
+ * with ssl.keystore.password; ssl.key.password for an encrypted key;
+ * enable.ssl.certificate.verification, ssl.endpoint.identification.algorithm).
  * Returns 0, or -1 with the reason in err. Never prints secrets. */
 int kprobe_broker(const char *host, int port, const kv_list_t *client, int timeout_ms,
                   kprobe_result_t *out, char *err, size_t errsz);
+
+/* Only the TLS handshake with host:port, with the same settings: 0 when it
+ * completes, else -1 with why OpenSSL refused it in `why` (its certificate
+ * verify result, e.g. "certificate has expired", "hostname mismatch",
+ * "unable to get local issuer certificate", else the connection's error).
+ * Used to name the cause when librdkafka only says "certificate verify
+ * failed". */
+int kprobe_tls_check(const char *host, int port, const kv_list_t *client, int timeout_ms,
+                     char *why, size_t whysz);
 
 /* The release estimate for the given highest API versions (exposed for unit
  * tests): api_max[k] is the highest version of API key k, -1 when absent. */

@@ -1,7 +1,23 @@
 /* Unit tests of the Kafka release estimate from ApiVersions (on the version
- * lists real brokers sent) and of the ACL name <-> code tables. */
+ * lists real brokers sent), of the ACL name <-> code tables, and of kprobe's
+ * TLS set-up against an in-process TLS server (a self-signed certificate made
+ * here): CA and client certificate as inline PEM (encrypted key), as a PKCS12
+ * keystore, hostname verification on and off. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "kafka/kacl.h"
 #include "kafka/kprobe.h"
@@ -116,5 +132,174 @@ static void test_acl_names(void) {
     CHECK_EQ_INT(kacl_code(KACL_PERMISSION, NULL), -1);
 }
 
+/* A self-signed certificate for `san` (also its own CA), with its key. */
+static X509 *make_cert(EVP_PKEY *key, const char *san) {
+    X509 *x = X509_new();
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, key);
+    X509_NAME *n = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"kprobe-test", -1,
+                               -1, 0);
+    X509_set_issuer_name(x, n);
+    X509V3_CTX ctx;
+    X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+    X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name, san);
+    X509_add_ext(x, e, -1);
+    X509_EXTENSION_free(e);
+    e = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints, "critical,CA:TRUE");
+    X509_add_ext(x, e, -1);
+    X509_EXTENSION_free(e);
+    X509_sign(x, key, EVP_sha256());
+    return x;
+}
+
+static char *bio_string(BIO *b) {
+    char *data;
+    long n = BIO_get_mem_data(b, &data);
+    char *s = malloc((size_t)n + 1);
+    memcpy(s, data, (size_t)n);
+    s[n] = '\0';
+    BIO_free(b);
+    return s;
+}
+
+/* The TLS server: accepts one connection per test on `fd`, handshakes
+ * (requiring a client certificate when asked), and says whether a client
+ * certificate it trusts came. */
+typedef struct tls_server {
+    int fd;
+    SSL_CTX *ctx;
+    int handshake_ok;
+    int client_cert;
+} tls_server_t;
+
+static void *serve_one(void *arg) {
+    tls_server_t *s = arg;
+    int c = accept(s->fd, NULL, NULL);
+    if (c < 0) return NULL;
+    SSL *ssl = SSL_new(s->ctx);
+    SSL_set_fd(ssl, c);
+    s->handshake_ok = SSL_accept(ssl) == 1;
+    if (s->handshake_ok) {
+        char b[16];
+        SSL_read(ssl, b, sizeof b); /* TLS 1.3: the client's certificate is checked by now */
+        X509 *peer = SSL_get1_peer_certificate(ssl);
+        s->client_cert = peer && SSL_get_verify_result(ssl) == X509_V_OK;
+        X509_free(peer);
+    }
+    SSL_free(ssl);
+    close(c);
+    return NULL;
+}
+
+/* Runs kprobe_tls_check against the server; returns its result, why in `why`. */
+static int probe(tls_server_t *s, int port, const kv_list_t *client, char *why, size_t whysz) {
+    pthread_t t;
+    s->handshake_ok = s->client_cert = 0;
+    pthread_create(&t, NULL, serve_one, s);
+    int rc = kprobe_tls_check("127.0.0.1", port, client, 5000, why, whysz);
+    pthread_join(t, NULL);
+    return rc;
+}
+
+static void test_tls_forms(void) {
+    signal(SIGPIPE, SIG_IGN); /* the server writes alerts to clients that left */
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *good = make_cert(key, "IP:127.0.0.1"), *other = make_cert(key, "DNS:wrong-host.invalid");
+    BIO *b = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(b, good);
+    char *cert_pem = bio_string(b);
+    b = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(b, other);
+    char *other_pem = bio_string(b);
+    b = BIO_new(BIO_s_mem());
+    PEM_write_bio_PKCS8PrivateKey(b, key, EVP_aes_256_cbc(), NULL, 0, NULL, (void *)"key-pw");
+    char *key_pem = bio_string(b);
+    char p12path[] = "/tmp/kmig-test-kprobe-XXXXXX";
+    int p12fd = mkstemp(p12path);
+    PKCS12 *p12 = PKCS12_create("store-pw", "client", key, good, NULL, 0, 0, 0, 0, 0);
+    FILE *f = fdopen(p12fd, "wb");
+    i2d_PKCS12_fp(f, p12);
+    fclose(f);
+    PKCS12_free(p12);
+
+    tls_server_t s = {.ctx = SSL_CTX_new(TLS_server_method())};
+    SSL_CTX_use_certificate(s.ctx, good);
+    SSL_CTX_use_PrivateKey(s.ctx, key);
+    X509_STORE_add_cert(SSL_CTX_get_cert_store(s.ctx), good); /* trusts clients it signed */
+    SSL_CTX_set_verify(s.ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    s.fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    CHECK_EQ_INT(bind(s.fd, (struct sockaddr *)&a, sizeof a), 0);
+    CHECK_EQ_INT(listen(s.fd, 4), 0);
+    getsockname(s.fd, (struct sockaddr *)&a, &alen);
+    int port = ntohs(a.sin_port);
+    char why[300];
+
+    /* inline CA, inline certificate, encrypted inline key */
+    kv_list_t inl = {0};
+    kv_list_add(&inl, "security.protocol", "SSL", "t", false);
+    kv_list_add(&inl, "ssl.ca.pem", cert_pem, "t", false);
+    kv_list_add(&inl, "ssl.certificate.pem", cert_pem, "t", false);
+    kv_list_add(&inl, "ssl.key.pem", key_pem, "t", true);
+    kv_list_add(&inl, "ssl.key.password", "key-pw", "t", true);
+    CHECK_EQ_INT(probe(&s, port, &inl, why, sizeof why), 0);
+    CHECK(s.handshake_ok && s.client_cert);
+
+    /* a PKCS12 keystore with its password */
+    kv_list_t ks = {0};
+    kv_list_add(&ks, "ssl.ca.pem", cert_pem, "t", false);
+    kv_list_add(&ks, "ssl.keystore.location", p12path, "t", false);
+    kv_list_add(&ks, "ssl.keystore.password", "store-pw", "t", true);
+    CHECK_EQ_INT(probe(&s, port, &ks, why, sizeof why), 0);
+    CHECK(s.handshake_ok && s.client_cert);
+
+    /* wrong key password: a clear error that shows neither key nor password */
+    kv_list_t bad = {0};
+    kv_list_add(&bad, "ssl.ca.pem", cert_pem, "t", false);
+    kv_list_add(&bad, "ssl.certificate.pem", cert_pem, "t", false);
+    kv_list_add(&bad, "ssl.key.pem", key_pem, "t", true);
+    kv_list_add(&bad, "ssl.key.password", "nope-pw", "t", true);
+    CHECK_EQ_INT(probe(&s, port, &bad, why, sizeof why), -1);
+    CHECK(strstr(why, "cannot load ssl.key.pem") != NULL);
+    CHECK(strstr(why, "nope-pw") == NULL && strstr(why, "PRIVATE") == NULL);
+
+    /* a CA that did not sign the server's certificate */
+    kv_list_t untrusted = {0};
+    kv_list_add(&untrusted, "ssl.ca.pem", other_pem, "t", false);
+    CHECK_EQ_INT(probe(&s, port, &untrusted, why, sizeof why), -1);
+    CHECK(strstr(why, "mismatch") == NULL);
+
+    /* the server's certificate for another host: refused, unless the check is off */
+    SSL_CTX_use_certificate(s.ctx, other);
+    kv_list_t host = {0};
+    kv_list_add(&host, "ssl.ca.pem", other_pem, "t", false);
+    kv_list_add(&host, "ssl.keystore.location", p12path, "t", false);
+    kv_list_add(&host, "ssl.keystore.password", "store-pw", "t", true);
+    CHECK_EQ_INT(probe(&s, port, &host, why, sizeof why), -1);
+    CHECK(strstr(why, "mismatch") != NULL);
+    kv_list_add(&host, "ssl.endpoint.identification.algorithm", "none", "t", false);
+    CHECK_EQ_INT(probe(&s, port, &host, why, sizeof why), 0);
+
+    kv_list_clear(&inl);
+    kv_list_clear(&ks);
+    kv_list_clear(&bad);
+    kv_list_clear(&untrusted);
+    kv_list_clear(&host);
+    close(s.fd);
+    SSL_CTX_free(s.ctx);
+    unlink(p12path);
+    free(cert_pem);
+    free(other_pem);
+    free(key_pem);
+    X509_free(good);
+    X509_free(other);
+    EVP_PKEY_free(key);
+}
+
 UNIT_MAIN(UNIT_TEST(test_estimate_real_brokers), UNIT_TEST(test_estimate_from_specs),
-          UNIT_TEST(test_estimate_edges), UNIT_TEST(test_acl_names))
+          UNIT_TEST(test_estimate_edges), UNIT_TEST(test_acl_names), UNIT_TEST(test_tls_forms))
