@@ -12,6 +12,7 @@
 #include "core/conncause.h"
 #include "core/log.h"
 #include "kafka/kclient.h"
+#include "kafka/kiam.h"
 #include "kafka/kprobe.h"
 
 enum {
@@ -96,8 +97,9 @@ int kcheck_cluster(const char *alias, const kv_list_t *settings, int timeout_ms,
         int64_t first = cap.first_transient_ms;
         pthread_mutex_unlock(&cap.mu);
         int64_t now = clock_mono_ms();
+        char iam[8]; /* no MSK IAM token could be made (kafka/kiam.h): no retry will help */
         if (conncause_definitive(cause) || now >= deadline ||
-            (first && now >= first + KCHECK_TRANSIENT_MS))
+            kiam_last_failure(name, iam, sizeof iam) || (first && now >= first + KCHECK_TRANSIENT_MS))
             break;
     }
     rd_kafka_destroy(rk);
@@ -117,6 +119,11 @@ int kcheck_cluster(const char *alias, const kv_list_t *settings, int timeout_ms,
         if (bootstrap && kcheck_first_broker(bootstrap, host, sizeof host, &port) == 0 &&
             kprobe_tls_check(host, port, settings, 3000, detail, sizeof detail) == 0)
             detail[0] = '\0';
+    } else if (cause == CONNCAUSE_NONE && kiam_last_failure(name, detail, sizeof detail)) {
+        /* no token to authenticate with (kafka/kiam.h): that is the cause */
+        snprintf(err, errsz, "cluster '%s' (%s): cannot connect: %s", alias,
+                 bootstrap ? bootstrap : "no bootstrap.servers", detail);
+        return KCHECK_REFUSED;
     } else if (cause == CONNCAUSE_NONE) {
         if (last == RD_KAFKA_RESP_ERR__TIMED_OUT || last == RD_KAFKA_RESP_ERR__TRANSPORT)
             cause = CONNCAUSE_TIMEOUT;

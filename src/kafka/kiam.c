@@ -142,6 +142,11 @@ int kiam_last_failure(const char *client, char *out, size_t outsz) {
 
 /* --- the refresh callback --- */
 
+/* A failure is logged at debug level only: it reaches the user once, through
+ * librdkafka's error event ("Failed to acquire SASL OAUTHBEARER token: ...",
+ * kclient's error callback) on polled handles and through kiam_last_failure
+ * in the start-up connection check (kafka/kcheck.c), not as a line per
+ * handle and retry. */
 static void kiam_refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void *opaque) {
     (void)opaque;
     kiam_cfg_t c;
@@ -159,7 +164,7 @@ static void kiam_refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void
         snprintf(why, sizeof why, "MSK IAM (region %s%s%s%s%s): %s", c.region,
                  c.profile ? ", profile " : "", c.profile ? c.profile : "",
                  c.role ? ", role " : "", c.role ? c.role : "", err);
-        log_error("%s: %s", rd_kafka_name(rk), why);
+        log_debug("%s: %s", rd_kafka_name(rk), why);
         rd_kafka_oauthbearer_set_token_failure(rk, why);
         kiam_note(c.client, why);
         atomic_fetch_add(&kiam_failures, 1);
@@ -170,7 +175,7 @@ static void kiam_refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void
     if (msk_iam_token(&sc, creds.expiration_ms, c.region, now, KIAM_USER_AGENT, &tok, err,
                       sizeof err)) {
         snprintf(why, sizeof why, "MSK IAM: cannot sign a token: %s", err);
-        log_error("%s: %s", rd_kafka_name(rk), why);
+        log_debug("%s: %s", rd_kafka_name(rk), why);
         rd_kafka_oauthbearer_set_token_failure(rk, why);
         kiam_note(c.client, why);
         atomic_fetch_add(&kiam_failures, 1);
@@ -179,7 +184,7 @@ static void kiam_refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void
                RD_KAFKA_RESP_ERR_NO_ERROR) {
         /* librdkafka's reason names the argument at fault, never its value. */
         snprintf(why, sizeof why, "MSK IAM: librdkafka refused the token: %s", err);
-        log_error("%s: %s", rd_kafka_name(rk), why);
+        log_debug("%s: %s", rd_kafka_name(rk), why);
         rd_kafka_oauthbearer_set_token_failure(rk, why);
         kiam_note(c.client, why);
         atomic_fetch_add(&kiam_failures, 1);

@@ -10,8 +10,10 @@
 # source that is configured but fails is an error naming it (exit 2, the next
 # source not tried); no credentials anywhere is one clear error (exit 2). No
 # secret key appears in any output, and no session token on stderr, even at
-# --log-level debug. No Kafka cluster is involved (the broker-level proof is
-# tests/real/test_msk_iam.sh).
+# --log-level debug. Through an MM2 file in either Java form, `kmig assess`'s
+# start-up check fails at once with one line naming the alias and the IAM
+# cause (expired credentials), the IAM keys not reported as unused. No Kafka
+# cluster is involved (the broker-level proof is tests/real/test_msk_iam.sh).
 . "$(dirname "$0")/../lib.sh"
 
 [ -x "$TESTKIT" ] || fail "$TESTKIT not found (make build-san)"
@@ -246,6 +248,36 @@ run half_env AWS_ACCESS_KEY_ID="$STATIC_ID" --
 err half_env "AWS_ACCESS_KEY_ID is set without AWS_SECRET_ACCESS_KEY"
 run noregion AWS_EC2_METADATA_DISABLED=true "${VEC_ENV[@]}" -- --region ""
 err noregion "no AWS region"
+
+# --- through an MM2 file: a command's start-up check names the alias and the IAM cause ---
+cat >>"$T/aws/config" <<EOC
+[profile expired]
+credential_process = printf '{"Version": 1, "AccessKeyId": "AKIAFAKEEXPIRED00001", "SecretAccessKey": "procSecret/K7MDENG+PROCESS01", "Expiration": "2020-01-01T00:00:00Z"}'
+EOC
+for form in 1 2; do
+    {
+        echo "clusters = src, msk$form"
+        echo "src.bootstrap.servers = 127.0.0.1:$CLOSED"
+        echo "msk$form.bootstrap.servers = 127.0.0.1:$CLOSED"
+        echo "msk$form.security.protocol = SASL_SSL"
+        echo "msk$form.kmig.aws.region = eu-west-1"
+        if [ $form = 1 ]; then
+            echo "msk1.sasl.mechanism = AWS_MSK_IAM"
+            echo "msk1.sasl.jaas.config = software.amazon.msk.auth.iam.IAMLoginModule required awsProfileName=\"expired\";"
+            echo "msk1.sasl.client.callback.handler.class = software.amazon.msk.auth.iam.IAMClientCallbackHandler"
+        else
+            echo "msk2.sasl.mechanism = OAUTHBEARER"
+            echo "msk2.sasl.jaas.config = org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required awsProfileName=\"expired\";"
+            echo "msk2.sasl.login.callback.handler.class = software.amazon.msk.auth.iam.IAMOAuthBearerLoginCallbackHandler"
+        fi
+    } >"$T/mm2-$form.properties"
+    RC=0
+    env -i PATH=/usr/bin:/bin HOME="$T/home" ASAN_OPTIONS="$ASAN_OPTIONS" "${FILES[@]}" \
+        AWS_EC2_METADATA_DISABLED=true "$KMIG" assess --config "$T/mm2-$form.properties" \
+        --cluster "msk$form" >"$T/assess$form.out" 2>"$T/assess$form.err" || RC=$?
+    err "assess$form" "cluster 'msk$form' (127.0.0.1:$CLOSED): cannot connect: MSK IAM (region eu-west-1, profile expired): AWS credentials from profile (access key id AKIAFAKEEXPIRED00001) are already expired"
+    case $(cat "$T/assess$form.err") in *"ignored"*|*"unknown"*) fail "assess$form: IAM keys reported as unused: $(cat "$T/assess$form.err")" ;; esac
+done
 
 # --- debug logging says where credentials came from, never a secret ---
 run debug "${FILES[@]}" "${STS[@]}" AWS_PROFILE=role -- --json --log-level debug
