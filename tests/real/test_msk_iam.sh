@@ -185,18 +185,21 @@ copy_check() {
     echo "$TAG $name: copied $N records exactly in ${SECS}s ($(cat "$T/$TAG-$name.check"))"
 }
 
-# negative NAME CFG [VAR=value...]: fails within 15 s, non-zero, naming the target alias.
+# negative NAME CFG CAUSE [VAR=value...]: fails within 15 s, non-zero, naming
+# the target alias and the cause (an extended regex).
 negative() {
-    local name=$1 cfg=$2 ta said
-    shift 2
+    local name=$1 cfg=$2 cause=$3 ta said
+    shift 3
     ta=$(sed -n 's/^clusters = [^,]*, *//p' "$cfg")
     run_kmig "$name" "$@" -- mirror --config "$cfg" --stop-at-end --log-level debug
     [ "$RC" != 0 ] || fail "$TAG $name: kmig mirror succeeded"
     [ "$DS" -lt 150 ] || fail "$TAG $name: kmig took ${SECS}s to fail (more than 15 s)"
     said=$(cat "$T/$TAG-$name.log" "$T/$TAG-$name.err")
     expect_contains "$said" "$ta" "$TAG $name: kmig's output (the target alias)"
+    grep -v ' DEBUG ' "$T/$TAG-$name.err" | grep -qE -- "$cause" ||
+        fail "$TAG $name: kmig's output does not give the cause ($cause): $(grep -v ' DEBUG ' "$T/$TAG-$name.err" | tail -n 5)"
     no_secrets "$name"
-    echo "$TAG $name: exit $RC in ${SECS}s, naming $ta: $(grep -v DEBUG "$T/$TAG-$name.err" | grep -F "$ta" | tail -n 1 | cut -c1-200)"
+    echo "$TAG $name: exit $RC in ${SECS}s, naming $ta and the cause: $(grep -v ' DEBUG ' "$T/$TAG-$name.err" | grep -E -- "$cause" | tail -n 1 | cut -c1-240)"
 }
 
 b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
@@ -311,21 +314,21 @@ check_version() {
     cfg=$T/$TAG-neg-wrongkey.properties
     readarray -t f1 < <(form1 wrongkey)
     mm2 "$cfg" n1$TAG badsecret$TAG "$TOPIC" "${f1[@]}" "${TLS_LINES[@]}"
-    (negative wrong-secret "$cfg" "${PROFILE_ENV[@]}") &
+    (negative wrong-secret "$cfg" 'invalid_token|[Aa]uthentication fail' "${PROFILE_ENV[@]}") &
     pids+=($!)
     cfg=$T/$TAG-neg-badrole.properties
     readarray -t f1 < <(form1 badrole)
     mm2 "$cfg" n2$TAG badrole$TAG "$TOPIC" "${f1[@]}" "${TLS_LINES[@]}"
-    (negative sts-refused "$cfg" "${PROFILE_ENV[@]}") &
+    (negative sts-refused "$cfg" 'AssumeRole.*SignatureDoesNotMatch' "${PROFILE_ENV[@]}") &
     pids+=($!)
     cfg=$T/$TAG-neg-expired.properties
     readarray -t f1 < <(form1 expired)
     mm2 "$cfg" n3$TAG expired$TAG "$TOPIC" "${f1[@]}" "${TLS_LINES[@]}"
-    (negative expired-process "$cfg" "${PROFILE_ENV[@]}") &
+    (negative expired-process "$cfg" 'expired' "${PROFILE_ENV[@]}") &
     pids+=($!)
     cfg=$T/$TAG-neg-expired-imds.properties
     mm2 "$cfg" n4$TAG expiredimds$TAG "$TOPIC" "${FORM2[@]}" "${TLS_LINES[@]}"
-    (negative expired-imds "$cfg" "${IMDS_EXPIRED_ENV[@]}") &
+    (negative expired-imds "$cfg" 'imds.*expired' "${IMDS_EXPIRED_ENV[@]}") &
     pids+=($!)
     for p in "${pids[@]}"; do wait "$p" || rc=1; done
     [ $rc = 0 ] || fail "$TAG: a negative case failed (above)"
