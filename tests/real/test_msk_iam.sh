@@ -323,11 +323,11 @@ check_version() {
     pids+=($!)
     cfg=$T/$TAG-neg-expired.properties
     readarray -t f1 < <(form1 expired)
-    mm2 "$cfg" n3$TAG expired$TAG "$TOPIC" "${f1[@]}" "${TLS_LINES[@]}"
-    (negative expired-process "$cfg" 'expired' "${PROFILE_ENV[@]}") &
+    mm2 "$cfg" n3$TAG stale$TAG "$TOPIC" "${f1[@]}" "${TLS_LINES[@]}"
+    (negative expired-process "$cfg" 'credentials.*expired' "${PROFILE_ENV[@]}") &
     pids+=($!)
     cfg=$T/$TAG-neg-expired-imds.properties
-    mm2 "$cfg" n4$TAG expiredimds$TAG "$TOPIC" "${FORM2[@]}" "${TLS_LINES[@]}"
+    mm2 "$cfg" n4$TAG staleimds$TAG "$TOPIC" "${FORM2[@]}" "${TLS_LINES[@]}"
     (negative expired-imds "$cfg" 'imds.*expired' "${IMDS_EXPIRED_ENV[@]}") &
     pids+=($!)
     for p in "${pids[@]}"; do wait "$p" || rc=1; done
