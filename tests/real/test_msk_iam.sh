@@ -100,6 +100,13 @@ imds_env() {
     echo "AWS_EC2_METADATA_SERVICE_ENDPOINT=$1"
 }
 readarray -t IMDS_ENV < <(imds_env "$FAKE_URL")
+# The container and web identity sources (for `kmig auth` only), no files, IMDS off.
+printf '%s' "$WI_TOKEN" >"$A/web-identity-token"
+SOURCE_ENV=("AWS_SHARED_CREDENTIALS_FILE=$A/empty" "AWS_CONFIG_FILE=$A/empty" "AWS_EC2_METADATA_DISABLED=true")
+CONTAINER_ENV=("AWS_CONTAINER_CREDENTIALS_FULL_URI=$FAKE_URL/ecs/credentials"
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN=$ECS_TOKEN")
+WI_ENV=("AWS_ROLE_ARN=$ROLE" "AWS_WEB_IDENTITY_TOKEN_FILE=$A/web-identity-token"
+    "AWS_ENDPOINT_URL_STS=$FAKE_URL")
 readarray -t IMDS_EXPIRED_ENV < <(imds_env "$EXPIRED_URL")
 
 # run_kmig NAME [VAR=value...] -- kmig args: RC and SECS (tenths) of the run,
@@ -251,7 +258,25 @@ check_version() {
         fail "$TAG: the validator accepts a token signed an hour ago"
     fi
     expect_contains "$(cat "$T/$TAG-v3.out")" "expired" "$TAG token signed an hour ago"
-    echo "$TAG auth: kmig's token accepted; a changed signature and an expired token refused"
+    # The session token left out of temporary credentials' token.
+    bad=$(printf '%s' "$url" | sed -E 's/&X-Amz-Security-Token=[^&]*//')
+    [ "$bad" != "$url" ] || fail "$TAG: kmig's token of temporary credentials has no X-Amz-Security-Token"
+    if iam_validator_check "$IAM_JAR" "$CREDS" --now "$t1" "$(printf '%s' "$bad" | b64url)" >"$T/$TAG-v4.out" 2>&1; then
+        fail "$TAG: the validator accepts a token without its session token"
+    fi
+    # The container and web identity sources give tokens the validator accepts too.
+    local src key envs
+    for src in container:ASIAFAKEECS000000001 web-identity:ASIAFAKEWEBIDENTITY1; do
+        key=${src#*:} src=${src%%:*}
+        if [ "$src" = container ]; then envs=("${CONTAINER_ENV[@]}"); else envs=("${WI_ENV[@]}"); fi
+        run_kmig "auth-$src" "${SOURCE_ENV[@]}" "${envs[@]}" -- auth msk-iam-token --region us-east-1 --json
+        [ "$RC" = 0 ] || fail "$TAG kmig auth ($src): exit $RC: $(cat "$T/$TAG-auth-$src.err")"
+        no_secrets "auth-$src" stderr-only
+        expect_eq "$key $src" "$(jq -r '"\(.access_key_id) \(.source)"' "$T/$TAG-auth-$src.log")" "$TAG kmig auth ($src)"
+        iam_validator_check "$IAM_JAR" "$CREDS" "$(jq -r .token "$T/$TAG-auth-$src.log")" >"$T/$TAG-v-$src.out" 2>&1 ||
+            fail "$TAG: the validator refuses kmig's token from $src: $(cat "$T/$TAG-v-$src.out")"
+    done
+    echo "$TAG auth: kmig's tokens (role profile, container, web identity) accepted; a changed signature, an expired token and one without its session token refused"
 
     # --- form 1, profile with role_arn + source_profile -> STS AssumeRole at the fake.
     sa=i1$TAG ta=msk$TAG cfg=$T/$TAG-form1.properties
