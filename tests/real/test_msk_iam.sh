@@ -87,8 +87,10 @@ role_arn = $ROLE
 source_profile = wrongkey
 
 [profile expired]
-credential_process = printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s", "Expiration": "2020-01-01T00:00:00Z"}' $STATIC_ID $STATIC_SECRET
+credential_process = cat $A/expired.json
 EOF
+printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s", "Expiration": "2020-01-01T00:00:00Z"}\n' \
+    "$STATIC_ID" "$STATIC_SECRET" >"$A/expired.json"
 : >"$A/empty"
 # The chain through the shared files and the fake STS, IMDS off.
 PROFILE_ENV=("AWS_SHARED_CREDENTIALS_FILE=$A/credentials" "AWS_CONFIG_FILE=$A/config"
