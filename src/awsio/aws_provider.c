@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "awsio/aws_fetch.h"
 #include "core/log.h"
@@ -328,8 +329,15 @@ int aws_provider_get(aws_provider_t *p, int64_t now_ms, aws_creds_t *out, const 
         char why[1024];
         if (fetch_chain(p, now_ms, &fresh, &src, why, sizeof why) == 0) {
             if (fresh.expiration_ms && fresh.expiration_ms <= now_ms) {
+                time_t t = (time_t)(fresh.expiration_ms / 1000);
+                struct tm tm;
+                char when[32] = "?";
+                if (gmtime_r(&t, &tm)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+                snprintf(why, sizeof why,
+                         "AWS credentials from %s (access key id %.40s) are already expired "
+                         "(Expiration %s)",
+                         src, fresh.access_key_id, when);
                 aws_creds_clear(&fresh);
-                snprintf(why, sizeof why, "AWS credentials from %s are already expired", src);
             } else {
                 aws_creds_clear(&p->cached);
                 p->cached = fresh;

@@ -93,12 +93,60 @@ void kiam_shutdown(void) {
     pthread_mutex_unlock(&kiam_lock);
 }
 
+/* --- the last failure per client.id --- */
+
+#define KIAM_FAILURES 32
+static struct {
+    char client_id[128];
+    char reason[600];
+} kiam_failed[KIAM_FAILURES];
+static size_t kiam_failed_next;
+
+static void kiam_client_id(rd_kafka_t *rk, char *out, size_t outsz) {
+    const char *n = rd_kafka_name(rk);
+    size_t len = strcspn(n, "#");
+    snprintf(out, outsz, "%.*s", (int)len, n);
+}
+
+/* reason NULL: a success, which clears the entry. */
+static void kiam_note(rd_kafka_t *rk, const char *reason) {
+    char id[128];
+    kiam_client_id(rk, id, sizeof id);
+    pthread_mutex_lock(&kiam_lock);
+    size_t i = 0;
+    while (i < KIAM_FAILURES && strcmp(kiam_failed[i].client_id, id) != 0) i++;
+    if (i == KIAM_FAILURES && reason) {
+        i = kiam_failed_next++ % KIAM_FAILURES;
+        snprintf(kiam_failed[i].client_id, sizeof kiam_failed[i].client_id, "%s", id);
+    }
+    if (i < KIAM_FAILURES) {
+        if (reason)
+            snprintf(kiam_failed[i].reason, sizeof kiam_failed[i].reason, "%s", reason);
+        else
+            kiam_failed[i].reason[0] = '\0';
+    }
+    pthread_mutex_unlock(&kiam_lock);
+}
+
+int kiam_last_failure(const char *client_id, char *out, size_t outsz) {
+    int found = 0;
+    pthread_mutex_lock(&kiam_lock);
+    for (size_t i = 0; i < KIAM_FAILURES && !found; i++)
+        if (kiam_failed[i].client_id[0] && strcmp(kiam_failed[i].client_id, client_id) == 0 &&
+            kiam_failed[i].reason[0]) {
+            snprintf(out, outsz, "%s", kiam_failed[i].reason);
+            found = 1;
+        }
+    pthread_mutex_unlock(&kiam_lock);
+    return found;
+}
+
 /* --- the refresh callback --- */
 
 static void kiam_refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void *opaque) {
     (void)opaque;
     kiam_cfg_t c;
-    char err[1024], why[1200];
+    char err[1024], why[1600];
     if (kiam_cfg_parse(oauthbearer_config, &c)) {
         rd_kafka_oauthbearer_set_token_failure(
             rk, "MSK IAM: sasl.oauthbearer.config was changed; it is kmig's own setting");
@@ -109,9 +157,12 @@ static void kiam_refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void
     const char *source = NULL;
     msk_iam_token_t tok = {0};
     if (aws_provider_get(p, clock_wall_ms(), &creds, &source, err, sizeof err)) {
-        snprintf(why, sizeof why, "MSK IAM: %s", err);
+        snprintf(why, sizeof why, "MSK IAM (region %s%s%s%s%s): %s", c.region,
+                 c.profile ? ", profile " : "", c.profile ? c.profile : "",
+                 c.role ? ", role " : "", c.role ? c.role : "", err);
         log_error("%s: %s", rd_kafka_name(rk), why);
         rd_kafka_oauthbearer_set_token_failure(rk, why);
+        kiam_note(rk, why);
         atomic_fetch_add(&kiam_failures, 1);
         return;
     }
@@ -122,6 +173,7 @@ static void kiam_refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void
         snprintf(why, sizeof why, "MSK IAM: cannot sign a token: %s", err);
         log_error("%s: %s", rd_kafka_name(rk), why);
         rd_kafka_oauthbearer_set_token_failure(rk, why);
+        kiam_note(rk, why);
         atomic_fetch_add(&kiam_failures, 1);
     } else if (rd_kafka_oauthbearer_set_token(rk, tok.token, tok.lifetime_ms, creds.access_key_id,
                                               NULL, 0, err, sizeof err) !=
@@ -130,9 +182,11 @@ static void kiam_refresh_cb(rd_kafka_t *rk, const char *oauthbearer_config, void
         snprintf(why, sizeof why, "MSK IAM: librdkafka refused the token: %s", err);
         log_error("%s: %s", rd_kafka_name(rk), why);
         rd_kafka_oauthbearer_set_token_failure(rk, why);
+        kiam_note(rk, why);
         atomic_fetch_add(&kiam_failures, 1);
     } else {
         atomic_fetch_add(&kiam_tokens, 1);
+        kiam_note(rk, NULL);
         log_debug("%s: MSK IAM token for access key id %s (credentials from %s), region %s, "
                   "valid %lld s",
                   rd_kafka_name(rk), creds.access_key_id, source, c.region,

@@ -61,6 +61,13 @@ int kiam_handle_setup(rd_kafka_t *rk, const kv_list_t *settings, char *err, size
 int kiam_region(const char *explicit_region, const char *bootstrap, aws_provider_t *p,
                 char *out, size_t outsz, char *err, size_t errsz);
 
+/* The last token refresh failure of the handles whose client.id is
+ * client_id (rd_kafka_name up to '#'), e.g. for a connection check that timed
+ * out: librdkafka reports a failed refresh only as an error event on the main
+ * queue, which a handle that is not polled never sees. Cleared by a
+ * successful refresh. Returns 1 and the reason (no secret) in out, or 0. */
+int kiam_last_failure(const char *client_id, char *out, size_t outsz);
+
 /* How many tokens the refresh callback handed to librdkafka, and how many
  * refreshes failed, since the start (for tests and diagnostics). */
 void kiam_counts(unsigned long *tokens, unsigned long *failures);

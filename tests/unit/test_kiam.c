@@ -94,6 +94,27 @@ static void test_refresh_failure_is_reported(void) {
         rd_kafka_destroy(rk);
     }
     kv_list_clear(&s);
+    /* the reason, for a connection check that saw only a timeout */
+    char why[600] = "";
+    CHECK_EQ_INT(kiam_last_failure("test-iam", why, sizeof why), 1);
+    CHECK(strstr(why, "MSK IAM (region eu-west-1, profile nosuchprofile)") != NULL);
+    CHECK(strstr(why, "AWS profile nosuchprofile not found") != NULL);
+    CHECK_EQ_INT(kiam_last_failure("other-client", why, sizeof why), 0);
+    /* a later success of the same client clears it */
+    setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", 1);
+    iam_settings(&s, "eu-west-1");
+    kiam_counts(&t0, &f0);
+    rk = kclient_new(&o, err, sizeof err);
+    CHECK(rk != NULL);
+    if (rk) {
+        CHECK(wait_counts(t0 + 1, 0));
+        rd_kafka_destroy(rk);
+    }
+    CHECK_EQ_INT(kiam_last_failure("test-iam", why, sizeof why), 0);
+    kv_list_clear(&s);
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
 }
 
 static void test_setup_errors(void) {
