@@ -13,7 +13,9 @@
 #     the fake (AWS_EC2_METADATA_SERVICE_ENDPOINT); a mirror of a second topic.
 # `kmig auth msk-iam-token --time` gives a token the validator accepts at that
 # time; one changed signature character, or checking it an hour later, is
-# refused. Negative runs: static keys with a wrong secret (the broker refuses
+# refused; tokens from the container and web identity sources are accepted,
+# and so is one signed by botocore (AWS's reference signer) when python3 has
+# it. Negative runs: static keys with a wrong secret (the broker refuses
 # the token; STS refuses the AssumeRole) and expired credentials (a
 # credential_process with a past Expiration; IMDS credentials that expired)
 # each fail within 15 s, non-zero, naming the target's alias. No secret of the
@@ -278,6 +280,28 @@ check_version() {
         iam_validator_check "$IAM_JAR" "$CREDS" "$(jq -r .token "$T/$TAG-auth-$src.log")" >"$T/$TAG-v-$src.out" 2>&1 ||
             fail "$TAG: the validator refuses kmig's token from $src: $(cat "$T/$TAG-v-$src.out")"
     done
+    # The validator against AWS's reference signer, when Python has botocore (an
+    # extra cross-check, so that kmig and the validator cannot share one
+    # misreading of SigV4; aws-msk-iam-sasl-signer-python signs the same way).
+    if python3 -c 'import botocore' 2>/dev/null; then
+        tok=$(python3 - "$STATIC_ID" "$STATIC_SECRET" <<'PY'
+import base64, sys
+from botocore.auth import SigV4QueryAuth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+req = AWSRequest(method="GET", url="https://kafka.us-east-1.amazonaws.com/",
+                 params={"Action": "kafka-cluster:Connect"})
+SigV4QueryAuth(Credentials(sys.argv[1], sys.argv[2]), "kafka-cluster", "us-east-1", expires=900).add_auth(req)
+url = req.prepare().url + "&User-Agent=botocore"
+print(base64.urlsafe_b64encode(url.encode()).decode().rstrip("="))
+PY
+        ) || fail "$TAG: botocore could not sign a token"
+        iam_validator_check "$IAM_JAR" "$CREDS" --region us-east-1 "$tok" >"$T/$TAG-v-botocore.out" 2>&1 ||
+            fail "$TAG: the validator refuses botocore's token: $(cat "$T/$TAG-v-botocore.out")"
+        echo "$TAG auth: the validator accepts a token signed by botocore (AWS's reference signer)"
+    else
+        echo "$TAG NOTE: no botocore in python3: the validator was not cross-checked against AWS's signer"
+    fi
     echo "$TAG auth: kmig's tokens (role profile, container, web identity) accepted; a changed signature, an expired token and one without its session token refused"
 
     # --- form 1, profile with role_arn + source_profile -> STS AssumeRole at the fake.
