@@ -18,9 +18,9 @@
 # it. Negative runs: static keys with a wrong secret (the broker refuses
 # the token; STS refuses the AssumeRole) and expired credentials (a
 # credential_process with a past Expiration; IMDS credentials that expired)
-# each fail within 15 s, non-zero, naming the target's alias. No secret of the
-# fake, no session token and no token appears in kmig's output at
-# --log-level debug.
+# each fail within 15 s, non-zero, naming the target's alias and the cause.
+# No secret of the fake, no session token and no token appears in kmig's
+# output at --log-level debug.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/securelib.sh"
 . "$(dirname "$0")/iamlib.sh"
