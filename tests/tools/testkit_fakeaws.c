@@ -60,21 +60,19 @@ typedef enum { FA_IMDS, FA_ECS, FA_ASSUME_ROLE, FA_WEB_IDENTITY, FA_NSOURCES } f
 
 typedef struct fa_cred {
     const char *key_id, *secret, *token; /* token NULL for static pairs */
-    int64_t expires_ms;                  /* issued: the latest Expiration handed out; 0: never */
-    bool issued;                         /* issued by a source at least once */
 } fa_cred_t;
 
 /* The issued credentials: distinctive, with the characters ('/', '+', '=')
  * that a signer must encode. */
 static const fa_cred_t fa_issued[FA_NSOURCES] = {
     {"ASIAFAKEIMDS00000001", "fakeSecretImds/K7MDENG+bPxRfiCYImdsKEY01",
-     "FakeSessionTokenImds/IQoJb3JpZ2luX2VjEImds+token/1==", 0, false},
+     "FakeSessionTokenImds/IQoJb3JpZ2luX2VjEImds+token/1=="},
     {"ASIAFAKEECS000000001", "fakeSecretEcs/wJalrXUtnFEMI+K7MDENGEcsKEY01",
-     "FakeSessionTokenEcs/IQoJb3JpZ2luX2VjEEcs+token/2==", 0, false},
+     "FakeSessionTokenEcs/IQoJb3JpZ2luX2VjEEcs+token/2=="},
     {"ASIAFAKEASSUMEROLE01", "fakeSecretAssumeRole/bPxRfiCY+EXAMPLEKEY01",
-     "FakeSessionTokenAssumeRole/IQoJb3JpZ2luX2VjEAr+token/3==", 0, false},
+     "FakeSessionTokenAssumeRole/IQoJb3JpZ2luX2VjEAr+token/3=="},
     {"ASIAFAKEWEBIDENTITY1", "fakeSecretWebIdentity/tnFEMI+K7MDENGKEY01",
-     "FakeSessionTokenWebIdentity/IQoJb3JpZ2luX2VjEWi+token/4==", 0, false},
+     "FakeSessionTokenWebIdentity/IQoJb3JpZ2luX2VjEWi+token/4=="},
 };
 
 typedef struct fakeaws {
