@@ -13,12 +13,14 @@
 #     the fake (AWS_EC2_METADATA_SERVICE_ENDPOINT); a mirror of a second topic.
 # `kmig auth msk-iam-token --time` gives a token the validator accepts at that
 # time; one changed signature character, or checking it an hour later, is
-# refused. Negative runs: static keys with a wrong secret (the broker refuses
+# refused; tokens from the container and web identity sources are accepted,
+# and so is one signed by botocore (AWS's reference signer) when python3 has
+# it. Negative runs: static keys with a wrong secret (the broker refuses
 # the token; STS refuses the AssumeRole) and expired credentials (a
 # credential_process with a past Expiration; IMDS credentials that expired)
-# each fail within 15 s, non-zero, naming the target's alias. No secret of the
-# fake, no session token and no token appears in kmig's output at
-# --log-level debug.
+# each fail within 15 s, non-zero, naming the target's alias and the cause.
+# No secret of the fake, no session token and no token appears in kmig's
+# output at --log-level debug.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/securelib.sh"
 . "$(dirname "$0")/iamlib.sh"
@@ -87,8 +89,10 @@ role_arn = $ROLE
 source_profile = wrongkey
 
 [profile expired]
-credential_process = printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s", "Expiration": "2020-01-01T00:00:00Z"}' $STATIC_ID $STATIC_SECRET
+credential_process = cat $A/expired.json
 EOF
+printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s", "Expiration": "2020-01-01T00:00:00Z"}\n' \
+    "$STATIC_ID" "$STATIC_SECRET" >"$A/expired.json"
 : >"$A/empty"
 # The chain through the shared files and the fake STS, IMDS off.
 PROFILE_ENV=("AWS_SHARED_CREDENTIALS_FILE=$A/credentials" "AWS_CONFIG_FILE=$A/config"
@@ -100,6 +104,13 @@ imds_env() {
     echo "AWS_EC2_METADATA_SERVICE_ENDPOINT=$1"
 }
 readarray -t IMDS_ENV < <(imds_env "$FAKE_URL")
+# The container and web identity sources (for `kmig auth` only), no files, IMDS off.
+printf '%s' "$WI_TOKEN" >"$A/web-identity-token"
+SOURCE_ENV=("AWS_SHARED_CREDENTIALS_FILE=$A/empty" "AWS_CONFIG_FILE=$A/empty" "AWS_EC2_METADATA_DISABLED=true")
+CONTAINER_ENV=("AWS_CONTAINER_CREDENTIALS_FULL_URI=$FAKE_URL/ecs/credentials"
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN=$ECS_TOKEN")
+WI_ENV=("AWS_ROLE_ARN=$ROLE" "AWS_WEB_IDENTITY_TOKEN_FILE=$A/web-identity-token"
+    "AWS_ENDPOINT_URL_STS=$FAKE_URL")
 readarray -t IMDS_EXPIRED_ENV < <(imds_env "$EXPIRED_URL")
 
 # run_kmig NAME [VAR=value...] -- kmig args: RC and SECS (tenths) of the run,
@@ -185,18 +196,21 @@ copy_check() {
     echo "$TAG $name: copied $N records exactly in ${SECS}s ($(cat "$T/$TAG-$name.check"))"
 }
 
-# negative NAME CFG [VAR=value...]: fails within 15 s, non-zero, naming the target alias.
+# negative NAME CFG CAUSE [VAR=value...]: fails within 15 s, non-zero, naming
+# the target alias and the cause (an extended regex).
 negative() {
-    local name=$1 cfg=$2 ta said
-    shift 2
+    local name=$1 cfg=$2 cause=$3 ta said
+    shift 3
     ta=$(sed -n 's/^clusters = [^,]*, *//p' "$cfg")
     run_kmig "$name" "$@" -- mirror --config "$cfg" --stop-at-end --log-level debug
     [ "$RC" != 0 ] || fail "$TAG $name: kmig mirror succeeded"
     [ "$DS" -lt 150 ] || fail "$TAG $name: kmig took ${SECS}s to fail (more than 15 s)"
     said=$(cat "$T/$TAG-$name.log" "$T/$TAG-$name.err")
     expect_contains "$said" "$ta" "$TAG $name: kmig's output (the target alias)"
+    grep -v ' DEBUG ' "$T/$TAG-$name.err" | grep -qE -- "$cause" ||
+        fail "$TAG $name: kmig's output does not give the cause ($cause): $(grep -v ' DEBUG ' "$T/$TAG-$name.err" | tail -n 5)"
     no_secrets "$name"
-    echo "$TAG $name: exit $RC in ${SECS}s, naming $ta: $(grep -v DEBUG "$T/$TAG-$name.err" | grep -F "$ta" | tail -n 1 | cut -c1-200)"
+    echo "$TAG $name: exit $RC in ${SECS}s, naming $ta and the cause: $(grep -v ' DEBUG ' "$T/$TAG-$name.err" | grep -E -- "$cause" | tail -n 1 | cut -c1-240)"
 }
 
 b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
@@ -248,7 +262,47 @@ check_version() {
         fail "$TAG: the validator accepts a token signed an hour ago"
     fi
     expect_contains "$(cat "$T/$TAG-v3.out")" "expired" "$TAG token signed an hour ago"
-    echo "$TAG auth: kmig's token accepted; a changed signature and an expired token refused"
+    # The session token left out of temporary credentials' token.
+    bad=$(printf '%s' "$url" | sed -E 's/&X-Amz-Security-Token=[^&]*//')
+    [ "$bad" != "$url" ] || fail "$TAG: kmig's token of temporary credentials has no X-Amz-Security-Token"
+    if iam_validator_check "$IAM_JAR" "$CREDS" --now "$t1" "$(printf '%s' "$bad" | b64url)" >"$T/$TAG-v4.out" 2>&1; then
+        fail "$TAG: the validator accepts a token without its session token"
+    fi
+    # The container and web identity sources give tokens the validator accepts too.
+    local src key envs
+    for src in container:ASIAFAKEECS000000001 web-identity:ASIAFAKEWEBIDENTITY1; do
+        key=${src#*:} src=${src%%:*}
+        if [ "$src" = container ]; then envs=("${CONTAINER_ENV[@]}"); else envs=("${WI_ENV[@]}"); fi
+        run_kmig "auth-$src" "${SOURCE_ENV[@]}" "${envs[@]}" -- auth msk-iam-token --region us-east-1 --json
+        [ "$RC" = 0 ] || fail "$TAG kmig auth ($src): exit $RC: $(cat "$T/$TAG-auth-$src.err")"
+        no_secrets "auth-$src" stderr-only
+        expect_eq "$key $src" "$(jq -r '"\(.access_key_id) \(.source)"' "$T/$TAG-auth-$src.log")" "$TAG kmig auth ($src)"
+        iam_validator_check "$IAM_JAR" "$CREDS" "$(jq -r .token "$T/$TAG-auth-$src.log")" >"$T/$TAG-v-$src.out" 2>&1 ||
+            fail "$TAG: the validator refuses kmig's token from $src: $(cat "$T/$TAG-v-$src.out")"
+    done
+    # The validator against AWS's reference signer, when Python has botocore (an
+    # extra cross-check, so that kmig and the validator cannot share one
+    # misreading of SigV4; aws-msk-iam-sasl-signer-python signs the same way).
+    if python3 -c 'import botocore' 2>/dev/null; then
+        tok=$(python3 - "$STATIC_ID" "$STATIC_SECRET" <<'PY'
+import base64, sys
+from botocore.auth import SigV4QueryAuth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+req = AWSRequest(method="GET", url="https://kafka.us-east-1.amazonaws.com/",
+                 params={"Action": "kafka-cluster:Connect"})
+SigV4QueryAuth(Credentials(sys.argv[1], sys.argv[2]), "kafka-cluster", "us-east-1", expires=900).add_auth(req)
+url = req.prepare().url + "&User-Agent=botocore"
+print(base64.urlsafe_b64encode(url.encode()).decode().rstrip("="))
+PY
+        ) || fail "$TAG: botocore could not sign a token"
+        iam_validator_check "$IAM_JAR" "$CREDS" --region us-east-1 "$tok" >"$T/$TAG-v-botocore.out" 2>&1 ||
+            fail "$TAG: the validator refuses botocore's token: $(cat "$T/$TAG-v-botocore.out")"
+        echo "$TAG auth: the validator accepts a token signed by botocore (AWS's reference signer)"
+    else
+        echo "$TAG NOTE: no botocore in python3: the validator was not cross-checked against AWS's signer"
+    fi
+    echo "$TAG auth: kmig's tokens (role profile, container, web identity) accepted; a changed signature, an expired token and one without its session token refused"
 
     # --- form 1, profile with role_arn + source_profile -> STS AssumeRole at the fake.
     sa=i1$TAG ta=msk$TAG cfg=$T/$TAG-form1.properties
@@ -311,21 +365,21 @@ check_version() {
     cfg=$T/$TAG-neg-wrongkey.properties
     readarray -t f1 < <(form1 wrongkey)
     mm2 "$cfg" n1$TAG badsecret$TAG "$TOPIC" "${f1[@]}" "${TLS_LINES[@]}"
-    (negative wrong-secret "$cfg" "${PROFILE_ENV[@]}") &
+    (negative wrong-secret "$cfg" 'invalid_token|[Aa]uthentication fail' "${PROFILE_ENV[@]}") &
     pids+=($!)
     cfg=$T/$TAG-neg-badrole.properties
     readarray -t f1 < <(form1 badrole)
     mm2 "$cfg" n2$TAG badrole$TAG "$TOPIC" "${f1[@]}" "${TLS_LINES[@]}"
-    (negative sts-refused "$cfg" "${PROFILE_ENV[@]}") &
+    (negative sts-refused "$cfg" 'AssumeRole.*SignatureDoesNotMatch' "${PROFILE_ENV[@]}") &
     pids+=($!)
     cfg=$T/$TAG-neg-expired.properties
     readarray -t f1 < <(form1 expired)
-    mm2 "$cfg" n3$TAG expired$TAG "$TOPIC" "${f1[@]}" "${TLS_LINES[@]}"
-    (negative expired-process "$cfg" "${PROFILE_ENV[@]}") &
+    mm2 "$cfg" n3$TAG stale$TAG "$TOPIC" "${f1[@]}" "${TLS_LINES[@]}"
+    (negative expired-process "$cfg" 'credentials.*expired' "${PROFILE_ENV[@]}") &
     pids+=($!)
     cfg=$T/$TAG-neg-expired-imds.properties
-    mm2 "$cfg" n4$TAG expiredimds$TAG "$TOPIC" "${FORM2[@]}" "${TLS_LINES[@]}"
-    (negative expired-imds "$cfg" "${IMDS_EXPIRED_ENV[@]}") &
+    mm2 "$cfg" n4$TAG staleimds$TAG "$TOPIC" "${FORM2[@]}" "${TLS_LINES[@]}"
+    (negative expired-imds "$cfg" 'imds.*expired' "${IMDS_EXPIRED_ENV[@]}") &
     pids+=($!)
     for p in "${pids[@]}"; do wait "$p" || rc=1; done
     [ $rc = 0 ] || fail "$TAG: a negative case failed (above)"

@@ -60,21 +60,19 @@ typedef enum { FA_IMDS, FA_ECS, FA_ASSUME_ROLE, FA_WEB_IDENTITY, FA_NSOURCES } f
 
 typedef struct fa_cred {
     const char *key_id, *secret, *token; /* token NULL for static pairs */
-    int64_t expires_ms;                  /* issued: the latest Expiration handed out; 0: never */
-    bool issued;                         /* issued by a source at least once */
 } fa_cred_t;
 
 /* The issued credentials: distinctive, with the characters ('/', '+', '=')
  * that a signer must encode. */
 static const fa_cred_t fa_issued[FA_NSOURCES] = {
     {"ASIAFAKEIMDS00000001", "fakeSecretImds/K7MDENG+bPxRfiCYImdsKEY01",
-     "FakeSessionTokenImds/IQoJb3JpZ2luX2VjEImds+token/1==", 0, false},
+     "FakeSessionTokenImds/IQoJb3JpZ2luX2VjEImds+token/1=="},
     {"ASIAFAKEECS000000001", "fakeSecretEcs/wJalrXUtnFEMI+K7MDENGEcsKEY01",
-     "FakeSessionTokenEcs/IQoJb3JpZ2luX2VjEEcs+token/2==", 0, false},
+     "FakeSessionTokenEcs/IQoJb3JpZ2luX2VjEEcs+token/2=="},
     {"ASIAFAKEASSUMEROLE01", "fakeSecretAssumeRole/bPxRfiCY+EXAMPLEKEY01",
-     "FakeSessionTokenAssumeRole/IQoJb3JpZ2luX2VjEAr+token/3==", 0, false},
+     "FakeSessionTokenAssumeRole/IQoJb3JpZ2luX2VjEAr+token/3=="},
     {"ASIAFAKEWEBIDENTITY1", "fakeSecretWebIdentity/tnFEMI+K7MDENGKEY01",
-     "FakeSessionTokenWebIdentity/IQoJb3JpZ2luX2VjEWi+token/4==", 0, false},
+     "FakeSessionTokenWebIdentity/IQoJb3JpZ2luX2VjEWi+token/4=="},
 };
 
 typedef struct fakeaws {
@@ -133,6 +131,13 @@ static enum MHD_Result fa_reply(struct MHD_Connection *c, unsigned status, const
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+/* Logs the request and answers it with a plain-text body. */
+static enum MHD_Result fa_text(fakeaws_t *fa, struct MHD_Connection *c, const char *method,
+                               const char *url, unsigned status, const char *body) {
+    fa_log(fa, method, url, NULL, NULL, status);
+    return fa_reply(c, status, "text/plain", body);
 }
 
 /* Records that source s issued its credential now, and returns its Expiration. */
@@ -258,46 +263,33 @@ static enum MHD_Result fa_json_reply(struct MHD_Connection *c, json_t *o) {
 
 static enum MHD_Result fa_imds(fakeaws_t *fa, struct MHD_Connection *c, const char *method,
                                const char *url) {
-    const char *key_id = NULL;
-    if (fa->fail[FA_IMDS]) {
-        fa_log(fa, method, url, NULL, NULL, 500);
-        return fa_reply(c, 500, "text/plain", "internal error (fake-aws --fail imds)\n");
-    }
+    if (fa->fail[FA_IMDS])
+        return fa_text(fa, c, method, url, 500, "internal error (fake-aws --fail imds)\n");
     if (!strcmp(url, "/latest/api/token")) {
-        if (strcmp(method, "PUT")) {
-            fa_log(fa, method, url, NULL, NULL, 405);
-            return fa_reply(c, 405, "text/plain", "method not allowed\n");
-        }
+        if (strcmp(method, "PUT"))
+            return fa_text(fa, c, method, url, 405, "method not allowed\n");
         const char *ttl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-aws-ec2-metadata-token-ttl-seconds");
-        long v = ttl && *ttl && strspn(ttl, "0123456789") == strlen(ttl) ? strtol(ttl, NULL, 10) : 0;
-        if (v < 1 || v > 21600) {
-            fa_log(fa, method, url, NULL, NULL, 400);
-            return fa_reply(c, 400, "text/plain", "missing or invalid token TTL\n");
-        }
-        fa_log(fa, method, url, NULL, NULL, 200);
-        return fa_reply(c, 200, "text/plain", FA_IMDS_TOKEN);
+        bool digits = ttl && *ttl && strspn(ttl, "0123456789") == strlen(ttl);
+        long v = digits ? strtol(ttl, NULL, 10) : 0;
+        if (v < 1 || v > 21600)
+            return fa_text(fa, c, method, url, 400, "missing or invalid token TTL\n");
+        return fa_text(fa, c, method, url, 200, FA_IMDS_TOKEN);
     }
     static const char listing[] = "/latest/meta-data/iam/security-credentials";
     size_t ll = sizeof listing - 1;
-    bool is_list = !strcmp(url, listing) || !strcmp(url, "/latest/meta-data/iam/security-credentials/");
-    bool is_role = !strncmp(url, listing, ll) && url[ll] == '/' && !strcmp(url + ll + 1, FA_ROLE_NAME);
-    if (!is_list && !is_role) {
-        fa_log(fa, method, url, NULL, NULL, 404);
-        return fa_reply(c, 404, "text/plain", "not found\n");
-    }
-    if (strcmp(method, "GET")) {
-        fa_log(fa, method, url, NULL, NULL, 405);
-        return fa_reply(c, 405, "text/plain", "method not allowed\n");
-    }
+    bool under = !strncmp(url, listing, ll) && url[ll] == '/';
+    bool is_list = !strcmp(url, listing) || (under && !url[ll + 1]);
+    bool is_role = under && !strcmp(url + ll + 1, FA_ROLE_NAME);
+    if (!is_list && !is_role)
+        return fa_text(fa, c, method, url, 404, "not found\n");
+    if (strcmp(method, "GET"))
+        return fa_text(fa, c, method, url, 405, "method not allowed\n");
     const char *tok = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-aws-ec2-metadata-token");
-    if (!tok || strcmp(tok, FA_IMDS_TOKEN)) {
-        fa_log(fa, method, url, NULL, NULL, 401);
-        return fa_reply(c, 401, "text/plain", "unauthorized\n");
-    }
+    if (!tok || strcmp(tok, FA_IMDS_TOKEN))
+        return fa_text(fa, c, method, url, 401, "unauthorized\n");
     if (is_list) {
-        fa_log(fa, method, url, NULL, NULL, 200);
-        return fa_reply(c, 200, "text/plain", FA_ROLE_NAME);
+        return fa_text(fa, c, method, url, 200, FA_ROLE_NAME);
     }
     int64_t exp = fa_issue(fa, FA_IMDS);
     char now[32];
@@ -307,21 +299,16 @@ static enum MHD_Result fa_imds(fakeaws_t *fa, struct MHD_Connection *c, const ch
     json_object_set_new(o, "LastUpdated", json_string(now));
     json_object_set_new(o, "Type", json_string("AWS-HMAC"));
     fa_creds_json(o, &fa_issued[FA_IMDS], exp);
-    key_id = fa_issued[FA_IMDS].key_id;
-    fa_log(fa, method, url, NULL, key_id, 200);
+    fa_log(fa, method, url, NULL, fa_issued[FA_IMDS].key_id, 200);
     return fa_json_reply(c, o);
 }
 
 static enum MHD_Result fa_ecs(fakeaws_t *fa, struct MHD_Connection *c, const char *method,
                               const char *url) {
-    if (fa->fail[FA_ECS]) {
-        fa_log(fa, method, url, NULL, NULL, 500);
-        return fa_reply(c, 500, "text/plain", "internal error (fake-aws --fail ecs)\n");
-    }
-    if (strcmp(method, "GET")) {
-        fa_log(fa, method, url, NULL, NULL, 405);
-        return fa_reply(c, 405, "text/plain", "method not allowed\n");
-    }
+    if (fa->fail[FA_ECS])
+        return fa_text(fa, c, method, url, 500, "internal error (fake-aws --fail ecs)\n");
+    if (strcmp(method, "GET"))
+        return fa_text(fa, c, method, url, 405, "method not allowed\n");
     if (fa->ecs_token) {
         const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
         if (!a || strcmp(a, fa->ecs_token)) {
@@ -379,10 +366,13 @@ static enum MHD_Result fa_sts_ok(fakeaws_t *fa, struct MHD_Connection *c, const 
     const char *role = strrchr(role_arn ? role_arn : "", '/');
     role = role ? role + 1 : FA_ROLE_NAME;
     sbuf_t b = {0};
-    sbuf_printf(&b, "<%sResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <%sResult>\n",
+    sbuf_printf(&b,
+                "<%sResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n"
+                "  <%sResult>\n",
                 action, action);
     if (src == FA_WEB_IDENTITY)
-        sbuf_puts(&b, "    <SubjectFromWebIdentityToken>kmig-test-subject</SubjectFromWebIdentityToken>\n"
+        sbuf_puts(&b, "    <SubjectFromWebIdentityToken>kmig-test-subject"
+                      "</SubjectFromWebIdentityToken>\n"
                       "    <Audience>sts.amazonaws.com</Audience>\n"
                       "    <Provider>kmig-test-provider</Provider>\n");
     sbuf_puts(&b, "    <AssumedRoleUser>\n      <AssumedRoleId>AROAFAKEROLEID000001:");
@@ -398,7 +388,8 @@ static enum MHD_Result fa_sts_ok(fakeaws_t *fa, struct MHD_Connection *c, const 
                 "      <SessionToken>%s</SessionToken>\n"
                 "      <Expiration>%s</Expiration>\n"
                 "    </Credentials>\n  </%sResult>\n"
-                "  <ResponseMetadata>\n    <RequestId>00000000-fake-0000-0000-000000000001</RequestId>\n"
+                "  <ResponseMetadata>\n"
+                "    <RequestId>00000000-fake-0000-0000-000000000001</RequestId>\n"
                 "  </ResponseMetadata>\n</%sResponse>\n",
                 cr->key_id, cr->secret, cr->token, exp, action, action);
     fa_log(fa, method, url, action, key_id, 200);
@@ -569,7 +560,8 @@ static enum MHD_Result fa_sts(fakeaws_t *fa, struct MHD_Connection *c, const cha
                               const char *url, const fa_req_t *rq) {
     fa_kvs_t form = {0};
     const char *ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-    if (!strcmp(method, "POST") && ctype && !strncasecmp(ctype, "application/x-www-form-urlencoded", 33))
+    static const char form_type[] = "application/x-www-form-urlencoded";
+    if (!strcmp(method, "POST") && ctype && !strncasecmp(ctype, form_type, sizeof form_type - 1))
         fa_form_parse(sbuf_str(&rq->body), rq->body.len, &form);
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, fa_query_it, &form);
     const char *action = fa_kvs_get(&form, "Action");
@@ -636,8 +628,7 @@ static enum MHD_Result fa_handle(void *cls, struct MHD_Connection *c, const char
     if (!strncmp(url, "/latest/", 8)) return fa_imds(fa, c, method, url);
     if (!strcmp(url, "/ecs/credentials")) return fa_ecs(fa, c, method, url);
     if (!strcmp(url, "/")) return fa_sts(fa, c, method, url, rq);
-    fa_log(fa, method, url, NULL, NULL, 404);
-    return fa_reply(c, 404, "text/plain", "not found\n");
+    return fa_text(fa, c, method, url, 404, "not found\n");
 }
 
 static void fa_completed(void *cls, struct MHD_Connection *c, void **con_cls,
