@@ -192,7 +192,7 @@ for tag in $KMIG_REAL_VERSIONS; do
     secure_broker_reserve "secureconf$tag"
     printf -v "SECURE_PORT_$tag" %s "$SECURE_PORT"
     secure_broker_launch "secureconf$tag" "${!v}" "$C" "$SECURE_PORT" \
-        "sasl.enabled.mechanisms=SCRAM-SHA-512,OAUTHBEARER" \
+        "listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512,OAUTHBEARER" \
         "listener.name.sasl_ssl.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;" \
         >"$T/start-$tag.log" 2>&1 &
     pids+=($!)
