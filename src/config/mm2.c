@@ -40,9 +40,6 @@ static const struct {
     /* Consumer-group offset sync (MirrorCheckpointConnector). */
     {"group.filter.class", KEY_NOT_SUPPORTED},
     /* Heartbeats (MirrorHeartbeatConnector). */
-    {"emit.heartbeats.enabled", KEY_NOT_SUPPORTED},
-    {"emit.heartbeats.interval.seconds", KEY_NOT_SUPPORTED},
-    {"heartbeats.topic.replication.factor", KEY_NOT_SUPPORTED},
     {"heartbeats.replication.enabled", KEY_NOT_SUPPORTED},
     /* MirrorSourceConnector features and pluggable Java classes. */
     {"offset-syncs.topic.location", KEY_NOT_SUPPORTED},
@@ -537,6 +534,11 @@ static mm2_flow_t *flow_resolve(mm2_t *m, const char *src, const char *tgt, char
                  &f->sync_group_offsets_interval_s, err, errsz) ||
         flow_int(m, f, "checkpoints.topic.replication.factor", 3, -1, SHRT_MAX,
                  &f->checkpoints_replication_factor, err, errsz) ||
+        flow_bool(m, f, "emit.heartbeats.enabled", true, &f->emit_heartbeats, err, errsz) ||
+        flow_int(m, f, "emit.heartbeats.interval.seconds", 1, 1, INT_MAX,
+                 &f->emit_heartbeats_interval_s, err, errsz) ||
+        flow_int(m, f, "heartbeats.topic.replication.factor", 3, -1, SHRT_MAX,
+                 &f->heartbeats_replication_factor, err, errsz) ||
         flow_compression(m, f, err, errsz) ||
         flow_int(m, f, "kmig.offset.map.flush.interval.ms", 1000, 1, INT_MAX,
                  &f->offset_map_flush_ms, err, errsz) ||

@@ -63,6 +63,10 @@ typedef struct mm2_flow {
     bool sync_group_offsets;           /* sync.group.offsets.enabled, default false */
     int sync_group_offsets_interval_s; /* sync.group.offsets.interval.seconds; kmig default 5 */
     int checkpoints_replication_factor; /* checkpoints.topic.replication.factor, default 3 */
+    /* Heartbeats (MM2's MirrorHeartbeatConnector keys; mirror/heartbeat.h). */
+    bool emit_heartbeats;              /* emit.heartbeats.enabled, default true */
+    int emit_heartbeats_interval_s;    /* emit.heartbeats.interval.seconds, default 1 */
+    int heartbeats_replication_factor; /* heartbeats.topic.replication.factor, default 3 */
     /* kmig's own keys (docs/CONFIG.md), also settable per flow: */
     char *compression;             /* kmig.compression.type (default: <tgt>.producer's, else lz4) */
     int offset_map_flush_ms;       /* kmig.offset.map.flush.interval.ms, default 1000 */

@@ -47,11 +47,13 @@
 #include "metrics/http.h"
 #include "mirror/groups.h"
 #include "mirror/groups_sync.h"
+#include "mirror/heartbeat.h"
 #include "mirror/mirror_report.h"
 #include "mirror/mpart.h"
 #include "mirror/msnap.h"
 #include "mirror/recover.h"
 #include "mirror/topic_manager.h"
+#include "offsets/heartbeat_codec.h"
 #include "offsets/map_set.h"
 
 #define MIRROR_BATCH 4096
@@ -69,6 +71,8 @@ typedef struct mtopic {
     } *pub;               /* per partition */
     rd_kafka_topic_t *src_rkt, *tgt_rkt;
     bool removed; /* no longer in the topic manager's list */
+    bool heartbeats; /* the source's heartbeats topic (heartbeat.h) */
+    lathist_t lat;   /* end-to-end latency of its records (docs/METRICS.md) */
 } mtopic_t;
 
 /* The delivery report opaque of a map segment record. */
@@ -114,6 +118,9 @@ struct mirror {
     groups_sync_t *gsync;
     msnap_holder_t *snaps;
     http_server_t *http;
+    heartbeat_t *hb;
+    lathist_t hb_lat;   /* this flow's heartbeats, source write to target ack */
+    int64_t hb_last_ms; /* the latest one's, -1 none */
 
     atomic_int own_stop;
     atomic_int *stop; /* 1: stop; 2: stop now (second signal); opts' or own_stop */
@@ -141,6 +148,7 @@ mirror_t *mirror_new(const mirror_opts_t *opts, char *err, size_t errsz) {
     m->loaded = map_set_new();
     m->snaps = msnap_holder_new();
     m->digest = record_digest_new();
+    m->hb_last_ms = -1;
     atomic_init(&m->own_stop, 0);
     m->stop = opts->stop ? opts->stop : &m->own_stop;
     const mm2_flow_t *f = m->flow;
@@ -358,6 +366,15 @@ static void map_delivered(mirror_t *m, const rd_kafka_message_t *dm) {
 
 /* ------------------------------------------------------- the copy loop */
 
+/* A heartbeat record of this flow reached the target: its latency. */
+static void heartbeat_seen(mirror_t *m, const rd_kafka_message_t *src) {
+    int64_t lat = heartbeat_codec_latency(src->key, src->key_len, src->payload, src->len,
+                                          m->flow->source, m->flow->target, m->now_ms);
+    if (lat < 0) return;
+    lathist_add(&m->hb_lat, lat);
+    m->hb_last_ms = lat;
+}
+
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
     mirror_t *m = opaque;
     if (dm->rkt == m->map_rkt) {
@@ -385,6 +402,8 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
         bool had_unknown = p->nunknown > 0;
         int64_t ts = rd_kafka_message_timestamp(src, NULL);
         int64_t lat = ts < 0 ? -1 : m->now_ms > ts ? m->now_ms - ts : 0;
+        if (lat >= 0) lathist_add(&t->lat, lat);
+        if (t->heartbeats) heartbeat_seen(m, src);
         mpart_rc_t rc = mpart_delivered(p, src->offset, dm->offset,
                                         (int64_t)(src->len + src->key_len), lat, err, sizeof err);
         if (!had_unknown && p->nunknown) m->unknown_parts++;
@@ -686,6 +705,17 @@ static void handle_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
 
 /* ------------------------------------------------------------ snapshots */
 
+static void publish_latency(mirror_t *m, msnap_t *s) {
+    for (size_t i = 0; i < m->ntopics; i++)
+        msnap_add_latency(s, m->topics_v[i]->name, &m->topics_v[i]->lat);
+    s->hb_latency = m->hb_lat;
+    s->hb_last_ms = m->hb_last_ms;
+    heartbeat_stats_t hs;
+    heartbeat_get_stats(m->hb, &hs);
+    s->hb_sent = hs.sent;
+    s->hb_failed = hs.failed;
+}
+
 static void publish(mirror_t *m) {
     size_t n = 0;
     for (size_t i = 0; i < m->ntopics; i++) n += (size_t)m->topics_v[i]->nparts;
@@ -698,6 +728,7 @@ static void publish(mirror_t *m) {
     s->resent_possible = m->resend_estimate;
     s->recovered = m->recovered;
     s->published_ms = clock_mono_ms();
+    publish_latency(m, s);
     for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++) {
@@ -841,6 +872,7 @@ static mtopic_t *topic_add(mirror_t *m, const ready_topic_t *r) {
     mtopic_t *t = xcalloc(1, sizeof *t);
     t->name = xstrdup(r->name);
     t->target = xstrdup(r->target);
+    t->heartbeats = !strcmp(t->name, HEARTBEAT_TOPIC);
     /* Copies of the handles' default topic settings: a fresh topic conf
      * would drop auto.offset.reset=error and message.timeout.ms. */
     rd_kafka_topic_conf_t *sc = rd_kafka_default_topic_conf_dup(m->consumer);
@@ -1266,6 +1298,8 @@ int mirror_run(mirror_t *m) {
             m->fail = true;
         }
     }
+    if (f->emit_heartbeats && !(m->hb = heartbeat_start(m->o.mm2, f, err, sizeof err)))
+        log_warn("heartbeats: %s; the mirror runs without them", err);
     if (m->o.metrics_addr) {
         m->http = http_server_new(m->o.metrics_addr, render_metrics, m, err, sizeof err);
         if (!m->http) {
@@ -1328,6 +1362,7 @@ void mirror_destroy(mirror_t *m) {
     atomic_store(m->stop, 2);
     topic_manager_destroy(m->tm);
     http_server_destroy(m->http);
+    heartbeat_stop(m->hb);
     groups_sync_stop(m->gsync, false);
     groups_destroy(m->groups);
     msnap_holder_destroy(m->snaps);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "metrics/prom.h"
+#include "mirror/latency_report.h"
 
 void mirror_report_metrics(sbuf_t *out, const msnap_t *s, groups_t *g, const char *src,
                            const char *tgt) {
@@ -69,6 +70,7 @@ void mirror_report_metrics(sbuf_t *out, const msnap_t *s, groups_t *g, const cha
     prom_family(out, "kmig_mirror_topics_missing", "gauge",
                 "Selected topics that are absent on the target and could not be created.");
     prom_sample_i64(out, "kmig_mirror_topics_missing", fl, s ? s->missing_topics : 0);
+    latency_report_metrics(out, s, src, tgt);
     if (!g) return;
     groups_stats_t gs;
     groups_get_stats(g, &gs);
@@ -117,9 +119,14 @@ void mirror_report_progress(FILE *f, const msnap_t *s, const msnap_t *prev, doub
             long sec = (long)((double)lag / rate);
             snprintf(eta, sizeof eta, "eta %ld:%02ld:%02ld", sec / 3600, sec / 60 % 60, sec % 60);
         }
-        fprintf(f, "  %-32s copied %12" PRId64 "  lag %10" PRId64 "  %10.0f rec/s  %s\n", topic,
-                copied, lag, rate, eta);
+        char lat[64];
+        latency_report_topic(lat, sizeof lat, s, topic);
+        fprintf(f, "  %-32s copied %12" PRId64 "  lag %10" PRId64 "  %10.0f rec/s  %s%s\n", topic,
+                copied, lag, rate, eta, lat);
     }
+    char flow[160];
+    latency_report_flow(flow, sizeof flow, s);
+    if (s) fprintf(f, "  %s\n", flow);
 }
 
 int mirror_report_summary(const char *path, const msnap_t *s, const mirror_report_end_t *end,
@@ -145,6 +152,7 @@ int mirror_report_summary(const char *path, const msnap_t *s, const mirror_repor
         e += len + (nl != NULL);
     }
     json_object_set_new(root, "errors", errors);
+    latency_report_json(root, s);
     for (size_t i = 0; s && i < s->n; i++) {
         const msnap_part_t *p = &s->v[i];
         json_array_append_new(

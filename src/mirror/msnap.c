@@ -40,7 +40,15 @@ msnap_t *msnap_new(size_t cap) {
     atomic_init(&s->refs, 1);
     s->cap = cap ? cap : 1;
     s->v = xcalloc(s->cap, sizeof *s->v);
+    s->hb_last_ms = -1;
     return s;
+}
+
+void msnap_add_latency(msnap_t *s, const char *topic, const lathist_t *h) {
+    s->tlat = xrealloc(s->tlat, (s->ntlat + 1) * sizeof *s->tlat);
+    s->tlat[s->ntlat].topic = xstrdup(topic);
+    s->tlat[s->ntlat++].h = *h;
+    lathist_merge(&s->latency, h);
 }
 
 msnap_part_t *msnap_add(msnap_t *s, const char *topic, const char *target, int32_t partition,
@@ -91,6 +99,8 @@ void msnap_release(msnap_t *s) {
         msnap_map_unref(s->v[i].map);
     }
     free(s->v);
+    for (size_t i = 0; i < s->ntlat; i++) free(s->tlat[i].topic);
+    free(s->tlat);
     free(s);
 }
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/lathist.h"
 #include "offsets/offset_map.h"
 
 typedef struct msnap_map msnap_map_t; /* a shared, immutable map copy */
@@ -48,6 +49,16 @@ typedef struct msnap {
     int64_t records, bytes, lost, recovered, resent_possible;
     int64_t produce_errors, map_errors;
     int64_t published_ms; /* monotonic time of publication */
+    /* End-to-end latency (docs/METRICS.md), cumulative since the start: */
+    struct msnap_tlat {
+        char *topic; /* owned */
+        lathist_t h; /* record timestamp to target acknowledgement */
+    } *tlat;         /* per topic, in topic order (msnap_add_latency) */
+    size_t ntlat;
+    lathist_t latency;    /* every topic's, merged */
+    lathist_t hb_latency; /* heartbeats written by this flow, source write to target ack */
+    int64_t hb_last_ms;   /* the latest heartbeat's latency, -1 none yet */
+    int64_t hb_sent, hb_failed;
 } msnap_t;
 
 /* Building (copy loop): msnap_new, msnap_add for each partition in order,
@@ -56,6 +67,9 @@ typedef struct msnap {
 msnap_t *msnap_new(size_t cap);
 msnap_part_t *msnap_add(msnap_t *s, const char *topic, const char *target, int32_t partition,
                         msnap_map_t *map);
+
+/* Adds a topic's latency histogram (copied) and merges it into s->latency. */
+void msnap_add_latency(msnap_t *s, const char *topic, const lathist_t *h);
 
 /* Index of topic/partition in s->v, or -1 (binary search). */
 long msnap_find(const msnap_t *s, const char *topic, int32_t partition);

@@ -870,8 +870,7 @@ static void test_unused_warning(void) {
     kv_list_clear(&l);
     const char *w = mm2_unused_keys_warning(m);
     CHECK_EQ_STR(w,
-                 "not supported yet: emit.heartbeats.enabled (mm2.properties:5), "
-                 "a->b.producer.linger.ms (mm2.properties:11); "
+                 "not supported yet: a->b.producer.linger.ms (mm2.properties:11); "
                  "ignored: tasks.max (mm2.properties:9), offset.storage.replication.factor "
                  "(mm2.properties:10), a.consumer.key.deserializer (mm2.properties:14), "
                  "a->b.replication.policy.internal.topic.separator.enabled (mm2.properties:17); "
@@ -1001,8 +1000,7 @@ static void test_file_flow_overrides(void) {
     CHECK(we && !we->enabled && we->policy == POLICY_DEFAULT);
     all_clients(m);
     CHECK_EQ_STR(mm2_unused_keys_warning(m),
-                 "not supported yet: emit.heartbeats.enabled "
-                 "(data/flow_overrides.properties:26); ignored: tasks.max "
+                 "ignored: tasks.max "
                  "(data/flow_overrides.properties:28); unknown: topcis "
                  "(data/flow_overrides.properties:29; did you mean `topics`?)");
     done(m, p);
@@ -1021,6 +1019,8 @@ static void test_file_msk(void) {
     CHECK_EQ_INT(f->offset_map_replication_factor, 3);
     CHECK_EQ_INT(f->refresh_topics_interval_s, 30);
     CHECK(!f->sync_topic_acls); /* sync.topic.acls.enabled = false */
+    CHECK(f->emit_heartbeats && f->emit_heartbeats_interval_s == 1);
+    CHECK_EQ_INT(f->heartbeats_replication_factor, 3);
     CHECK_EQ_INT(mm2_flow_at(m, 1)->policy, POLICY_IDENTITY);
 
     kv_list_t l = {0};
@@ -1036,7 +1036,7 @@ static void test_file_msk(void) {
     all_clients(m);
     const char *w = mm2_unused_keys_warning(m);
     CHECK_EQ_STR(w,
-                 "not supported yet: heartbeats.topic.replication.factor (data/msk.properties:24); ignored: "
+                 "ignored: "
                  "offset.storage.replication.factor (data/msk.properties:26), "
                  "status.storage.replication.factor (data/msk.properties:27), "
                  "config.storage.replication.factor (data/msk.properties:28), tasks.max "
