@@ -49,23 +49,37 @@ static void hb_dr(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
                  HEARTBEAT_TOPIC, h->flow->source, rd_kafka_err2str(dm->err));
 }
 
-/* Creates the topic as MM2 does (compacted, one partition). A failure is a
- * warning: producing may still work (auto-creation, or the topic exists with
- * another cleanup policy). */
+static bool stopping(heartbeat_t *h) {
+    pthread_mutex_lock(&h->mu);
+    bool stop = h->stop;
+    pthread_mutex_unlock(&h->mu);
+    return stop;
+}
+
+/* Creates the topic as MM2 does (compacted, one partition). Short attempts,
+ * repeated until kmig.admin.timeout.ms, so that a stop never waits long for a
+ * broker that does not answer admin calls. A failure is a warning: producing
+ * may still work (auto-creation, or the topic exists with another cleanup
+ * policy). */
 static void ensure_topic(heartbeat_t *h) {
-    char err[1024];
+    char err[1024] = "";
     kclient_opts_t o = {.type = RD_KAFKA_PRODUCER, .name = "source-heartbeat-admin",
                         .settings = &h->admin_settings};
     rd_kafka_t *rk = kclient_new(&o, err, sizeof err);
-    if (rk && !kadmin_ensure_compacted(rk, HEARTBEAT_TOPIC, h->flow->heartbeats_replication_factor,
-                                       h->flow->admin_timeout_ms, err, sizeof err)) {
-        rd_kafka_destroy(rk);
-        return;
-    }
+    int64_t deadline = clock_mono_ms() + h->flow->admin_timeout_ms;
+    int attempt = h->flow->admin_timeout_ms < 1000 ? h->flow->admin_timeout_ms : 1000;
+    int rc = -1;
+    while (rk && !stopping(h) &&
+           (rc = kadmin_ensure_compacted(rk, HEARTBEAT_TOPIC,
+                                         h->flow->heartbeats_replication_factor, attempt, err,
+                                         sizeof err)) &&
+           clock_mono_ms() < deadline)
+        ;
     if (rk) rd_kafka_destroy(rk);
-    log_warn("heartbeats: cannot create or check %s on %s: %s; writing heartbeats anyway "
-             "(heartbeats.topic.replication.factor is %d)",
-             HEARTBEAT_TOPIC, h->flow->source, err, h->flow->heartbeats_replication_factor);
+    if (rc && !stopping(h))
+        log_warn("heartbeats: cannot create or check %s on %s: %s; writing heartbeats anyway "
+                 "(heartbeats.topic.replication.factor is %d)",
+                 HEARTBEAT_TOPIC, h->flow->source, err, h->flow->heartbeats_replication_factor);
 }
 
 static bool wait_period(heartbeat_t *h, int64_t ms) {
