@@ -17,9 +17,9 @@
 
 void verify_client_defaults(const mm2_flow_t *flow, bool source, kv_list_t *defaults,
                             kv_list_t *required) {
-    kv_list_add(defaults, "queued.max.messages.kbytes", "32768", "kmig verify default", false);
-    kv_list_add(defaults, "fetch.max.bytes", "8388608", "kmig verify default", false);
-    kv_list_add(defaults, "max.partition.fetch.bytes", "4194304", "kmig verify default", false);
+    kv_list_add(defaults, "queued.max.messages.kbytes", "8192", "kmig verify default", false);
+    kv_list_add(defaults, "fetch.max.bytes", "2097152", "kmig verify default", false);
+    kv_list_add(defaults, "max.partition.fetch.bytes", "2097152", "kmig verify default", false);
     kv_list_add(defaults, "fetch.wait.max.ms", "100", "kmig verify default", false);
     kv_list_add(required, "enable.partition.eof", "true", "kmig verify", false);
     kv_list_add(required, "isolation.level",
