@@ -11,11 +11,11 @@
 
 N=4000
 BASE_TS=1700000000000
-mock_start src --brokers 2 --topic orders:4
+mock_start src --brokers 2 --topic orders:4 --topic live:2
 SRC=$MOCK_BOOTSTRAP
 mock_start src2 --brokers 1 --topic orders:4
 SRC2=$MOCK_BOOTSTRAP
-mock_start tgt --brokers 2 --topic orders:4 --topic kmig-offset-map.src.internal:1
+mock_start tgt --brokers 2 --topic orders:4 --topic live:2 --topic kmig-offset-map.src.internal:1
 TGT=$MOCK_BOOTSTRAP
 
 "$TESTKIT" produce --bootstrap "$SRC" --topic orders --partitions 4 --count "$N" \
@@ -94,4 +94,29 @@ expect_eq 4 "$VRC" "verify exit status with different values"
 expect_eq "different:2:2:value" "$(q '.partitions[0] | "\(.first_mismatch.kind):\(.first_mismatch.source_offset):\(.first_mismatch.target_offset):\(.first_mismatch.differs | join(","))"')" "first difference"
 want=$(awk -v n="$N" 'BEGIN { for (i = 2; i < n; i += 4) if (i % 17 == 10) c++; print c }')
 expect_eq "$want $((per - want))" "$(q '.partitions[0] | "\(.different) \(.matched)"')" "different and matched on partition 2"
-echo "verify on the mock: faithful, group behind, foreign write, different values: all found"
+
+# 6. The running mirror sees a foreign write too: kmig_foreign_records_total
+#    and a warning naming the offsets, while the source still receives writes.
+lcfg=$T/live.properties
+mm2_config "$lcfg" "$SRC" "$TGT" live identity
+port=$(free_port)
+"$TESTKIT" produce --bootstrap "$SRC" --topic live --partitions 2 --count 200 >/dev/null
+run_bg "$T/live.log" "$KMIG" mirror --config "$lcfg" --metrics-addr "$port" --progress 0
+pid=$BG_PID
+count_live() { "$TESTKIT" count --bootstrap "$TGT" --topic live 2>/dev/null | sed -n 's/^total=//p'; }
+wait_for "[ \"\$(count_live)\" = 200 ]" 60 0.2 || fail "live not copied: $(tail -5 "$T/live.log")"
+foreign_metric() {
+    curl -sf "http://127.0.0.1:$port/metrics" |
+        awk '/^kmig_foreign_records_total/ && /topic="live"/ && /partition="1"/ { print $NF }'
+}
+sleep 6 # a full watch interval over the quiet copy: nothing counted
+expect_eq 0 "$(foreign_metric)" "foreign records before any foreign write"
+"$TESTKIT" produce --bootstrap "$TGT" --topic live --partitions 2 --start 1 --count 1 >/dev/null
+"$TESTKIT" produce --bootstrap "$SRC" --topic live --partitions 2 --start 200 --count 20 >/dev/null
+wait_for "[ \"\$(foreign_metric)\" = 1 ]" 60 0.5 ||
+    fail "kmig_foreign_records_total not 1: $(curl -sf "http://127.0.0.1:$port/metrics" | grep foreign); $(tail -5 "$T/live.log")"
+grep -q "live \[1\]: 1 more records on the target that kmig did not write (1 in all since offset 0;" "$T/live.log" ||
+    fail "no split-brain warning: $(grep -i foreign "$T/live.log")"
+kill_bg "$pid" TERM
+expect_eq 0 "$BG_RC" "kmig mirror exit status after SIGTERM"
+echo "verify on the mock: faithful, group behind, foreign write, different values, and the mirror's foreign-write metric: all found"
