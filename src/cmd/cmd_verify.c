@@ -39,7 +39,7 @@
 
 static void verify_usage(FILE *out) {
     fprintf(out,
-            "usage: kmig verify --config FILE [--source A --target B] [--topic T]\n"
+            "usage: kmig verify --config FILE [--source A --target B] [--topic T]...\n"
             "                   [--partition P] [--since OFFSET|TIME] [--sample PCT [--seed S]]\n"
             "                   [--parallel N] [--group G]... [--no-groups] [--json]\n"
             "                   [--progress SECONDS] [--log-level L]\n"
@@ -50,6 +50,7 @@ static void verify_usage(FILE *out) {
             "                1d before now, or 2026-01-31T12:00:00Z\n"
             "  --sample PCT  PCT%% of the partitions, and PCT%% of each one's range, at random\n"
             "                (the seed is printed; --seed S replays a sample)\n"
+            "  --topic T     only this source topic (repeatable)\n"
             "  --parallel N  partitions verified at once (default 4)\n"
             "  --group G     only this group (repeatable); default: `groups` of the flow\n"
             "  exit: 0 all match, 4 something differs, 1 a read failed, 2 configuration or\n"
@@ -235,7 +236,9 @@ static void print_job_line(const job_t *j) {
 }
 
 typedef struct opts {
-    const char *config, *src, *tgt, *topic, *since;
+    const char *config, *src, *tgt, *since;
+    const char **topics; /* --topic, repeatable */
+    size_t ntopics;
     int partition, parallel, progress_s;
     double sample;
     long long seed;
@@ -262,7 +265,7 @@ static int parse_args(int argc, char **argv, opts_t *o) {
         case 'c': o->config = optarg; break;
         case 's': o->src = optarg; break;
         case 't': o->tgt = optarg; break;
-        case 'T': o->topic = optarg; break;
+        case 'T': o->topics[o->ntopics++] = optarg; break;
         case 'S': o->since = optarg; break;
         case 'p':
             if (cmd_parse_int("verify", "--partition", optarg, 0, INT32_MAX, &num)) return 2;
@@ -366,9 +369,11 @@ static int verify_groups(const cmd_flow_t *cf, map_set_t *maps, job_t *jobs, siz
 int cmd_verify(int argc, char **argv) {
     opts_t o = {.partition = -1, .parallel = 4, .progress_s = 5};
     o.groups = xcalloc((size_t)argc + 1, sizeof *o.groups);
+    o.topics = xcalloc((size_t)argc + 1, sizeof *o.topics);
     int prc = parse_args(argc, argv, &o);
     if (prc) {
         free(o.groups);
+        free(o.topics);
         return prc == 1 ? KMIG_EXIT_OK : KMIG_EXIT_USAGE;
     }
     char err[1024];
@@ -412,9 +417,9 @@ int cmd_verify(int argc, char **argv) {
     jobs = xcalloc(nmaps ? nmaps : 1, sizeof *jobs);
     for (size_t i = 0; i < nmaps; i++) {
         map_entry_t *e = map_set_sorted(maps, i);
-        if ((o.topic && strcmp(o.topic, e->topic)) ||
-            (o.partition >= 0 && o.partition != e->partition) || !e->map)
-            continue;
+        bool listed = !o.ntopics;
+        for (size_t k = 0; k < o.ntopics && !listed; k++) listed = !strcmp(o.topics[k], e->topic);
+        if (!listed || (o.partition >= 0 && o.partition != e->partition) || !e->map) continue;
         job_t *j = &jobs[njobs++];
         j->e = e;
         j->range = (verify_range_t){e->topic, e->target, e->partition, e->map, -1, -1};
@@ -422,7 +427,7 @@ int cmd_verify(int argc, char **argv) {
     }
     if (!njobs) {
         snprintf(err, sizeof err, "no copied partition%s%s in %s (nothing to verify)",
-                 o.topic ? " of topic " : "", o.topic ? o.topic : "", map_topic);
+                 o.ntopics ? " of topic " : "", o.ntopics ? o.topics[0] : "", map_topic);
         goto fail;
     }
     if (since.kind == VPLAN_SINCE_TIME &&
@@ -618,5 +623,6 @@ out:
     kv_list_clear(&t_set);
     cmd_flow_clear(&cf);
     free(o.groups);
+    free(o.topics);
     return rc;
 }

@@ -154,7 +154,9 @@ check_version() {
     shapes=$(unique_name vshapes)
     "$KAFKA_SH" topics "src$tag" --create --topic "$big" --partitions 8 >/dev/null
     "$KAFKA_SH" topics "src$tag" --create --topic "$shapes" --partitions 2 >/dev/null
+    local began=$SECONDS
     "$KAFKA_SH" perf-produce "src$tag" "$big" "$n" 100 acks=1 linger.ms=5 batch.size=262144 >/dev/null
+    echo "Kafka $tag: produced in $((SECONDS - began)) s"
     # (timestamps of the last hour: older ones would fall to the 7-day retention)
     "$TESTKIT" produce --bootstrap "$src" --topic "$shapes" --partitions 2 --count 2000 >/dev/null
     cfg=$T/mm2-$tag.properties
@@ -179,7 +181,7 @@ PROPS
     # The mirror's foreign-write watch ran during the copy: no false alarm.
     ! grep -q "did not write" "$T/mirror-$tag.log" || fail "false foreign-write alarm: $(grep "did not write" "$T/mirror-$tag.log")"
     rc=0
-    "$KMIG_FAST" verify --config "$cfg" --json >"$T/ok-$tag.json" 2>"$T/ok-$tag.err" || rc=$?
+    "$KMIG_FAST" verify --config "$cfg" --topic "$big" --topic "$shapes" --json >"$T/ok-$tag.json" 2>"$T/ok-$tag.err" || rc=$?
     expect_eq 0 "$rc" "verify exit status on a faithful copy ($(tail -3 "$T/ok-$tag.err"))"
     expect_eq "ok $((n + 2000)) 10" "$(jq -r '[.result, .summary.matched, .summary.partitions_ok] | join(" ")' "$T/ok-$tag.json")" "faithful copy"
     vrate=$(jq -r '.summary.records_per_s | floor' "$T/ok-$tag.json")
@@ -196,6 +198,7 @@ PROPS
     out=$("$JAVA" -Xmx256m -cp "$libs/*" "$T/Tamper.java" "$tgt" append "$big" 1 delete "$big" 2 10 \
         reheader "$shapes" 1 100 2>"$T/tamper-$tag.err") || fail "tamper: $(tail -20 "$T/tamper-$tag.err")"
     echo "$out"
+    echo "Kafka $tag: tampered at $((SECONDS - began)) s"
     local foreign_off changed_off end1
     foreign_off=$(awk '$1 == "append" { print $3 }' <<<"$out")
     changed_off=$(awk '$1 == "reheader" { print $3 }' <<<"$out")
@@ -203,7 +206,7 @@ PROPS
     expect_eq "$end1" "$foreign_off" "the foreign record lands at the mapped end"
     [ "$changed_off" -ge 100 ] || fail "no header changed: $out"
     rc=0
-    "$KMIG_FAST" verify --config "$cfg" --json >"$T/bad-$tag.json" 2>"$T/bad-$tag.err" || rc=$?
+    "$KMIG_FAST" verify --config "$cfg" --topic "$big" --topic "$shapes" --json >"$T/bad-$tag.json" 2>"$T/bad-$tag.err" || rc=$?
     expect_eq 4 "$rc" "verify exit status after tampering ($(tail -3 "$T/bad-$tag.err"))"
     local got
     got=$(jq -r '[.partitions[] | select(.status != "ok") | "\(.topic):\(.partition):\(.first_mismatch.kind):\(.first_mismatch.source_offset):\(.first_mismatch.target_offset):\(.first_mismatch.differs // [] | join(","))"] | join(" ")' "$T/bad-$tag.json")
@@ -213,7 +216,7 @@ PROPS
     expect_eq "1 10 1 $((n + 2000 - 11))" "$(jq -r '[.summary.foreign, .summary.missing, .summary.different, .summary.matched] | join(" ")' "$T/bad-$tag.json")" "counts after tampering"
     grep -q "$big \[1\]: 1 records on the target beyond what kmig copied" "$T/bad-$tag.err" ||
         fail "no split-brain warning: $(cat "$T/bad-$tag.err")"
-    echo "Kafka $tag: verify found the foreign record ($big [1] @$foreign_off), 10 deleted records ($big [2]) and the changed header ($shapes [1] @$changed_off)"
+    echo "Kafka $tag: done in $((SECONDS - began)) s; verify found the foreign record ($big [1] @$foreign_off), 10 deleted records ($big [2]) and the changed header ($shapes [1] @$changed_off)"
 }
 
 for_each_version check_version
