@@ -1154,7 +1154,8 @@ static void hint(mirror_t *m) {
 static int mirror_write_summary(mirror_t *m, const char *path, int exit_code, char *err, size_t errsz) {
     msnap_t *s = msnap_acquire(m->snaps);
     mirror_report_end_t end = {m->flow->source, m->flow->target, exit_code,
-                               m->exit_reason ? m->exit_reason : "failed", sbuf_str(&m->errors)};
+                               m->exit_reason ? m->exit_reason : "failed", sbuf_str(&m->errors),
+                               vforeign_total(m->foreign)};
     int rc = mirror_report_summary(path, s, &end, err, errsz);
     msnap_release(s);
     return rc;

@@ -101,7 +101,8 @@ lcfg=$T/live.properties
 mm2_config "$lcfg" "$SRC" "$TGT" live identity
 port=$(free_port)
 "$TESTKIT" produce --bootstrap "$SRC" --topic live --partitions 2 --count 200 >/dev/null
-run_bg "$T/live.log" "$KMIG" mirror --config "$lcfg" --metrics-addr "$port" --progress 0
+run_bg "$T/live.log" "$KMIG" mirror --config "$lcfg" --metrics-addr "$port" --progress 0 \
+    --summary-json "$T/live-summary.json"
 pid=$BG_PID
 count_live() { "$TESTKIT" count --bootstrap "$TGT" --topic live 2>/dev/null | sed -n 's/^total=//p'; }
 wait_for "[ \"\$(count_live)\" = 200 ]" 60 0.2 || fail "live not copied: $(tail -5 "$T/live.log")"
@@ -119,4 +120,5 @@ grep -q "live \[1\]: 1 more records on the target that kmig did not write (1 in 
     fail "no split-brain warning: $(grep -i foreign "$T/live.log")"
 kill_bg "$pid" TERM
 expect_eq 0 "$BG_RC" "kmig mirror exit status after SIGTERM"
+expect_eq 1 "$(jq -r .foreign_records "$T/live-summary.json")" "foreign_records in the run summary"
 echo "verify on the mock: faithful, group behind, foreign write, different values, and the mirror's foreign-write metric: all found"
