@@ -61,7 +61,7 @@ typedef struct job {
     map_entry_t *e;
     verify_range_t range;
     verify_report_t rep;
-    int done, failed;
+    int failed;
     char err[512];
 } job_t;
 
@@ -113,7 +113,6 @@ static void *worker(void *arg) {
             j->failed = 1;
         }
         atomic_fetch_add(&p->bytes, (long long)j->rep.bytes);
-        j->done = 1;
         atomic_fetch_add(&p->done_jobs, 1);
     }
     if (t) rd_kafka_destroy(t);
@@ -331,8 +330,7 @@ static int since_offsets(const pool_t *p, job_t *jobs, size_t n, int64_t ts, cha
 
 /* Group verification: one pass like `kmig offsets`, judged row by row. */
 static int verify_groups(const cmd_flow_t *cf, map_set_t *maps, job_t *jobs, size_t njobs,
-                         const opts_t *o, const pool_t *p, group_rows_t *rows, char *err,
-                         size_t errsz) {
+                         const opts_t *o, group_rows_t *rows, char *err, size_t errsz) {
     groups_t *g = groups_new(cf->mm2, cf->flow, err, errsz);
     if (!g) return -1;
     groups_set_emit(g, false);
@@ -354,7 +352,6 @@ static int verify_groups(const cmd_flow_t *cf, map_set_t *maps, job_t *jobs, siz
         strmap_put(ends, key, &endv[2 * n]);
         n++;
     }
-    (void)p;
     char **names = groups_select(g, o->ngroups ? o->groups : NULL);
     xlate_t x = {maps, ends};
     groups_pass(g, names, parts, n, xlate_fn, &x, NULL, false, rows);
@@ -490,7 +487,7 @@ int cmd_verify(int argc, char **argv) {
     /* Groups. */
     int group_err = 0;
     if (!o.no_groups &&
-        verify_groups(&cf, maps, jobs, njobs, &o, &pool, &rows, err, sizeof err)) {
+        verify_groups(&cf, maps, jobs, njobs, &o, &rows, err, sizeof err)) {
         fprintf(stderr, "kmig verify: groups: %s\n", err);
         group_err = 1;
     }

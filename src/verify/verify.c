@@ -41,11 +41,9 @@ typedef struct reader {
     bool done;
 } reader_t;
 
-/* Reads the watermarks; the range is [max(from, lo), min(end, hi)) (end < 0:
- * hi). Returns -1 with err. */
+/* Reads the partition's watermarks into *lo, *hi. Returns -1 with err. */
 static int reader_open(reader_t *r, rd_kafka_t *rk, const char *topic, int32_t partition,
-                       int64_t from, int64_t end, int timeout_ms, int64_t *lo, int64_t *hi,
-                       char *err, size_t errsz) {
+                       int timeout_ms, int64_t *lo, int64_t *hi, char *err, size_t errsz) {
     memset(r, 0, sizeof *r);
     r->topic = topic;
     r->partition = partition;
@@ -57,6 +55,7 @@ static int reader_open(reader_t *r, rd_kafka_t *rk, const char *topic, int32_t p
     return 0;
 }
 
+/* Starts the read of [max(from, lo), min(end, hi)) (end < 0: hi). */
 static void reader_start(reader_t *r, rd_kafka_t *rk, int64_t from, int64_t end, int64_t lo,
                          int64_t hi) {
     r->start = r->pos = from < lo ? lo : from;
@@ -194,15 +193,15 @@ static void fields_free(fields_t *f) {
     free(f->h);
 }
 
-/* The first target offset a range starting at source offset s reads from. */
+/* The first target offset a range starting at source offset s reads from:
+ * where the first mapped record at or after s landed (the map's target end
+ * when there is none, the target's end when nothing is mapped at all). */
 static int64_t target_from(const offset_map_t *map, int64_t s, int64_t tgt_hi) {
     int64_t t = -1, tnext = offset_map_tgt_next(map);
     if (tnext < 0) return tgt_hi; /* nothing mapped: no target record is kmig's */
     const offset_seg_t *first = offset_map_at(map, 0);
-    switch (offset_map_translate(map, s < first->src_start ? first->src_start : s, &t)) {
-    case OFFSET_MAP_EXACT: return t;
-    default: return tnext;
-    }
+    if (s < first->src_start) s = first->src_start;
+    return offset_map_translate(map, s, &t) == OFFSET_MAP_EXACT ? t : tnext;
 }
 
 int verify_range(rd_kafka_t *source, rd_kafka_t *target, const verify_range_t *vr,
@@ -213,9 +212,9 @@ int verify_range(rd_kafka_t *source, rd_kafka_t *target, const verify_range_t *v
     reader_t *sr = xcalloc(1, sizeof *sr), *tr = xcalloc(1, sizeof *tr);
     int rc = -1;
     vcompare_t *vc = NULL;
-    if (reader_open(sr, source, vr->source_topic, vr->partition, 0, 0, timeout_ms, &out->src_lo,
+    if (reader_open(sr, source, vr->source_topic, vr->partition, timeout_ms, &out->src_lo,
                     &out->src_hi, err, errsz) ||
-        reader_open(tr, target, vr->target_topic, vr->partition, 0, 0, timeout_ms, &out->tgt_lo,
+        reader_open(tr, target, vr->target_topic, vr->partition, timeout_ms, &out->tgt_lo,
                     &out->tgt_hi, err, errsz))
         goto done;
     const offset_map_t *map = vr->map;
@@ -228,6 +227,8 @@ int verify_range(rd_kafka_t *source, rd_kafka_t *target, const verify_range_t *v
         offset_map_result_t x = offset_map_translate(map, vr->to, &t);
         if (x == OFFSET_MAP_EXACT) tto = t;
         else if (x == OFFSET_MAP_NOT_COPIED) tto = tfrom;
+        else /* the window ends at the map's end: what lies beyond is not this window's */
+            tto = offset_map_tgt_next(map) >= 0 ? offset_map_tgt_next(map) : tfrom;
     }
     reader_start(tr, target, tfrom, tto, out->tgt_lo, out->tgt_hi);
     out->src_from = sr->start;
