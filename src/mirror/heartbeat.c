@@ -18,6 +18,7 @@
 #include "core/sbuf.h"
 #include "kafka/kadmin.h"
 #include "kafka/kclient.h"
+#include "mirror/name_filter.h"
 #include "offsets/heartbeat_codec.h"
 
 struct heartbeat {
@@ -119,6 +120,15 @@ static void *heartbeat_main(void *arg) {
         rd_kafka_poll(h->producer, 0);
     } while (wait_period(h, period));
     return NULL;
+}
+
+bool heartbeat_wanted(const mm2_flow_t *flow) {
+    if (!flow->emit_heartbeats) return false;
+    char err[512];
+    name_filter_t *f = name_filter_new(flow->topics, flow->topics_exclude, err, sizeof err);
+    bool yes = f && name_filter_match(f, HEARTBEAT_TOPIC);
+    name_filter_destroy(f);
+    return yes;
 }
 
 heartbeat_t *heartbeat_start(mm2_t *mm2, const mm2_flow_t *flow, char *err, size_t errsz) {

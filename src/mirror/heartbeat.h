@@ -15,6 +15,7 @@
  *
  * Ownership: heartbeat_t borrows mm2 and flow (they outlive it). Not
  * thread-safe apart from heartbeat_get_stats(). */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config/mm2.h"
@@ -22,6 +23,13 @@
 #define HEARTBEAT_TOPIC "heartbeats"
 
 typedef struct heartbeat heartbeat_t;
+
+/* True when the flow should emit heartbeats: emit.heartbeats.enabled and
+ * the flow's topic filter selects `heartbeats` (the default `.*` does), so
+ * that every heartbeat written is also copied and measured. (MM2 copies
+ * heartbeats topics whatever the filter, heartbeats.replication.enabled;
+ * kmig does not yet.) */
+bool heartbeat_wanted(const mm2_flow_t *flow);
 
 /* Starts the thread (which creates the topic, then writes). NULL with a
  * message when the producer cannot be made. */

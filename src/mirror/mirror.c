@@ -1303,7 +1303,7 @@ int mirror_run(mirror_t *m) {
             m->fail = true;
         }
     }
-    if (f->emit_heartbeats && !(m->hb = heartbeat_start(m->o.mm2, f, err, sizeof err)))
+    if (heartbeat_wanted(f) && !(m->hb = heartbeat_start(m->o.mm2, f, err, sizeof err)))
         log_warn("heartbeats: %s; the mirror runs without them", err);
     if (!(m->foreign = vforeign_start(&m->tgt_consumer, m->snaps, 5000, err, sizeof err)))
         log_warn("foreign writes on the target will not be watched: %s", err);
