@@ -4,7 +4,10 @@
 # large values) are copied exactly, in order, into the same partitions, while
 # the TARGET broker is restarted in the middle of the copy. The Prometheus
 # endpoint serves the counters during the run, SIGTERM exits 0, and the
-# target holds every record with no duplicate.
+# target holds every record with no duplicate. Heartbeats (on by default)
+# are written to the source's `heartbeats`, copied to `s<tag>.heartbeats`
+# (MM2's name for them even under the identity policy), and their latency is
+# in /metrics.
 . "$(dirname "$0")/../lib.sh"
 
 [ -n "${KMIG_REAL_VERSIONS:-}" ] || fail "KMIG_REAL_* not set: run it as tests/run.sh real $TEST_NAME"
@@ -26,7 +29,8 @@ clusters = s$tag, t$tag
 s$tag.bootstrap.servers = $src
 t$tag.bootstrap.servers = $tgt
 s$tag->t$tag.enabled = true
-s$tag->t$tag.topics = $topic
+s$tag->t$tag.topics = $topic, heartbeats
+refresh.topics.interval.seconds = 1
 replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPolicy
 replication.factor = 1
 offset-syncs.topic.replication.factor = 1
@@ -53,9 +57,21 @@ PROPS
     out=$(curl -sf "http://127.0.0.1:$port/metrics")
     copied=$(awk -v t="$topic" '/^kmig_mirror_record_count_total/ && index($0, "topic=\"" t "\"") { s += $NF } END { print s }' <<<"$out")
     expect_eq "$N" "$copied" "kmig_mirror_record_count_total for $topic"
+    hb_count() {
+        curl -sf "http://127.0.0.1:$port/metrics" |
+            awk '/^kmig_heartbeat_latency_seconds_count/ { print $NF; exit }'
+    }
+    wait_for "[ \"\$(hb_count)\" -gt 0 ]" 30 0.5 ||
+        fail "no heartbeat latency: $(curl -sf "http://127.0.0.1:$port/metrics" | grep heartbeat)"
+    n=$("$TESTKIT" count --bootstrap "$tgt" --topic "s$tag.heartbeats" | sed -n 's/^total=//p')
+    [ "${n:-0}" -gt 0 ] || fail "no heartbeats in s$tag.heartbeats on the target"
+    wait_for "grep -qE 'heartbeat last [0-9.]+m?s' '$T/mirror-$tag.log'" 10 ||
+        fail "no heartbeat latency in the progress line"
     kill_bg "$pid" TERM
     expect_eq 0 "$BG_RC" "kmig mirror exit status after SIGTERM"
-    grep -q "copied ${N} records" "$T/mirror-$tag.log" || fail "summary: $(tail -2 "$T/mirror-$tag.log")"
+    # The summary's total also counts the heartbeats copied.
+    total=$(sed -n 's/.*: copied \([0-9]*\) records.*/\1/p' "$T/mirror-$tag.log" | tail -1)
+    [ "${total:-0}" -ge "$N" ] || fail "summary: $(tail -2 "$T/mirror-$tag.log")"
     grep -q "copied " "$T/mirror-$tag.log" && grep -qE "^  $topic +copied" "$T/mirror-$tag.log" ||
         fail "no progress lines in the log"
     "$TESTKIT" check --bootstrap "$tgt" --topic "$topic" --partitions 4 --count "$N" --size 3000 ||
