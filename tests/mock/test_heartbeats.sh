@@ -3,8 +3,8 @@
 # heartbeats to the source's `heartbeats` topic, mirrors them (to
 # `src.heartbeats`, MM2's name even under the identity policy), and reports
 # their latency and the copied records' latency in /metrics (histograms), the
-# progress line and --summary-json. With emit.heartbeats.enabled=false it
-# writes none.
+# progress line and --summary-json. With emit.heartbeats.enabled=false, or
+# when the flow's topics do not select `heartbeats`, it writes none.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/mocklib.sh"
 
@@ -71,4 +71,15 @@ kill_bg "$pid"
 expect_eq 0 "$BG_RC" "kmig exit status (heartbeats off)"
 expect_eq "$before" "$(count "$SRC" heartbeats)" "source heartbeats with emit.heartbeats.enabled=false"
 expect_eq 0 "$(jq .heartbeats.sent "$T/summary-off.json")" "heartbeats sent when disabled"
+
+# Not selected by `topics`: none written either (they would never be copied).
+mm2_config "$cfg" "$SRC" "$TGT" "orders" identity "emit.checkpoints.enabled = false"
+run_bg "$T/mirror-unselected.log" "$KMIG" mirror --config "$cfg" --progress 1 \
+    --summary-json "$T/summary-unselected.json"
+pid=$BG_PID
+wait_for "grep -q 'heartbeat last' $T/mirror-unselected.log" 30 || fail "no progress line"
+sleep 2
+kill_bg "$pid"
+expect_eq 0 "$BG_RC" "kmig exit status (heartbeats not selected)"
+expect_eq "$before" "$(count "$SRC" heartbeats)" "source heartbeats when topics does not select them"
 echo "ok: heartbeats and latency"
