@@ -35,6 +35,7 @@ replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPo
 replication.factor = 1
 offset-syncs.topic.replication.factor = 1
 checkpoints.topic.replication.factor = 1
+heartbeats.topic.replication.factor = 1
 # A slow producer, so that the target restart lands in the middle of the copy.
 t$tag.producer.linger.ms = 20
 t$tag.producer.batch.size = 16384
