@@ -198,19 +198,19 @@ secure_mm2() {
     } >"$cfg"
 }
 
-# run_kmig NAME [VAR=value...] -- kmig args: RC and SECS (with tenths) of the
-# run, stdout in $T/TAG-NAME.log, stderr in $T/TAG-NAME.err. A guard far above
+# run_kmig NAME [VAR=value...] -- kmig args: RC, SECS (with tenths) and DS
+# (tenths of a second, an integer) of the run, stdout in $T/TAG-NAME.log, stderr in $T/TAG-NAME.err. A guard far above
 # the 15 s a refused cluster may take turns a hang into a failure naming the case.
 run_kmig() {
-    local name=$1 envs=() t0 ds
+    local name=$1 envs=() t0
     shift
     while [ "$1" != -- ]; do envs+=("$1"); shift; done
     shift
     t0=${EPOCHREALTIME/./}
     RC=0
     env "${envs[@]+"${envs[@]}"}" timeout 90 "$KMIG" "$@" >"$T/$TAG-$name.log" 2>"$T/$TAG-$name.err" || RC=$?
-    ds=$(((${EPOCHREALTIME/./} - t0) / 100000))
-    SECS=$((ds / 10)).$((ds % 10))
+    DS=$(((${EPOCHREALTIME/./} - t0) / 100000))
+    SECS=$((DS / 10)).$((DS % 10))
     [ "$RC" != 124 ] || fail "$TAG $name: kmig $1 still running after 90 s: $(tail -5 "$T/$TAG-$name.err")"
 }
 
