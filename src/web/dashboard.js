@@ -49,32 +49,35 @@
     cell(tr, "state", o.state, o.state, "state-" + o.state);
   }
 
+  // Draws the history of `key` as a line over the span of the points kept
+  // (at least 10 s, at most KEEP_MS), newest on the right.
   function drawChart(svg, key) {
-    var W = 600, H = 160, pad = 4;
-    var now = history.length ? history[history.length - 1].t : Date.now();
+    var W = 600, H = 160, pad = 6;
     var pts = history.filter(function (p) { return p[key] !== null && p[key] !== undefined; });
+    var now = history.length ? history[history.length - 1].t : Date.now();
+    var span = pts.length ? Math.min(KEEP_MS, Math.max(10000, now - pts[0].t)) : KEEP_MS;
     var max = 0;
     pts.forEach(function (p) { if (p[key] > max) max = p[key]; });
     max = max > 0 ? max * 1.1 : 1;
-    var ns = "http://www.w3.org/2000/svg", parts = [];
+    var parts = [];
     for (var g = 1; g < 4; g++) {
       var y = (H * g / 4).toFixed(1);
       parts.push('<line class="grid" x1="0" x2="' + W + '" y1="' + y + '" y2="' + y + '"/>');
     }
+    function X(p) { return (W - (now - p.t) / span * W).toFixed(1); }
+    function Y(p) { return (H - pad - (p[key] / max) * (H - 2 * pad)).toFixed(1); }
     if (pts.length > 1) {
-      var d = pts.map(function (p, i) {
-        var x = W - (now - p.t) / KEEP_MS * W;
-        var y = H - pad - (p[key] / max) * (H - 2 * pad);
-        return (i ? "L" : "M") + x.toFixed(1) + " " + y.toFixed(1);
-      }).join(" ");
-      var x0 = (W - (now - pts[0].t) / KEEP_MS * W).toFixed(1);
-      parts.push('<path class="area" d="' + d + " L" + W + " " + H + " L" + x0 + " " + H + ' Z"/>');
+      var d = pts.map(function (p, i) { return (i ? "L" : "M") + X(p) + " " + Y(p); }).join(" ");
+      parts.push('<path class="area" d="' + d + " L" + W + " " + H + " L" + X(pts[0]) + " " + H + ' Z"/>');
       parts.push('<path class="line" d="' + d + '"/>');
+    } else if (pts.length === 1) {
+      parts.push('<circle class="dot" cx="' + X(pts[0]) + '" cy="' + Y(pts[0]) + '" r="3"/>');
     }
-    parts.push('<text x="4" y="12">' + fmt(max) + "</text>");
+    parts.push('<text x="4" y="12">' + fmt(max) + '</text>');
+    parts.push('<text x="' + (W - 4) + '" y="' + (H - 4) + '" text-anchor="end">last ' +
+               Math.round(span / 1000) + " s</text>");
     svg.innerHTML = parts.join("");
     svg.setAttribute("data-points", String(pts.length));
-    void ns;
   }
 
   function render(st) {
@@ -171,9 +174,9 @@
     });
     fill($("groups").tBodies[0], rows);
 
-    history.push({ t: st.server_time_ms, rate: f.rate_records_per_s, lag: f.lag,
-                   latency: f.latency_max_ms });
-    while (history.length && history[0].t < st.server_time_ms - KEEP_MS) history.shift();
+    var t = Date.now(); // the page's clock: the points' spacing is the polling's
+    history.push({ t: t, rate: f.rate_records_per_s, lag: f.lag, latency: f.latency_max_ms });
+    while (history.length && history[0].t < t - KEEP_MS) history.shift();
     drawChart($("chart-rate"), "rate");
     drawChart($("chart-lag"), "lag");
     drawChart($("chart-latency"), "latency");
