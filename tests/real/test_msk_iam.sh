@@ -196,8 +196,8 @@ copy_check() {
     echo "$TAG $name: copied $N records exactly in ${SECS}s ($(cat "$T/$TAG-$name.check"))"
 }
 
-# negative NAME CFG CAUSE [VAR=value...]: fails within 15 s, non-zero, naming
-# the target alias and the cause (an extended regex).
+# negative NAME CFG CAUSE [VAR=value...]: fails within 15 s, non-zero, with a
+# line naming the target alias and the cause (an extended regex).
 negative() {
     local name=$1 cfg=$2 cause=$3 ta said
     shift 3
@@ -207,10 +207,11 @@ negative() {
     [ "$DS" -lt 150 ] || fail "$TAG $name: kmig took ${SECS}s to fail (more than 15 s)"
     said=$(cat "$T/$TAG-$name.log" "$T/$TAG-$name.err")
     expect_contains "$said" "$ta" "$TAG $name: kmig's output (the target alias)"
-    grep -v ' DEBUG ' "$T/$TAG-$name.err" | grep -qE -- "$cause" ||
-        fail "$TAG $name: kmig's output does not give the cause ($cause): $(grep -v ' DEBUG ' "$T/$TAG-$name.err" | tail -n 5)"
+    # One line names both (the start-up check's error).
+    grep -v ' DEBUG ' "$T/$TAG-$name.err" | grep -F -- "$ta" | grep -qE -- "$cause" ||
+        fail "$TAG $name: no line of kmig's output names $ta and the cause ($cause): $(grep -v ' DEBUG ' "$T/$TAG-$name.err" | tail -n 5)"
     no_secrets "$name"
-    echo "$TAG $name: exit $RC in ${SECS}s, naming $ta and the cause: $(grep -v ' DEBUG ' "$T/$TAG-$name.err" | grep -E -- "$cause" | tail -n 1 | cut -c1-240)"
+    echo "$TAG $name: exit $RC in ${SECS}s: $(grep -v ' DEBUG ' "$T/$TAG-$name.err" | grep -F -- "$ta" | grep -E -- "$cause" | tail -n 1 | cut -c1-240)"
 }
 
 b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
