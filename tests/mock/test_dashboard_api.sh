@@ -5,7 +5,7 @@
 # their copied counts (equal to the records on the target once copied),
 # /api/partitions?topic= the partitions, /metrics is unchanged; a foreign
 # write on the target shows as a `foreign-writes` warning naming the
-# partition. (The page in a real browser: tests/real/test_dashboard.sh.)
+# partition; the Grafana JSON and alert rules in docs/ parse. (The page in a real browser: tests/real/test_dashboard.sh.)
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/mocklib.sh"
 
@@ -51,7 +51,8 @@ curl -sf "$U/" >"$T/index.html" || fail "GET /"
 grep -q 'id="topics"' "$T/index.html" || fail "the page has no topics table"
 expect_contains "$(curl -sfI "$U/dashboard.js")" "text/javascript" "dashboard.js type"
 expect_contains "$(curl -sfI "$U/dashboard.css")" "text/css" "dashboard.css type"
-curl -sf "$U/metrics" | grep -q '^kmig_mirror_record_count_total{' || fail "/metrics lost its samples"
+curl -sf "$U/metrics" >"$T/metrics.txt" || fail "GET /metrics"
+grep -q '^kmig_mirror_record_count_total{' "$T/metrics.txt" || fail "/metrics lost its samples"
 expect_eq ok "$(curl -sf "$U/healthz")" "/healthz"
 
 # A foreign write on the target while the source still receives writes.
@@ -64,4 +65,13 @@ expect_eq "dash 2 1" "$(q '.warnings[] | select(.kind == "foreign-writes") | "\(
 expect_eq 1 "$(q '.flows[0].foreign_records')" "flow foreign_records"
 kill_bg "$pid" TERM
 expect_eq 0 "$BG_RC" "kmig mirror exit status after SIGTERM"
+# The Grafana dashboard and the alert rules in the docs parse.
+jq -e '.panels | length > 0' "$ROOT/docs/grafana-dashboard.json" >/dev/null ||
+    fail "docs/grafana-dashboard.json is not a dashboard"
+python3 - "$ROOT/docs/METRICS.md" <<'PY' || fail "the alert rules in docs/METRICS.md do not parse"
+import sys, yaml
+s = open(sys.argv[1]).read()
+rules = yaml.safe_load(s.split("## Alert rules", 1)[1].split("```yaml", 1)[1].split("```", 1)[0])
+assert all(r["alert"] and r["expr"] for r in rules["groups"][0]["rules"])
+PY
 echo "dashboard API on the mock: port file, page, status, partitions, foreign-write warning"
