@@ -107,12 +107,12 @@ static void agg_json(json_t *o, const agg_t *a, const mirror_status_in_t *in) {
     if (a->lag == 0)
         json_object_set_new(o, "eta_s", json_integer(0));
     else if (rate > 0)
-        json_object_set_new(o, "eta_s", jint((int64_t)((double)a->lag / rate + 0.5)));
+        json_object_set_new(o, "eta_s", jint((int64_t)((double)a->lag / rate + 0.999))); /* >= 1 */
     else
         json_object_set_new(o, "eta_s", json_null());
     json_object_set_new(o, "latency_max_ms", jint(a->lat_max));
     json_object_set_new(o, "latency_avg_ms", jint(a->lat_n ? a->lat_avg_sum / a->lat_n : 0));
-    /* Heartbeat/record latency percentiles: null until the snapshot carries
+    /* Record latency percentiles: null until the snapshot carries
      * them (docs/DASHBOARD.md). */
     json_object_set_new(o, "latency_p50_ms", json_null());
     json_object_set_new(o, "latency_p99_ms", json_null());

@@ -32,6 +32,16 @@
     var h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60, x = s % 60;
     return (h ? h + "h" : "") + (h || m ? m + "m" : "") + x + "s";
   }
+  function fmtMs(ms) {
+    if (ms === null || ms === undefined) return "–";
+    if (ms < 1000) return ms + " ms";
+    var s = ms / 1000;
+    if (s < 60) return s.toFixed(1) + " s";
+    if (s < 3600) return (s / 60).toFixed(1) + " min";
+    if (s < 86400) return (s / 3600).toFixed(1) + " h";
+    if (s < 365 * 86400) return (s / 86400).toFixed(1) + " d";
+    return (s / (365.25 * 86400)).toFixed(1) + " y";
+  }
   function cell(tr, field, value, text, cls) {
     var td = document.createElement("td");
     td.setAttribute("data-field", field);
@@ -97,7 +107,7 @@
       cell(tr, "lag", fl.lag);
       cell(tr, "rate_records_per_s", fl.rate_records_per_s);
       cell(tr, "eta_s", fl.eta_s, fmtEta(fl.eta_s));
-      cell(tr, "latency_max_ms", fl.latency_max_ms);
+      cell(tr, "latency_max_ms", fl.latency_max_ms, fmtMs(fl.latency_max_ms));
       cell(tr, "lost", fl.lost, undefined, fl.lost ? "bad" : "");
       cell(tr, "foreign_records", fl.foreign_records, undefined, fl.foreign_records ? "bad" : "");
       Array.prototype.forEach.call(tr.children, function (td, i) { if (i > 1) td.className += " n"; });
@@ -116,7 +126,7 @@
       cell(tr, "lag", t.lag);
       cell(tr, "rate_records_per_s", t.rate_records_per_s);
       cell(tr, "eta_s", t.eta_s, fmtEta(t.eta_s));
-      cell(tr, "latency_max_ms", t.latency_max_ms);
+      cell(tr, "latency_max_ms", t.latency_max_ms, fmtMs(t.latency_max_ms));
       cell(tr, "lost", t.lost, undefined, t.lost ? "bad" : "");
       cell(tr, "foreign_records", t.foreign_records, undefined, t.foreign_records ? "bad" : "");
       Array.prototype.forEach.call(tr.children, function (td, i) { if (i > 1) td.className += " n"; });
@@ -182,7 +192,7 @@
     drawChart($("chart-latency"), "latency");
     $("chart-rate-now").textContent = fmt(f.rate_records_per_s);
     $("chart-lag-now").textContent = fmt(f.lag);
-    $("chart-latency-now").textContent = fmt(f.latency_max_ms);
+    $("chart-latency-now").textContent = fmtMs(f.latency_max_ms);
     updates++;
     document.body.setAttribute("data-updates", String(updates));
   }
@@ -199,7 +209,7 @@
       cell(tr, "source_end", p.source_end, undefined, "n");
       cell(tr, "target_next", p.target_next, undefined, "n");
       cell(tr, "rate_records_per_s", p.rate_records_per_s, undefined, "n");
-      cell(tr, "latency_max_ms", p.latency_max_ms, undefined, "n");
+      cell(tr, "latency_max_ms", p.latency_max_ms, fmtMs(p.latency_max_ms), "n");
       cell(tr, "lost", p.lost, undefined, p.lost ? "n bad" : "n");
       cell(tr, "foreign_records", p.foreign_records, undefined, p.foreign_records ? "n bad" : "n");
       return tr;

@@ -6,8 +6,8 @@
 # checked against /api/status fetched with curl just before and just after:
 # the flow, the topic and the group are there, every copied count the page
 # shows lies between the two documents' counts (they only grow), the topic's
-# partitions are listed. Screenshots at desktop (1280x900) and phone
-# (390x844) sizes are kept in build/test-logs/ and their paths printed.
+# partitions are listed. Screenshots at desktop (1280x900), phone (390x844)
+# and tall (1280x2000, every panel, dark theme) sizes are kept in build/test-logs/ and their paths printed.
 # The browser runs on the first Kafka version only (it is slow on small
 # machines); the API checks run on every version.
 . "$(dirname "$0")/../lib.sh"
@@ -61,7 +61,7 @@ PY
 }
 
 check_version() {
-    local tag=$1 src topic group cfg pid port U i a b dom shot phone
+    local tag=$1 src topic group cfg pid port U i a b dom shot phone full
     src=KMIG_REAL_SRC_$tag; src=${!src}
     topic=$(unique_name dash)
     group=$(unique_name dashgroup)
@@ -98,6 +98,7 @@ check_version() {
         dom=$T/dom-$tag.html
         shot=$SHOTS/dashboard-$tag-desktop.png
         phone=$SHOTS/dashboard-$tag-phone.png
+        full=$SHOTS/dashboard-$tag-dark-full.png
         st "$T/a-$tag.json" || fail "status before the browser"
         local chrome=(timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu
                       --disable-dev-shm-usage --no-first-run --hide-scrollbars
@@ -127,8 +128,10 @@ check_version() {
             >/dev/null 2>>"$T/chrome-$tag.err" || fail "desktop screenshot failed"
         "${chrome[@]}" --screenshot="$phone" --window-size=390,844 "$U/" \
             >/dev/null 2>>"$T/chrome-$tag.err" || fail "phone screenshot failed"
-        [ -s "$shot" ] && [ -s "$phone" ] || fail "empty screenshot"
-        echo "dashboard screenshots: $shot $phone"
+        "${chrome[@]}" --force-dark-mode --screenshot="$full" --window-size=1280,2000 "$U/?topic=$topic" \
+            >/dev/null 2>>"$T/chrome-$tag.err" || fail "dark full-page screenshot failed"
+        [ -s "$shot" ] && [ -s "$phone" ] && [ -s "$full" ] || fail "empty screenshot"
+        echo "dashboard screenshots: $shot $phone $full"
     fi
     kill "$feeder" 2>/dev/null || true
     wait "$feeder" 2>/dev/null || true

@@ -101,9 +101,9 @@ static void test_status(void) {
     CHECK_EQ_INT(geti(a, "records"), 330);
     CHECK_EQ_INT(geti(a, "partitions"), 2);
     CHECK_EQ_INT(geti(a, "lag"), 50);
-    /* (330 - 110) records over 10 s; ETA = 50 / 22 s, rounded. */
+    /* (330 - 110) records over 10 s; ETA = 50 / 22 s, rounded up. */
     CHECK(json_real_value(json_object_get(a, "rate_records_per_s")) == 22.0);
-    CHECK_EQ_INT(geti(a, "eta_s"), 2);
+    CHECK_EQ_INT(geti(a, "eta_s"), 3);
     CHECK_EQ_INT(geti(a, "latency_max_ms"), 80);
     CHECK_EQ_INT(geti(a, "latency_avg_ms"), 20);
     CHECK(json_is_null(json_object_get(a, "latency_p99_ms")));
