@@ -61,7 +61,7 @@
 
   // Draws the history of `key` as a line over the span of the points kept
   // (at least 10 s, at most KEEP_MS), newest on the right.
-  function drawChart(svg, key) {
+  function drawChart(svg, key, format) {
     var W = 600, H = 160, pad = 6;
     var pts = history.filter(function (p) { return p[key] !== null && p[key] !== undefined; });
     var now = history.length ? history[history.length - 1].t : Date.now();
@@ -83,7 +83,7 @@
     } else if (pts.length === 1) {
       parts.push('<circle class="dot" cx="' + X(pts[0]) + '" cy="' + Y(pts[0]) + '" r="3"/>');
     }
-    parts.push('<text x="4" y="12">' + fmt(max) + '</text>');
+    parts.push('<text x="4" y="12">' + (format || fmt)(max) + '</text>');
     parts.push('<text x="' + (W - 4) + '" y="' + (H - 4) + '" text-anchor="end">last ' +
                Math.round(span / 1000) + " s</text>");
     svg.innerHTML = parts.join("");
@@ -189,7 +189,7 @@
     while (history.length && history[0].t < t - KEEP_MS) history.shift();
     drawChart($("chart-rate"), "rate");
     drawChart($("chart-lag"), "lag");
-    drawChart($("chart-latency"), "latency");
+    drawChart($("chart-latency"), "latency", fmtMs);
     $("chart-rate-now").textContent = fmt(f.rate_records_per_s);
     $("chart-lag-now").textContent = fmt(f.lag);
     $("chart-latency-now").textContent = fmtMs(f.latency_max_ms);
