@@ -1278,6 +1278,7 @@ int mirror_run(mirror_t *m) {
     if (m->o.metrics_addr) {
         m->dash = mirror_dash_new(m->flow->source, m->flow->target, m->snaps, m->groups,
                                   m->foreign, render_metrics, m);
+        mirror_dash_set_verify_file(m->dash, m->o.verify_json);
         m->http = http_server_new_app(m->o.metrics_addr, mirror_dash_metrics, mirror_dash_app,
                                       m->dash, err, sizeof err);
         if (!m->http || (m->o.http_port_file &&

@@ -6,6 +6,8 @@
 #include "mirror/mirror_dash.h"
 
 #include <errno.h>
+#include <jansson.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,9 @@ struct mirror_dash {
     http_render_fn metrics;
     void *metrics_opaque;
     int64_t started_wall_ms;
+    const char *verify_file;   /* --verify-json, or NULL */
+    json_t *verify;            /* its last parse (HTTP thread only) */
+    int64_t verify_mtime_ms;   /* of the file when parsed, 0 none */
     msnap_t *ring[DASH_RING]; /* references, oldest first (HTTP thread only) */
     size_t n;
 };
@@ -35,12 +40,36 @@ mirror_dash_t *mirror_dash_new(const char *source, const char *target, msnap_hol
                                void *metrics_opaque) {
     mirror_dash_t *d = xcalloc(1, sizeof *d);
     *d = (mirror_dash_t){source, target, snaps, groups, foreign, metrics, metrics_opaque,
-                         clock_wall_ms(), {0}, 0};
+                         clock_wall_ms(), NULL, NULL, 0, {0}, 0};
     return d;
+}
+
+void mirror_dash_set_verify_file(mirror_dash_t *d, const char *path) { d->verify_file = path; }
+
+/* Re-reads the --verify-json file when its modification time changed. */
+static void dash_verify_load(mirror_dash_t *d) {
+    struct stat st;
+    if (!d->verify_file) return;
+    if (stat(d->verify_file, &st)) {
+        json_decref(d->verify);
+        d->verify = NULL;
+        d->verify_mtime_ms = 0;
+        return;
+    }
+    int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+    if (d->verify && mt == d->verify_mtime_ms) return;
+    json_decref(d->verify);
+    d->verify = json_load_file(d->verify_file, 0, NULL);
+    if (d->verify && json_integer_value(json_object_get(d->verify, "version")) != 1) {
+        json_decref(d->verify);
+        d->verify = NULL;
+    }
+    d->verify_mtime_ms = d->verify ? mt : 0;
 }
 
 void mirror_dash_destroy(mirror_dash_t *d) {
     if (!d) return;
+    json_decref(d->verify);
     for (size_t i = 0; i < d->n; i++) msnap_release(d->ring[i]);
     free(d);
 }
@@ -91,9 +120,10 @@ unsigned mirror_dash_app(void *opaque, const char *path, const http_request_t *r
     if (d->groups) groups_get_stats(d->groups, &gs);
     vforeign_count_t *fc = NULL;
     size_t nfc = vforeign_counts(d->foreign, &fc);
+    dash_verify_load(d);
     mirror_status_in_t in = {d->source, d->target, s, d->n ? d->ring[0] : NULL, gv, d->groups ? &gs : NULL, fc,
                              nfc, d->foreign != NULL, clock_wall_ms(), clock_mono_ms(),
-                             d->started_wall_ms};
+                             d->started_wall_ms, d->verify, d->verify_file, d->verify_mtime_ms};
     char *json = topic ? mirror_status_render_partitions(&in, topic) : mirror_status_render(&in);
     unsigned st = 200;
     if (json) {

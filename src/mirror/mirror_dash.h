@@ -24,6 +24,10 @@ mirror_dash_t *mirror_dash_new(const char *source, const char *target, msnap_hol
                                groups_t *groups, vforeign_t *foreign, http_render_fn metrics,
                                void *metrics_opaque);
 void mirror_dash_destroy(mirror_dash_t *d); /* accepts NULL */
+/* `--verify-json FILE`: /api/status shows the `kmig verify --json` document
+ * found there (re-read when the file changes); path is borrowed. Call before
+ * the server starts. */
+void mirror_dash_set_verify_file(mirror_dash_t *d, const char *path);
 
 /* For http_server_new_app(): opaque is the mirror_dash_t. */
 void mirror_dash_metrics(void *opaque, sbuf_t *out);

@@ -225,6 +225,50 @@ static json_t *groups_json(const mirror_status_in_t *in, json_t *warnings) {
     return g;
 }
 
+/* The "verification" object: a digest of a `kmig verify --json` document
+ * (result, summary, the partitions and groups that differ, at most 50 each). */
+static json_t *verify_json(const mirror_status_in_t *in, json_t *warnings) {
+    if (!in->verify_file) return json_null();
+    json_t *v = json_object(), *doc = in->verify;
+    json_object_set_new(v, "file", json_string(in->verify_file));
+    json_object_set_new(v, "file_time_ms", in->verify ? jint(in->verify_mtime_ms) : json_null());
+    const char *result = doc ? json_string_value(json_object_get(doc, "result")) : NULL;
+    json_object_set_new(v, "result", result ? json_string(result) : json_null());
+    json_t *sum = doc ? json_object_get(doc, "summary") : NULL;
+    json_object_set(v, "summary", json_is_object(sum) ? sum : json_null());
+    json_t *bad = json_array(), *badg = json_array(), *x;
+    size_t i;
+    json_array_foreach(doc ? json_object_get(doc, "partitions") : NULL, i, x) {
+        const char *st = json_string_value(json_object_get(x, "status"));
+        if (!st || !strcmp(st, "ok") || json_array_size(bad) >= 50) continue;
+        json_t *o = json_object();
+        static const char *keys[] = {"topic", "partition", "target_topic", "status", "error",
+                                     "matched", "missing", "different", "extra", "foreign",
+                                     "first_mismatch"};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            json_t *f = json_object_get(x, keys[k]);
+            json_object_set(o, keys[k], f ? f : json_null());
+        }
+        json_array_append_new(bad, o);
+        json_t *t = json_object_get(x, "topic"), *p = json_object_get(x, "partition");
+        warn(warnings, "verify-differs", "error", json_string_value(t),
+             json_is_integer(p) ? (int32_t)json_integer_value(p) : -1, NULL, -1,
+             strcmp(st, "error") ? "kmig verify found records that differ on the target"
+                                 : "kmig verify could not read the partition");
+    }
+    json_array_foreach(doc ? json_object_get(doc, "groups") : NULL, i, x) {
+        const char *st = json_string_value(json_object_get(x, "status"));
+        if (!st || !strcmp(st, "ok") || json_array_size(badg) >= 50) continue;
+        json_array_append(badg, x);
+    }
+    json_object_set_new(v, "partitions_not_ok", bad);
+    json_object_set_new(v, "groups_not_ok", badg);
+    if (!doc)
+        warn(warnings, "verify-unreadable", "warning", NULL, -1, NULL, -1,
+             "the --verify-json file is missing or not a kmig verify --json document");
+    return v;
+}
+
 static void server_time(json_t *root, int64_t wall_ms) {
     time_t t = (time_t)(wall_ms / 1000);
     struct tm tm;
@@ -311,6 +355,7 @@ char *mirror_status_render(const mirror_status_in_t *in) {
     json_object_set_new(root, "flows", flows);
     json_object_set_new(root, "topics", topics);
     json_object_set_new(root, "groups", groups_json(in, warnings));
+    json_object_set_new(root, "verification", verify_json(in, warnings));
     json_object_set_new(root, "warnings", warnings);
     return dump(root);
 }

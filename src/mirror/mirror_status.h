@@ -26,6 +26,12 @@ typedef struct mirror_status_in {
     size_t nforeign;
     bool foreign_watched;          /* the foreign-write watch is running */
     int64_t now_wall_ms, now_mono_ms, started_wall_ms;
+    /* The last `kmig verify --json` document (docs/VERIFY.md) named by
+     * --verify-json, NULL when none; verify_file names it, verify_mtime_ms is
+     * when it was written. */
+    struct json_t *verify;
+    const char *verify_file;
+    int64_t verify_mtime_ms;
 } mirror_status_in_t;
 
 /* The /api/status document, compact JSON. */

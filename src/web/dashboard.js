@@ -185,6 +185,8 @@
     fill($("groups").tBodies[0], rows);
 
     var t = Date.now(); // the page's clock: the points' spacing is the polling's
+    renderVerify(st.verification);
+
     history.push({ t: t, rate: f.rate_records_per_s, lag: f.lag, latency: f.latency_max_ms });
     while (history.length && history[0].t < t - KEEP_MS) history.shift();
     drawChart($("chart-rate"), "rate");
@@ -195,6 +197,38 @@
     $("chart-latency-now").textContent = fmtMs(f.latency_max_ms);
     updates++;
     document.body.setAttribute("data-updates", String(updates));
+  }
+
+  // The last `kmig verify --json` (--verify-json), when the mirror was given one.
+  function renderVerify(v) {
+    var panel = $("verify-panel");
+    panel.hidden = !v;
+    if (!v) return;
+    var res = $("verify-result");
+    res.textContent = v.result === null ? "no result" : v.result;
+    res.className = "pill " + (v.result === "ok" ? "ok" : "bad");
+    res.setAttribute("data-value", String(v.result));
+    var s = v.summary;
+    $("verify-note").textContent = v.result === null ? "waiting for " + v.file :
+      v.file + " (" + new Date(v.file_time_ms).toISOString() + "): " +
+      (s ? s.matched + " records matched in " + s.partitions + " partitions, " +
+           s.partitions_differ + " differ, " + s.partitions_error + " unreadable; groups " +
+           s.groups_ok + "/" + s.groups + " ok" : "");
+    fill($("verify").tBodies[0], v.partitions_not_ok.map(function (p) {
+      var tr = document.createElement("tr");
+      tr.setAttribute("data-topic", p.topic);
+      tr.setAttribute("data-partition", String(p.partition));
+      cell(tr, "topic", null, p.topic);
+      cell(tr, "partition", p.partition, undefined, "n");
+      cell(tr, "status", null, p.status, "bad");
+      ["matched", "missing", "different", "extra", "foreign"].forEach(function (k) {
+        cell(tr, k, p[k], undefined, "n");
+      });
+      var m = p.first_mismatch;
+      cell(tr, "first_mismatch", null, m ? m.kind + " at source " + m.source_offset +
+           " / target " + m.target_offset : (p.error || "–"));
+      return tr;
+    }));
   }
 
   function renderPartitions(doc) {

@@ -5,7 +5,8 @@
 # their copied counts (equal to the records on the target once copied),
 # /api/partitions?topic= the partitions, /metrics is unchanged; a foreign
 # write on the target shows as a `foreign-writes` warning naming the
-# partition; the Grafana JSON and alert rules in docs/ parse. (The page in a real browser: tests/real/test_dashboard.sh.)
+# partition; a `kmig verify --json` file given by --verify-json shows as
+# `verification` and a `verify-differs` warning; the Grafana JSON and alert rules in docs/ parse. (The page in a real browser: tests/real/test_dashboard.sh.)
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/mocklib.sh"
 
@@ -21,7 +22,7 @@ mm2_config "$cfg" "$SRC" "$TGT" dash identity
 expect_eq 2 "$rc" "--http-port-file without --http is a usage error"
 
 run_bg "$T/mirror.log" "$KMIG" mirror --config "$cfg" --http 127.0.0.1:0 \
-    --http-port-file "$T/port" --progress 0
+    --http-port-file "$T/port" --verify-json "$T/verify.json" --progress 0
 pid=$BG_PID
 wait_for "[ -s '$T/port' ]" 30 0.2 || fail "no port file: $(tail -5 "$T/mirror.log")"
 port=$(cat "$T/port")
@@ -41,7 +42,24 @@ expect_eq true "$(q '.server_time_ms > 0 and (.server_time | test("^[0-9]{4}-[0-
 expect_eq true "$(q '.topics[0] | has("latency_p99_ms") and has("rate_records_per_s")')" "latency and rate fields"
 expect_eq 0 "$(q '[.warnings[] | select(.severity == "error")] | length')" "no error warnings on a clean copy"
 
+# --verify-json: nothing there yet, then a kmig verify --json document.
+expect_eq "null" "$(q .verification.result)" "verification before the file exists"
+cat >"$T/verify.json.tmp" <<'JSON'
+{"version": 1, "source": "src", "target": "tgt", "result": "differs",
+ "partitions": [{"topic": "dash", "partition": 0, "status": "ok"},
+                {"topic": "dash", "partition": 1, "status": "differs", "missing": 2,
+                 "first_mismatch": {"kind": "missing", "source_offset": 7, "target_offset": 7}}],
+ "groups": [], "summary": {"partitions": 2, "partitions_differ": 1, "matched": 10}}
+JSON
+mv "$T/verify.json.tmp" "$T/verify.json"
+status || fail "/api/status"
+expect_eq "differs 1 7" "$(q '.verification | "\(.result) \(.partitions_not_ok[0].partition) \(.partitions_not_ok[0].first_mismatch.source_offset)"')" \
+    "verification on the dashboard"
+expect_eq "dash 1" "$(q '.warnings[] | select(.kind == "verify-differs") | "\(.topic) \(.partition)"')" "verify-differs warning"
+rm "$T/verify.json"
+
 curl -sf "$U/api/partitions?topic=dash" >"$T/p.json" || fail "/api/partitions"
+expect_eq "dash" "$(curl -sf "$U/api/status?partitions=dash" | jq -r .topic)" "/api/status?partitions="
 expect_eq "0 1 2" "$(jq -r '[.partitions[].partition] | map(tostring) | join(" ")' "$T/p.json")" "partitions"
 expect_eq 300 "$(jq '[.partitions[].records] | add' "$T/p.json")" "partition records add up"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$U/api/partitions?topic=nope")

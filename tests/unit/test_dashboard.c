@@ -2,7 +2,8 @@
  * hand-built snapshots (figures per flow and topic, rates over the window
  * between two snapshots, ETA, null latency percentiles, groups with their
  * exact translations, warnings for data loss, foreign writes, refused syncs
- * and stopped partitions), and the embedded asset table. */
+ * and stopped partitions), a kmig verify --json digest, and the embedded
+ * asset table. */
 #include <jansson.h>
 #include <stdlib.h>
 
@@ -80,8 +81,15 @@ static void test_status(void) {
     groups_view_t gv = {.rows = {rows, 2, 2}, .wall_ms = 123};
     groups_stats_t gs = {.passes = 3, .active = 1};
     vforeign_count_t fc[1] = {{"a", 1, 4}};
+    json_t *vdoc = json_loads(
+        "{\"version\":1,\"result\":\"differs\",\"summary\":{\"partitions\":2,\"matched\":9},"
+        "\"partitions\":[{\"topic\":\"a\",\"partition\":0,\"status\":\"ok\"},"
+        "{\"topic\":\"a\",\"partition\":1,\"status\":\"differs\",\"foreign\":1,"
+        "\"first_mismatch\":{\"kind\":\"foreign\",\"source_offset\":-1,\"target_offset\":10}}],"
+        "\"groups\":[{\"group\":\"g1\",\"status\":\"behind\"}]}", 0, NULL);
+    CHECK(vdoc != NULL);
     mirror_status_in_t in = {"src", "tgt", cur, base, &gv, &gs, fc, 1, true,
-                             1764900000123, 12000, 1764899000000};
+                             1764900000123, 12000, 1764899000000, vdoc, "v.json", 5};
     json_t *j = parse(mirror_status_render(&in));
     CHECK_EQ_INT(geti(j, "version"), 1);
     CHECK_EQ_STR(json_string_value(json_object_get(j, "server_time")), "2025-12-05T02:00:00.123Z");
@@ -132,6 +140,15 @@ static void test_status(void) {
     CHECK_EQ_INT(count_kind(w, "foreign-writes"), 1);
     CHECK_EQ_INT(count_kind(w, "sync-refused"), 1);
     CHECK_EQ_INT(count_kind(w, "partition-stopped"), 1);
+    CHECK_EQ_INT(count_kind(w, "verify-differs"), 1);
+    json_t *v = json_object_get(j, "verification");
+    CHECK_EQ_STR(json_string_value(json_object_get(v, "result")), "differs");
+    CHECK_EQ_INT(geti(v, "file_time_ms"), 5);
+    CHECK_EQ_INT(geti(json_object_get(v, "summary"), "matched"), 9);
+    CHECK_EQ_INT(json_array_size(json_object_get(v, "partitions_not_ok")), 1);
+    CHECK_EQ_INT(geti(json_object_get(json_array_get(json_object_get(v, "partitions_not_ok"), 0),
+                                      "first_mismatch"), "target_offset"), 10);
+    CHECK_EQ_INT(json_array_size(json_object_get(v, "groups_not_ok")), 1);
     json_t *fw = find(w, "kind", "foreign-writes");
     CHECK_EQ_INT(geti(fw, "partition"), 1);
     CHECK_EQ_INT(geti(fw, "records"), 4);
@@ -145,19 +162,21 @@ static void test_status(void) {
     CHECK(json_is_null(json_object_get(json_array_get(parts, 0), "source_end")));
     json_decref(j);
     CHECK(mirror_status_render_partitions(&in, "nope") == NULL);
+    json_decref(vdoc);
     msnap_release(base);
     msnap_release(cur);
 }
 
 /* Before the first snapshot: a valid document, flow "starting", rates null. */
 static void test_empty(void) {
-    mirror_status_in_t in = {"s", "t", NULL, NULL, NULL, NULL, NULL, 0, false, 0, 0, 0};
+    mirror_status_in_t in = {"s", "t", NULL, NULL, NULL, NULL, NULL, 0, false, 0, 0, 0, NULL, NULL, 0};
     json_t *j = parse(mirror_status_render(&in));
     json_t *f = json_array_get(json_object_get(j, "flows"), 0);
     CHECK_EQ_STR(json_string_value(json_object_get(f, "state")), "starting");
     CHECK(json_is_null(json_object_get(f, "rate_records_per_s")));
     CHECK(json_is_null(json_object_get(j, "snapshot_age_ms")));
     CHECK(json_is_false(json_object_get(json_object_get(j, "groups"), "enabled")));
+    CHECK(json_is_null(json_object_get(j, "verification")));
     CHECK_EQ_INT(json_array_size(json_object_get(j, "topics")), 0);
     CHECK_EQ_INT(count_kind(json_object_get(j, "warnings"), "foreign-writes-unwatched"), 1);
     json_decref(j);
