@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config librdkafka-dev libjansson-dev libpcre2-dev
       libmicrohttpd-dev libssl-dev libcurl4-openssl-dev libzookeeper-mt-dev zookeeper maven
-      default-jre-headless curl procps jq python3-yaml python3-pyhcl)
+      default-jre-headless curl procps jq python3-yaml python3-pyhcl
+      chromium) # chromium: the real tier's dashboard test (headless; a large package)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -69,7 +69,12 @@ static void mirror_usage(FILE *out) {
             "  --set KEY=VALUE          sets any key as if it were in the file (repeatable)\n"
             "  --stop-at-end            exit 0 once every selected partition is copied to its end\n"
             "  --continue-on-data-loss  report records deleted before they were copied, and go on\n"
-            "  --metrics-addr [HOST:]PORT  serve Prometheus metrics (loopback unless HOST given)\n"
+            "  --http [HOST:]PORT       serve the dashboard (/), /api/status and Prometheus\n"
+            "                           /metrics (loopback unless HOST given; port 0 picks\n"
+            "                           one); --metrics-addr is the same option\n"
+            "  --http-port-file FILE    write the port --http bound to FILE (one line)\n"
+            "  --verify-json FILE       show the results of `kmig verify --json >FILE` on the\n"
+            "                           dashboard (re-read when the file changes)\n"
             "  --progress SECONDS       per-topic progress lines on stderr (default 5 on a\n"
             "                           terminal, 30 otherwise; 0 turns them off)\n"
             "  --summary-json FILE      write the run's figures as JSON (per partition: copied,\n"
@@ -83,11 +88,13 @@ int cmd_mirror(int argc, char **argv) {
         {"target", required_argument, 0, 't'},     {"topics", required_argument, 0, 'T'},
         {"topics-exclude", required_argument, 0, 'X'}, {"set", required_argument, 0, 'S'},
         {"stop-at-end", no_argument, 0, 'e'},      {"continue-on-data-loss", no_argument, 0, 'L'},
-        {"metrics-addr", required_argument, 0, 'm'}, {"progress", required_argument, 0, 'p'},
+        {"metrics-addr", required_argument, 0, 'm'}, {"http", required_argument, 0, 'm'},
+        {"http-port-file", required_argument, 0, 'P'}, {"verify-json", required_argument, 0, 'V'}, {"progress", required_argument, 0, 'p'},
         {"log-level", required_argument, 0, 'l'},  {"help", no_argument, 0, 'h'},
         {"summary-json", required_argument, 0, 'J'},
         {0, 0, 0, 0}};
     const char *config = NULL, *src = NULL, *tgt = NULL, *metrics = NULL, *summary = NULL;
+    const char *port_file = NULL, *verify_json = NULL;
     cmd_override_t ov[64];
     size_t nov = 0;
     bool stop_at_end = false;
@@ -118,6 +125,8 @@ int cmd_mirror(int argc, char **argv) {
             ov[nov++] = (cmd_override_t){"kmig.on.data.loss", "continue", "--continue-on-data-loss", 1};
             break;
         case 'm': metrics = optarg; break;
+        case 'P': port_file = optarg; break;
+        case 'V': verify_json = optarg; break;
         case 'J': summary = optarg; break;
         case 'p':
             if (cmd_parse_int("mirror", "--progress", optarg, 0, 86400, &num))
@@ -133,6 +142,11 @@ int cmd_mirror(int argc, char **argv) {
     }
     if (optind < argc) {
         fprintf(stderr, "kmig mirror: unexpected argument '%s'\n", argv[optind]);
+        return KMIG_EXIT_USAGE;
+    }
+    if ((port_file || verify_json) && !metrics) {
+        fprintf(stderr, "kmig mirror: --%s needs --http [HOST:]PORT\n",
+                port_file ? "http-port-file" : "verify-json");
         return KMIG_EXIT_USAGE;
     }
     /* From here on a signal stops the run cleanly, however early it comes. */
@@ -159,7 +173,8 @@ int cmd_mirror(int argc, char **argv) {
     }
     mirror_opts_t mo = {.mm2 = cf.mm2, .flow = cf.flow, .stop_at_end = stop_at_end,
                         .metrics_addr = metrics, .progress_interval_ms = progress_s * 1000,
-                        .exit_hint = &exit_hint, .stop = &stop_flag, .summary_path = summary};
+                        .exit_hint = &exit_hint, .stop = &stop_flag, .summary_path = summary,
+                        .http_port_file = port_file, .verify_json = verify_json};
     mirror_t *m = mirror_new(&mo, err, sizeof err);
     if (!m) {
         fprintf(stderr, "kmig mirror: %s\n", err);

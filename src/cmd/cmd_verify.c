@@ -120,30 +120,6 @@ static void *worker(void *arg) {
     return NULL;
 }
 
-/* Group translation for groups_pass, as `kmig offsets` does it. */
-typedef struct xlate {
-    map_set_t *maps;
-    strmap_t *ends; /* "topic:partition" -> int64_t[2] (source end, target end) */
-} xlate_t;
-
-static offset_map_result_t xlate_fn(void *opaque, const char *topic, int32_t partition,
-                                    int64_t committed, int64_t *target) {
-    xlate_t *x = opaque;
-    map_entry_t *e = map_set_get(x->maps, topic, partition);
-    if (!e || !e->map) return OFFSET_MAP_NOT_COPIED;
-    char key[320];
-    snprintf(key, sizeof key, "%s:%d", topic, partition);
-    const int64_t *ends = strmap_get(x->ends, key);
-    int64_t end = ends ? ends[0] : -1;
-    offset_map_result_t r = offset_map_translate_at_end(e->map, committed, end, target);
-    if (r == OFFSET_MAP_PENDING && ends && end >= 0 && committed == end && ends[1] >= 0 &&
-        offset_map_tgt_next(e->map) < 0 && offset_map_src_next(e->map) == end) {
-        *target = ends[1];
-        r = OFFSET_MAP_EXACT;
-    }
-    return r;
-}
-
 /* ok, behind, ahead, not-translatable, error. */
 static const char *group_verdict(const group_row_t *r) {
     if (!r->topic || !strcmp(r->status, "failed") || r->source_offset == CHECKPOINT_UNKNOWN ||
@@ -334,9 +310,7 @@ static int verify_groups(const cmd_flow_t *cf, map_set_t *maps, job_t *jobs, siz
     groups_t *g = groups_new(cf->mm2, cf->flow, err, errsz);
     if (!g) return -1;
     groups_set_emit(g, false);
-    strmap_t *ends = strmap_new();
     groups_partition_t *parts = xcalloc(njobs ? njobs : 1, sizeof *parts);
-    int64_t *endv = xcalloc(njobs ? njobs : 1, 2 * sizeof *endv);
     size_t n = 0;
     for (size_t i = 0; i < njobs; i++) {
         const job_t *j = &jobs[i];
@@ -345,21 +319,15 @@ static int verify_groups(const cmd_flow_t *cf, map_set_t *maps, job_t *jobs, siz
         if (first && !first->count) first = offset_map_at(j->e->map, 1);
         parts[n] = (groups_partition_t){j->e->topic, j->e->target, j->e->partition,
                                         j->rep.src_hi, first ? first->tgt_start : -1};
-        endv[2 * n] = j->rep.src_hi;
-        endv[2 * n + 1] = j->rep.tgt_hi;
-        char key[320];
-        snprintf(key, sizeof key, "%s:%d", j->e->topic, j->e->partition);
-        strmap_put(ends, key, &endv[2 * n]);
+        j->e->source_end = j->rep.src_hi;
+        j->e->target_end = j->rep.tgt_hi;
         n++;
     }
     char **names = groups_select(g, o->ngroups ? o->groups : NULL);
-    xlate_t x = {maps, ends};
-    groups_pass(g, names, parts, n, xlate_fn, &x, NULL, false, rows);
+    groups_pass(g, names, parts, n, map_set_translate, maps, NULL, false, rows);
     kgroups_names_free(names);
     groups_destroy(g);
     free(parts);
-    free(endv);
-    strmap_destroy(ends);
     return 0;
 }
 

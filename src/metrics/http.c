@@ -1,6 +1,7 @@
-/* The --metrics-addr HTTP endpoint: parses the address, binds the listening
- * socket itself (so bind errors name the address and the reason), and hands
- * it to libmicrohttpd, whose internal thread answers /metrics, /healthz and /.
+/* The --http (alias --metrics-addr) HTTP endpoint: parses the address, binds
+ * the listening socket itself (so bind errors name the address and the
+ * reason), and hands it to libmicrohttpd, whose internal thread answers
+ * /metrics and /healthz and passes other paths to the app callback.
  * libmicrohttpd's own error messages go through core/log.h. */
 #include "metrics/http.h"
 
@@ -20,6 +21,7 @@
 struct http_server {
     struct MHD_Daemon *d;
     http_render_fn render;
+    http_app_fn app;
     void *opaque;
     int port;
 };
@@ -39,11 +41,23 @@ static enum MHD_Result http_reply(struct MHD_Connection *c, unsigned status, con
         MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!r) return MHD_NO; /* out of memory: libmicrohttpd closes the connection */
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    /* The dashboard loads nothing from elsewhere; say so to the browser. */
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+struct http_request {
+    struct MHD_Connection *c;
+};
+
+const char *http_request_arg(const http_request_t *r, const char *key) {
+    return MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, key);
 }
 
 static enum MHD_Result http_text(struct MHD_Connection *c, unsigned status, const char *body) {
@@ -71,6 +85,16 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *c, const ch
         return r;
     }
     if (!strcmp(url, "/healthz")) return http_text(c, MHD_HTTP_OK, "ok\n");
+    if (s->app) {
+        sbuf_t b = {0};
+        const char *type = "text/plain; charset=utf-8";
+        http_request_t req = {c};
+        unsigned st = s->app(s->opaque, url, &req, &b, &type);
+        enum MHD_Result r = st ? http_reply(c, st, type, sbuf_str(&b), b.len)
+                               : http_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
+        sbuf_free(&b);
+        return r;
+    }
     if (!strcmp(url, "/"))
         return http_text(c, MHD_HTTP_OK, "kmig: Prometheus metrics are at /metrics\n");
     return http_text(c, MHD_HTTP_NOT_FOUND, "not found; metrics are at /metrics\n");
@@ -90,12 +114,12 @@ static int http_parse_addr(const char *addr, struct sockaddr_storage *ss, sockle
         port = strchr(hend + 1, ':') ? NULL : hend + 1;
     }
     if (!port) {
-        snprintf(err, errsz, "--metrics-addr %s: write an IPv6 address as [ADDR]:PORT", addr);
+        snprintf(err, errsz, "--http %s: write an IPv6 address as [ADDR]:PORT", addr);
         return -1;
     }
     if (hend && hend > hstart) {
         if ((size_t)(hend - hstart) >= sizeof host) {
-            snprintf(err, errsz, "--metrics-addr %s: the host is too long", addr);
+            snprintf(err, errsz, "--http %s: the host is too long", addr);
             return -1;
         }
         memcpy(host, hstart, (size_t)(hend - hstart));
@@ -105,7 +129,7 @@ static int http_parse_addr(const char *addr, struct sockaddr_storage *ss, sockle
     long p = digits && digits <= 5 && !port[digits] ? strtol(port, NULL, 10) : -1;
     if (p < 0 || p > 65535) {
         snprintf(err, errsz,
-                 "--metrics-addr %s: the port must be a number from 0 to 65535 (0 picks a free "
+                 "--http %s: the port must be a number from 0 to 65535 (0 picks a free "
                  "port)", addr);
         return -1;
     }
@@ -126,7 +150,7 @@ static int http_parse_addr(const char *addr, struct sockaddr_storage *ss, sockle
         return 0;
     }
     snprintf(err, errsz,
-             "--metrics-addr %s: expected PORT, HOST:PORT with HOST an IPv4 address or "
+             "--http %s: expected PORT, HOST:PORT with HOST an IPv4 address or "
              "localhost, or [IPv6]:PORT (host names are not resolved)", addr);
     return -1;
 }
@@ -136,7 +160,7 @@ static int http_listen(const char *addr, const struct sockaddr_storage *ss, sock
                        char *err, size_t errsz) {
     int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        snprintf(err, errsz, "--metrics-addr %s: socket failed: %s", addr, strerror(errno));
+        snprintf(err, errsz, "--http %s: socket failed: %s", addr, strerror(errno));
         return -1;
     }
     int one = 1;
@@ -148,7 +172,7 @@ static int http_listen(const char *addr, const struct sockaddr_storage *ss, sock
     else if (listen(fd, 16))
         step = "listen";
     if (step) {
-        snprintf(err, errsz, "--metrics-addr %s: %s failed: %s", addr, step, strerror(errno));
+        snprintf(err, errsz, "--http %s: %s failed: %s", addr, step, strerror(errno));
         close(fd);
         return -1;
     }
@@ -157,18 +181,24 @@ static int http_listen(const char *addr, const struct sockaddr_storage *ss, sock
 
 http_server_t *http_server_new(const char *addr, http_render_fn render, void *opaque, char *err,
                                size_t errsz) {
+    return http_server_new_app(addr, render, NULL, opaque, err, errsz);
+}
+
+http_server_t *http_server_new_app(const char *addr, http_render_fn render, http_app_fn app,
+                                   void *opaque, char *err, size_t errsz) {
     struct sockaddr_storage ss, bound;
     socklen_t len, blen = sizeof bound;
     if (http_parse_addr(addr, &ss, &len, err, errsz)) return NULL;
     int fd = http_listen(addr, &ss, len, err, errsz);
     if (fd < 0) return NULL;
     if (getsockname(fd, (struct sockaddr *)&bound, &blen)) {
-        snprintf(err, errsz, "--metrics-addr %s: getsockname failed: %s", addr, strerror(errno));
+        snprintf(err, errsz, "--http %s: getsockname failed: %s", addr, strerror(errno));
         close(fd);
         return NULL;
     }
     http_server_t *s = xcalloc(1, sizeof *s);
     s->render = render;
+    s->app = app;
     s->opaque = opaque;
     s->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
                                                 : ((struct sockaddr_in *)&bound)->sin_port);
@@ -183,7 +213,7 @@ http_server_t *http_server_new(const char *addr, http_render_fn render, void *op
         /* Not closing fd: libmicrohttpd closes it on some failure paths, and
          * closing a number that another thread may have reused is worse than
          * leaking one descriptor on this rare path. */
-        snprintf(err, errsz, "--metrics-addr %s: the HTTP server did not start (see the log)",
+        snprintf(err, errsz, "--http %s: the HTTP server did not start (see the log)",
                  addr);
         free(s);
         return NULL;

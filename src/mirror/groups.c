@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/sbuf.h"
 #include "core/strmap.h"
@@ -59,6 +60,7 @@ struct groups {
     groups_stats_t stats;
     sbuf_t status; /* "<len>:<group><status> <count>\n" per group and status of the last
                       pass (the group length-prefixed: any bytes) */
+    groups_view_t *view; /* the last pass's rows (swapped and referenced under mu) */
 };
 
 void group_rows_clear(group_rows_t *r) {
@@ -175,7 +177,35 @@ void groups_destroy(groups_t *g) {
     kv_list_clear(&g->tgt_consumer);
     pthread_mutex_destroy(&g->mu);
     sbuf_free(&g->status);
+    groups_view_release(g->view);
     free(g);
+}
+
+void groups_publish_rows(groups_t *g, group_rows_t *rows) {
+    groups_view_t *v = xcalloc(1, sizeof *v);
+    atomic_init(&v->refs, 1);
+    v->rows = *rows;
+    memset(rows, 0, sizeof *rows);
+    v->wall_ms = clock_wall_ms();
+    pthread_mutex_lock(&g->mu);
+    groups_view_t *old = g->view;
+    g->view = v;
+    pthread_mutex_unlock(&g->mu);
+    groups_view_release(old);
+}
+
+groups_view_t *groups_view_acquire(groups_t *g) {
+    pthread_mutex_lock(&g->mu);
+    groups_view_t *v = g->view;
+    if (v) atomic_fetch_add(&v->refs, 1);
+    pthread_mutex_unlock(&g->mu);
+    return v;
+}
+
+void groups_view_release(groups_view_t *v) {
+    if (!v || atomic_fetch_sub(&v->refs, 1) != 1) return;
+    group_rows_clear(&v->rows);
+    free(v);
 }
 
 /* The stored position of group/topic/partition, created when missing; the

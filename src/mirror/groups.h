@@ -15,6 +15,7 @@
  *
  * Ownership: groups_t borrows the flow and mm2 (they outlive it) and owns its
  * clients and rows. */
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -116,5 +117,19 @@ void groups_get_stats(groups_t *g, groups_stats_t *out);
  * Prometheus samples of `name` with labels source, target, group, status. */
 void groups_render_status(groups_t *g, sbuf_t *out, const char *name, const char *source,
                           const char *target);
+
+/* The rows of the last pass, published for readers on other threads (the
+ * dashboard's /api/status): immutable once published, reference-counted.
+ * One owner publishes (the group thread); readers take a reference. */
+typedef struct groups_view {
+    atomic_int refs;
+    group_rows_t rows;
+    int64_t wall_ms; /* when the pass ended (clock_wall_ms) */
+} groups_view_t;
+/* Publishes *rows as the latest view and leaves *rows empty. */
+void groups_publish_rows(groups_t *g, group_rows_t *rows);
+/* A reference to the latest view, or NULL before the first pass. */
+groups_view_t *groups_view_acquire(groups_t *g);
+void groups_view_release(groups_view_t *v); /* accepts NULL */
 
 #endif

@@ -36,6 +36,7 @@ void groups_sync_pass(groups_t *g, const msnap_t *snap, char **names, bool write
     }
     group_rows_t rows = {0};
     if (n) groups_pass(g, names, parts, n, snap_translate, (void *)snap, NULL, write, &rows);
+    groups_publish_rows(g, &rows); /* for the dashboard */
     group_rows_clear(&rows);
     free(parts);
 }

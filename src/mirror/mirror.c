@@ -50,6 +50,7 @@
 #include "mirror/heartbeat.h"
 #include "mirror/mirror_report.h"
 #include "mirror/mpart.h"
+#include "mirror/mirror_dash.h"
 #include "mirror/msnap.h"
 #include "mirror/recover.h"
 #include "mirror/topic_manager.h"
@@ -123,6 +124,7 @@ struct mirror {
     heartbeat_t *hb;
     lathist_t hb_lat;   /* this flow's heartbeats, source write to target ack */
     int64_t hb_last_ms; /* the latest one's, -1 none */
+    mirror_dash_t *dash; /* the --http dashboard (used by the HTTP thread only) */
 
     atomic_int own_stop;
     atomic_int *stop; /* 1: stop; 2: stop now (second signal); opts' or own_stop */
@@ -1308,13 +1310,20 @@ int mirror_run(mirror_t *m) {
     if (!(m->foreign = vforeign_start(&m->tgt_consumer, m->snaps, 5000, err, sizeof err)))
         log_warn("foreign writes on the target will not be watched: %s", err);
     if (m->o.metrics_addr) {
-        m->http = http_server_new(m->o.metrics_addr, render_metrics, m, err, sizeof err);
-        if (!m->http) {
+        m->dash = mirror_dash_new(m->flow->source, m->flow->target, m->snaps, m->groups,
+                                  m->foreign, render_metrics, m);
+        mirror_dash_set_verify_file(m->dash, m->o.verify_json);
+        m->http = http_server_new_app(m->o.metrics_addr, mirror_dash_metrics, mirror_dash_app,
+                                      m->dash, err, sizeof err);
+        if (!m->http || (m->o.http_port_file &&
+                         mirror_dash_write_port(m->o.http_port_file, http_server_port(m->http),
+                                                err, sizeof err))) {
             mirror_error(m, "%s", err);
             m->fail = true;
             return run_exit(m, KMIG_EXIT_USAGE, "failed");
         }
-        log_info("metrics: serving /metrics on port %d", http_server_port(m->http));
+        log_info("http: serving the dashboard at / and /metrics on port %d",
+                 http_server_port(m->http));
     }
 
     bool caught_up = !m->fail && mirror_loop(m);
@@ -1370,6 +1379,7 @@ void mirror_destroy(mirror_t *m) {
     topic_manager_destroy(m->tm);
     http_server_destroy(m->http);
     heartbeat_stop(m->hb);
+    mirror_dash_destroy(m->dash);
     vforeign_stop(m->foreign);
     groups_sync_stop(m->gsync, false);
     groups_destroy(m->groups);

@@ -16,7 +16,9 @@ typedef struct mirror_opts {
     mm2_t *mm2;
     const mm2_flow_t *flow;
     bool stop_at_end;           /* exit once every selected partition is copied to its end */
-    const char *metrics_addr;   /* "[HOST:]PORT" or NULL */
+    const char *metrics_addr;   /* --http "[HOST:]PORT" or NULL */
+    const char *http_port_file; /* --http-port-file: the bound port is written there */
+    const char *verify_json;    /* --verify-json: a kmig verify --json file the dashboard shows */
     int progress_interval_ms;   /* per-topic progress lines; 0 = off */
     /* Optional: kept equal to the exit code the run would end with if it
      * stopped now (0, or KMIG_EXIT_FAIL / KMIG_EXIT_DATA_LOSS once known), for

@@ -190,3 +190,23 @@ int64_t vforeign_total(vforeign_t *v) {
     pthread_mutex_unlock(&v->mu);
     return t;
 }
+
+size_t vforeign_counts(vforeign_t *v, vforeign_count_t **out) {
+    *out = NULL;
+    if (!v) return 0;
+    size_t n = 0;
+    pthread_mutex_lock(&v->mu);
+    for (size_t i = 0; i < v->n; i++) {
+        if (v->parts[i].count <= 0) continue;
+        *out = xrealloc(*out, (n + 1) * sizeof **out);
+        (*out)[n++] = (vforeign_count_t){xstrdup(v->parts[i].topic), v->parts[i].partition,
+                                         v->parts[i].count};
+    }
+    pthread_mutex_unlock(&v->mu);
+    return n;
+}
+
+void vforeign_counts_free(vforeign_count_t *c, size_t n) {
+    for (size_t i = 0; i < n; i++) free(c[i].topic);
+    free(c);
+}

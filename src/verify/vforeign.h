@@ -31,4 +31,14 @@ void vforeign_stop(vforeign_t *v); /* accepts NULL; joins the thread */
 void vforeign_render(vforeign_t *v, sbuf_t *out, const char *source, const char *target);
 int64_t vforeign_total(vforeign_t *v); /* 0 for NULL */
 
+/* A copy of the partitions with foreign records so far (count > 0), for the
+ * dashboard; *out is malloc'd (free it with vforeign_counts_free). */
+typedef struct vforeign_count {
+    char *topic; /* source topic */
+    int32_t partition;
+    int64_t count;
+} vforeign_count_t;
+size_t vforeign_counts(vforeign_t *v, vforeign_count_t **out); /* 0 and NULL for NULL v */
+void vforeign_counts_free(vforeign_count_t *c, size_t n);
+
 #endif

@@ -23,9 +23,9 @@ count() { "$TESTKIT" count --bootstrap "$1" --topic "$2" | sed -n 's/^total=//p'
 run_bg "$T/mirror.log" "$KMIG" mirror --config "$cfg" --progress 1 --metrics-addr 127.0.0.1:0 \
     --summary-json "$T/summary.json"
 pid=$BG_PID
-wait_for "grep -q 'serving /metrics on port' $T/mirror.log" 30 0.1 ||
+wait_for "grep -q 'and /metrics on port' $T/mirror.log" 30 0.1 ||
     fail "no metrics port: $(tail -20 "$T/mirror.log")"
-port=$(sed -n 's/.*serving \/metrics on port \([0-9]*\).*/\1/p' "$T/mirror.log" | head -1)
+port=$(sed -n 's/.* on port \([0-9]*\).*/\1/p' "$T/mirror.log" | head -1)
 
 # Heartbeats reach the source and are copied to the target.
 wait_for "[ \$(count $SRC heartbeats) -ge 3 ]" 30 ||
@@ -46,6 +46,11 @@ n=$(metric 'kmig_replication_latency_seconds_count\{.*topic="orders"')
 [ "${n:-0}" -ge 2000 ] || fail "replication latency count for orders: '$n'"
 curl -s "http://127.0.0.1:$port/metrics" | grep -q 'kmig_replication_latency_seconds_bucket{.*topic="orders",le="+Inf"} ' ||
     fail "no +Inf bucket for orders"
+# The dashboard's JSON (same server) has the percentiles too.
+curl -sf "http://127.0.0.1:$port/api/status" >"$T/status.json" || fail "no /api/status"
+jq -e '.flows[0] | (.heartbeat_latency_p99_ms|type) == "number" and
+       (.latency_p99_ms|type) == "number"' "$T/status.json" >/dev/null ||
+    fail "/api/status latency: $(jq -c . "$T/status.json" | head -c 2000)"
 wait_for "grep -q 'heartbeat last [0-9]' $T/mirror.log" 10 ||
     fail "no heartbeat latency in the progress line: $(tail -5 "$T/mirror.log")"
 

@@ -84,9 +84,9 @@ t_kmig=$(now)
 run_bg "$T/kmig-2.log" /usr/bin/time -f %M -o "$T/rss-2" "$KMIG_FAST" mirror --config "$cfg" \
     --stop-at-end --progress 0 --metrics-addr 0 --summary-json "$T/summary-2.json"
 timed=$BG_PID
-wait_for "grep -q 'serving /metrics on port' $T/kmig-2.log" 60 0.05 ||
+wait_for "grep -q '/metrics on port' $T/kmig-2.log" 60 0.05 ||
     fail "kmig run 2 serves no metrics: $(tail -5 "$T/kmig-2.log")"
-port=$(sed -n 's/.*serving \/metrics on port \([0-9]*\).*/\1/p' "$T/kmig-2.log" | head -1)
+port=$(sed -n 's/.*\/metrics on port \([0-9]*\).*/\1/p' "$T/kmig-2.log" | head -1)
 : >"$T/scrapes"
 while ! proc_exited "$timed"; do
     curl -s -o /dev/null -w '%{http_code} %{time_total}\n' --max-time 5 \

@@ -185,7 +185,7 @@ static void test_ipv6(void) {
     http_server_t *s = http_server_new("[::1]:0", render, "v6", err, sizeof err);
     if (!s) { /* no IPv6 on this machine: the message must still say why */
         printf("  (IPv6 loopback unavailable: %s)\n", err);
-        CHECK(strncmp(err, "--metrics-addr [::1]:0: ", 24) == 0);
+        CHECK(strncmp(err, "--http [::1]:0: ", 24) == 0);
         return;
     }
     request("::1", http_server_port(s), "GET /metrics HTTP/1.0\r\n\r\n", &r);
@@ -208,7 +208,7 @@ static void test_bad_addresses(void) {
         CHECK(s == NULL);
         http_server_destroy(s);
         char prefix[64];
-        snprintf(prefix, sizeof prefix, "--metrics-addr %s: ", bad[i]);
+        snprintf(prefix, sizeof prefix, "--http %s: ", bad[i]);
         if (strncmp(err, prefix, strlen(prefix)) != 0)
             fprintf(stderr, "  %s -> %s\n", bad[i], err);
         CHECK(strncmp(err, prefix, strlen(prefix)) == 0);
@@ -229,12 +229,12 @@ static void test_bind_errors(void) {
     snprintf(addr, sizeof addr, "127.0.0.1:%d", http_server_port(s));
     CHECK(http_server_new(addr, render, NULL, err, sizeof err) == NULL);
     char want[128];
-    snprintf(want, sizeof want, "--metrics-addr %s: bind failed: Address already in use", addr);
+    snprintf(want, sizeof want, "--http %s: bind failed: Address already in use", addr);
     CHECK_EQ_STR(err, want);
     http_server_destroy(s);
     if (geteuid() != 0) { /* root may bind low ports */
         CHECK(http_server_new("127.0.0.1:9", render, NULL, err, sizeof err) == NULL);
-        CHECK_EQ_STR(err, "--metrics-addr 127.0.0.1:9: bind failed: Permission denied");
+        CHECK_EQ_STR(err, "--http 127.0.0.1:9: bind failed: Permission denied");
     }
 }
 
