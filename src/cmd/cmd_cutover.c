@@ -27,11 +27,15 @@ static void cutover_usage(FILE *out) {
             "                           [--markdown | --json]\n"
             "       kmig cutover status --config FILE [--services FILE] [--json] [--watch]\n"
             "                           [--quiet-seconds N]\n"
+            "       kmig cutover group GROUP --config FILE [--execute] [--timeout S] [--json]\n"
             "  plan    orders the services of the manifest (consumers first, then services\n"
             "          that consume and produce, then producers; cycles move together) and\n"
             "          prints the runbook with the checks before and after each step\n"
             "  status  per topic, group and service: ready to move? (exit 0 drained,\n"
-            "          %d some service not ready yet; docs/CUTOVER.md)\n",
+            "          %d not drained yet; docs/CUTOVER.md)\n"
+            "  group   one group's step: wait until it has no members on the source and the\n"
+            "          copy covers its offsets, commit the exact translation on the target,\n"
+            "          read it back (dry run unless --execute)\n",
             KMIG_EXIT_NOT_READY);
 }
 
@@ -110,7 +114,8 @@ int cmd_cutover(int argc, char **argv) {
     }
     if (!strcmp(argv[1], "plan")) return cutover_plan_cmd(argc - 1, argv + 1);
     if (!strcmp(argv[1], "status")) return cutover_status_cmd(argc - 1, argv + 1);
-    fprintf(stderr, "kmig cutover: '%s' is not a subcommand (plan, status)\n", argv[1]);
+    if (!strcmp(argv[1], "group")) return cutover_group_cmd(argc - 1, argv + 1);
+    fprintf(stderr, "kmig cutover: '%s' is not a subcommand (plan, status, group)\n", argv[1]);
     cutover_usage(stderr);
     return KMIG_EXIT_USAGE;
 }

@@ -79,17 +79,12 @@ typedef struct ctx {
     strmap_t *prev;
 } ctx_t;
 
-typedef struct xlate {
-    map_set_t *maps;
-    strmap_t *ends; /* "topic:partition" -> int64_t[2] (source end, target end) */
-} xlate_t;
-
 /* As `kmig offsets` translates (cmd_offsets.c): through the map, exact at the
  * source end, and the target's end for a group at the end of a partition of
  * which nothing was copied. */
-static offset_map_result_t xlate_fn(void *opaque, const char *topic, int32_t partition,
+offset_map_result_t cutover_xlate_fn(void *opaque, const char *topic, int32_t partition,
                                     int64_t committed, int64_t *target) {
-    xlate_t *x = opaque;
+    cutover_xlate_t *x = opaque;
     map_entry_t *e = map_set_get(x->maps, topic, partition);
     if (!e || !e->map) return OFFSET_MAP_NOT_COPIED;
     char key[320];
@@ -291,8 +286,8 @@ static void read_groups(ctx_t *c, status_t *s, map_set_t *maps, strmap_t *ends) 
         parts[i] = (groups_partition_t){e->topic, e->target, e->partition, ev ? ev[0] : -1, -1};
     }
     group_rows_t rows = {0};
-    xlate_t x = {maps, ends};
-    groups_pass(c->g, names, parts, n, xlate_fn, &x, NULL, false, &rows);
+    cutover_xlate_t x = {maps, ends};
+    groups_pass(c->g, names, parts, n, cutover_xlate_fn, &x, NULL, false, &rows);
     for (size_t i = 0; i < nn; i++) {
         cutover_group_facts_t *g = &s->groups[s->ngroups++];
         g->group = own(s, names[i]);

@@ -156,7 +156,7 @@ static void step_checks(cutover_plan_t *p, cutover_step_t *st,
                       t, g);
             strs_addf(&st->before,
                       "group %s's exact offsets committed on the target "
-                      "(kmig offsets --group %s --execute)",
+                      "(kmig cutover group %s --execute)",
                       g, g);
             strs_addf(&st->after, "group %s has members on the target, none on the source", g);
         }

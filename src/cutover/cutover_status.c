@@ -46,7 +46,7 @@ cutover_state_t cutover_group_state(const cutover_group_facts_t *g, char *why, s
     }
     if (g->committed == CUTOVER_NO) {
         set_why(why, whysz, "group %s: stopped on the source; exact offsets not committed on "
-                "the target yet (kmig offsets --group %s --execute)", g->group, g->group);
+                "the target yet (kmig cutover group %s --execute)", g->group, g->group);
         return CUTOVER_IN_SYNC;
     }
     set_why(why, whysz, "group %s: exact offsets committed on the target, no members%s",

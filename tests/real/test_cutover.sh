@@ -9,12 +9,15 @@
 # once the member stopped, the mirror copied everything and the exact offsets
 # are committed on the target, mailer and billing are ready and every topic
 # is copied and no longer written; with a member of mailer's group on the
-# target, mailer is moved.
+# target, mailer is moved. `cutover group` waits (dry run: says why) while
+# the group runs on the source, commits exactly and reads back once it is
+# stopped, and refuses once the group runs on the target.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/groupslib.sh"
 no_leak_check
 
 N=600
+M=150
 P=3
 
 check_version() {
@@ -79,14 +82,33 @@ YAML
         expect_eq false "$(tf "$T/$tag-status1.json" "$t" source_written)" "$t written on the source"
         expect_eq false "$(tf "$T/$tag-status1.json" "$t" foreign_writes)" "$t foreign writes"
     done
+    rc=0
+    "$KMIG" cutover group "$pfx-mailer" --config "$cfg" --json >"$T/$tag-group1.json" 2>"$T/$tag-group1.err" || rc=$?
+    expect_eq 5 "$rc" "exit code of cutover group (dry run) while mailer runs on the source ($(cat "$T/$tag-group1.err"))"
+    expect_eq waiting "$(jq -r .state "$T/$tag-group1.json")" "cutover group state while mailer runs on the source"
+    expect_contains "$(jq -r .reason "$T/$tag-group1.json")" "1 member on the source" "cutover group reason"
     echo "Kafka $tag: a group with a member on the source is not ready"
 
     # step 1: stop mailer on the source, commit the exact offsets on the target
     kill_bg "$pid" TERM
     expect_eq 0 "$BG_RC" "exit status of the source mailer after SIGTERM"
+    # invoices written meanwhile (billing still runs on the source): mailer reads them on the target
+    "$TESTKIT" produce --bootstrap "$src" --topic "$invoices" --start "$N" --count "$M" "${gen[@]}" --idempotent >/dev/null ||
+        fail "produce more invoices failed"
     timeout 120 "$KMIG" mirror --config "$cfg" --stop-at-end --progress 0 >"$T/$tag-mirror2.log" 2>&1 ||
         fail "kmig mirror --stop-at-end exited $?: $(tail -5 "$T/$tag-mirror2.log")"
-    offsets_json "$T/$tag-offsets.json" "$cfg" --group "$pfx-mailer" --group "$pfx-billing" --execute
+    for g in mailer billing; do
+        "$KMIG" cutover group "$pfx-$g" --config "$cfg" --execute --timeout 30 --json \
+            >"$T/$tag-group-$g.json" 2>"$T/$tag-group-$g.err" ||
+            fail "kmig cutover group $g --execute: exit $?: $(cat "$T/$tag-group-$g.json" "$T/$tag-group-$g.err")"
+        expect_eq committed "$(jq -r .state "$T/$tag-group-$g.json")" "cutover group $g state"
+        expect_eq "" "$(jq -r '.partitions[] | select(.status != "written" and .status != "up-to-date") | .status' "$T/$tag-group-$g.json")" \
+            "cutover group $g: partitions not committed"
+    done
+    # a second run finds nothing to do
+    "$KMIG" cutover group "$pfx-mailer" --config "$cfg" --json >"$T/$tag-group-again.json" 2>&1 ||
+        fail "kmig cutover group again: $(cat "$T/$tag-group-again.json")"
+    expect_eq "the target already has the exact offsets" "$(jq -r .reason "$T/$tag-group-again.json")" "second cutover group"
     rc=0
     "$KMIG" cutover status --config "$cfg" --services "$svc" --json --quiet-seconds 1 \
         >"$T/$tag-status2.json" 2>"$T/$tag-status2.err" || rc=$?
@@ -100,7 +122,7 @@ YAML
 
     # mailer starts on the target: moved, and it reads exactly what was left
     run_bg "$T/$tag-mailer-tgt.out" "$TESTKIT" consume --bootstrap "$tgt" --group "$pfx-mailer" \
-        --topic "$invoices" "${gen[@]}" --count "$N" --follow
+        --topic "$invoices" "${gen[@]}" --count $((N + M)) --follow
     pid=$BG_PID
     wait_for "grep -q '^assigned=' '$T/$tag-mailer-tgt.out'" 60 || fail "the target mailer got no partitions"
     rc=0
@@ -108,7 +130,21 @@ YAML
         >"$T/$tag-status3.json" 2>"$T/$tag-status3.err" || rc=$?
     expect_eq 5 "$rc" "exit code of cutover status with one service moved"
     expect_eq moved "$(st "$T/$tag-status3.json" mailer)" "mailer's state with a member on the target"
+    rc=0
+    "$KMIG" cutover group "$pfx-mailer" --config "$cfg" --execute --json >"$T/$tag-group3.json" 2>&1 || rc=$?
+    expect_eq 5 "$rc" "exit code of cutover group with members on the target"
+    expect_eq refused "$(jq -r .state "$T/$tag-group3.json")" "cutover group state with members on the target"
     kill_bg "$pid" TERM
+    # on the target, mailer reads exactly the records it had not read on the source
+    expect_eq "$N" "$(field "$T/$tag-mailer-src.out" consumed)" "records mailer read on the source"
+    "$TESTKIT" consume --bootstrap "$tgt" --group "$pfx-mailer" --topic "$invoices" "${gen[@]}" \
+        --count $((N + M)) >"$T/$tag-mailer-tgt2.out" 2>&1 || fail "target mailer: $(tail -3 "$T/$tag-mailer-tgt2.out")"
+    expect_eq "$M" "$(field "$T/$tag-mailer-tgt2.out" consumed)" "records mailer read on the target"
+    for ((p = 0; p < P; p++)); do
+        expect_eq "$(field "$T/$tag-mailer-src.out" "last[$p]")" "$(($(field "$T/$tag-mailer-tgt2.out" "first[$p]") - P))" \
+            "mailer's first record on the target [$p] follows its last on the source"
+        expect_eq 0 "$(field "$T/$tag-mailer-tgt2.out" "left[$p]")" "records left unread on the target [$p]"
+    done
     echo "Kafka $tag: a group with members on the target only is moved"
 }
 
