@@ -28,6 +28,7 @@ static const command_t commands[] = {
     {"mirror", cmd_mirror, "copy topics from a source cluster to a target, with an exact offset map"},
     {"offsets", cmd_offsets, "translate consumer-group offsets exactly; --execute commits them on the target"},
     {"plan", cmd_plan, "what the target lacks: topics, partitions, configs, ACLs (or as Terraform/Strimzi)"},
+    {"verify", cmd_verify, "prove the copy record by record through the offset map, and the groups"},
 };
 
 static void usage(FILE *out) {

@@ -13,5 +13,6 @@ int cmd_mirror(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_offsets(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

@@ -3,9 +3,7 @@
 /* What the `kmig cutover` subcommands share (cmd_cutover.c dispatches). */
 #include <stdbool.h>
 
-#include "core/strmap.h"
 #include "mirror/name_filter.h"
-#include "offsets/map_set.h"
 
 /* The flow's topic selection, for cutover_plan_build()'s `selected`. */
 typedef struct cutover_selection {
@@ -14,15 +12,6 @@ typedef struct cutover_selection {
 } cutover_selection_t;
 
 bool cutover_topic_selected(const char *topic, void *arg); /* arg: cutover_selection_t */
-
-/* Translation through the persisted maps, as `kmig offsets` does
- * (groups_translate_fn; opaque is a cutover_xlate_t). */
-typedef struct cutover_xlate {
-    map_set_t *maps;
-    strmap_t *ends; /* "topic:partition" -> int64_t[2] (source end, target end) */
-} cutover_xlate_t;
-offset_map_result_t cutover_xlate_fn(void *opaque, const char *topic, int32_t partition,
-                                     int64_t committed, int64_t *target);
 
 /* `kmig cutover group` (cmd_cutover_group.c): argv[0] is "group". */
 int cutover_group_cmd(int argc, char **argv);

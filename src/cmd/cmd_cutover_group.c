@@ -27,6 +27,7 @@
 #include "kafka/kgroups.h"
 #include "kafka/map_store.h"
 #include "mirror/groups.h"
+#include "offsets/map_set.h"
 
 typedef struct gctx {
     cmd_flow_t cf;
@@ -66,7 +67,6 @@ static int members(gctx_t *c, const kv_list_t *settings, char *err, size_t errsz
 /* One dry or writing pass of the groups sync over every mapped partition. */
 static int pass(gctx_t *c, bool write, group_rows_t *rows, char *err, size_t errsz) {
     map_set_t *maps = map_set_new();
-    strmap_t *ends = strmap_new();
     size_t records, n;
     char map_topic[300];
     int rc = -1;
@@ -94,13 +94,12 @@ static int pass(gctx_t *c, bool write, group_rows_t *rows, char *err, size_t err
         parts[i].source_end = tp->elems[i].err ? -1 : tp->elems[i].offset;
         endv[2 * i] = parts[i].source_end;
         endv[2 * i + 1] = ttp->elems[i].err ? -1 : ttp->elems[i].offset;
-        char key[320];
-        snprintf(key, sizeof key, "%s:%d", tp->elems[i].topic, tp->elems[i].partition);
-        strmap_put(ends, key, &endv[2 * i]);
+        map_entry_t *e = map_set_sorted(maps, (size_t)i);
+        e->source_end = endv[2 * i];
+        e->target_end = endv[2 * i + 1];
     }
     char *names[] = {(char *)c->group, NULL};
-    cutover_xlate_t x = {maps, ends};
-    if (groups_pass(c->g, names, parts, n, cutover_xlate_fn, &x, NULL, write, rows) && !write) {
+    if (groups_pass(c->g, names, parts, n, map_set_translate, maps, NULL, write, rows) && !write) {
         snprintf(err, errsz, "the group's offsets could not be read");
         for (size_t i = 0; i < rows->n; i++)
             if (rows->v[i].error) snprintf(err, errsz, "%s", rows->v[i].error);
@@ -112,7 +111,6 @@ out:
     rd_kafka_topic_partition_list_destroy(ttp);
     free(parts);
     free(endv);
-    strmap_destroy(ends);
     map_set_destroy(maps);
     return rc;
 }

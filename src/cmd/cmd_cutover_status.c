@@ -79,27 +79,6 @@ typedef struct ctx {
     strmap_t *prev;
 } ctx_t;
 
-/* As `kmig offsets` translates (cmd_offsets.c): through the map, exact at the
- * source end, and the target's end for a group at the end of a partition of
- * which nothing was copied. */
-offset_map_result_t cutover_xlate_fn(void *opaque, const char *topic, int32_t partition,
-                                    int64_t committed, int64_t *target) {
-    cutover_xlate_t *x = opaque;
-    map_entry_t *e = map_set_get(x->maps, topic, partition);
-    if (!e || !e->map) return OFFSET_MAP_NOT_COPIED;
-    char key[320];
-    snprintf(key, sizeof key, "%s:%d", topic, partition);
-    const int64_t *ends = strmap_get(x->ends, key);
-    int64_t end = ends ? ends[0] : -1;
-    offset_map_result_t r = offset_map_translate_at_end(e->map, committed, end, target);
-    if (r == OFFSET_MAP_PENDING && ends && end >= 0 && committed == end && ends[1] >= 0 &&
-        offset_map_tgt_next(e->map) < 0 && offset_map_src_next(e->map) == end) {
-        *target = ends[1];
-        r = OFFSET_MAP_EXACT;
-    }
-    return r;
-}
-
 static void add_topic(status_t *s, const char *name, bool selected) {
     for (size_t i = 0; i < s->ntopics; i++)
         if (!strcmp(s->topics[i].topic, name)) return;
@@ -197,6 +176,11 @@ static int read_topics(ctx_t *c, status_t *s, map_set_t *maps, strmap_t *ends_ou
             endv[2 * j] = end;
             endv[2 * j + 1] = (rt || tt->elems[j].err) ? -1 : tt->elems[j].offset;
             strmap_put(ends_out, key, &endv[2 * j]);
+            map_entry_t *me = map_set_get(maps, pb->topic, pb->partition);
+            if (me) { /* for map_set_translate */
+                me->source_end = end;
+                me->target_end = endv[2 * j + 1];
+            }
             if (before < 0) { if (written == CUTOVER_NO) written = CUTOVER_UNKNOWN; }
             else if (before != end && written != CUTOVER_UNKNOWN) written = CUTOVER_YES;
             map_entry_t *e = map_set_get(maps, pb->topic, pb->partition);
@@ -286,8 +270,7 @@ static void read_groups(ctx_t *c, status_t *s, map_set_t *maps, strmap_t *ends) 
         parts[i] = (groups_partition_t){e->topic, e->target, e->partition, ev ? ev[0] : -1, -1};
     }
     group_rows_t rows = {0};
-    cutover_xlate_t x = {maps, ends};
-    groups_pass(c->g, names, parts, n, cutover_xlate_fn, &x, NULL, false, &rows);
+    groups_pass(c->g, names, parts, n, map_set_translate, maps, NULL, false, &rows);
     for (size_t i = 0; i < nn; i++) {
         cutover_group_facts_t *g = &s->groups[s->ngroups++];
         g->group = own(s, names[i]);
@@ -402,6 +385,11 @@ static void print_status(ctx_t *c, status_t *s, bool json) {
     fflush(stdout);
 }
 
+static int topic_cmp(const void *a, const void *b) {
+    return strcmp(((const cutover_topic_facts_t *)a)->topic,
+                  ((const cutover_topic_facts_t *)b)->topic);
+}
+
 static int refresh(ctx_t *c, status_t *s, bool first, int quiet, char *err, size_t errsz) {
     map_set_t *maps = map_set_new();
     strmap_t *ends = strmap_new();
@@ -414,6 +402,7 @@ static int refresh(ctx_t *c, status_t *s, bool first, int quiet, char *err, size
                        err, errsz) ||
         read_topics(c, s, maps, ends, &endv, first, quiet, err, errsz))
         goto out;
+    qsort(s->topics, s->ntopics, sizeof *s->topics, topic_cmp);
     read_groups(c, s, maps, ends);
     size_t nsvc = c->m ? c->m->n : 0;
     s->states = xcalloc(nsvc, sizeof *s->states);

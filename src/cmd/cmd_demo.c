@@ -21,7 +21,7 @@
 #include "core/log.h"
 #include "kafka/map_store.h"
 #include "mirror/mirror.h"
-#include "mirror/verify.h"
+#include "verify/verify.h"
 #include "offsets/map_set.h"
 
 typedef struct demo_topic {

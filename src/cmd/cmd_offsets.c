@@ -26,31 +26,6 @@
 #include "offsets/map_set.h"
 #include "zk/zk_offsets.h"
 
-typedef struct xlate {
-    map_set_t *maps;
-    strmap_t *ends; /* "topic:partition" -> groups_partition_t* (source end, target end) */
-} xlate_t;
-
-static offset_map_result_t xlate_fn(void *opaque, const char *topic, int32_t partition,
-                                    int64_t committed, int64_t *target) {
-    xlate_t *x = opaque;
-    map_entry_t *e = map_set_get(x->maps, topic, partition);
-    if (!e || !e->map) return OFFSET_MAP_NOT_COPIED;
-    char key[320];
-    snprintf(key, sizeof key, "%s:%d", topic, partition);
-    const int64_t *ends = strmap_get(x->ends, key); /* [source end, target end] */
-    int64_t end = ends ? ends[0] : -1;
-    offset_map_result_t r = offset_map_translate_at_end(e->map, committed, end, target);
-    /* Nothing copied and the group at the source end: it resumes where the
-     * next copied record will land, the target's end. */
-    if (r == OFFSET_MAP_PENDING && ends && end >= 0 && committed == end && ends[1] >= 0 &&
-        offset_map_tgt_next(e->map) < 0 && offset_map_src_next(e->map) == end) {
-        *target = ends[1];
-        r = OFFSET_MAP_EXACT;
-    }
-    return r;
-}
-
 static void offsets_usage(FILE *out) {
     fprintf(out,
             "usage: kmig offsets --config FILE [--source A --target B] [--group G]...\n"
@@ -204,11 +179,9 @@ int cmd_offsets(int argc, char **argv) {
     kv_list_t tcons = {0}, sadm = {0};
     rd_kafka_t *reader = NULL, *sadmin = NULL;
     map_set_t *maps = map_set_new();
-    strmap_t *ends = strmap_new();
     groups_t *g = NULL;
     groups_partition_t *parts = NULL;
     rd_kafka_topic_partition_list_t *tp = NULL, *ttp = rd_kafka_topic_partition_list_new(16);
-    int64_t *endv = NULL;
     group_rows_t rows = {0};
     char **names = NULL;
     group_import_t *imp = NULL;
@@ -249,14 +222,11 @@ int cmd_offsets(int argc, char **argv) {
     if (n && (kadmin_end_offsets(sadmin, tp, cf.flow->admin_timeout_ms + 10000, err, sizeof err) ||
               kadmin_end_offsets(reader, ttp, cf.flow->admin_timeout_ms + 10000, err, sizeof err)))
         goto fail;
-    endv = xcalloc(n ? n : 1, 2 * sizeof *endv);
     for (int i = 0; i < tp->cnt; i++) {
+        map_entry_t *e = map_set_get(maps, tp->elems[i].topic, tp->elems[i].partition);
         parts[i].source_end = tp->elems[i].err ? -1 : tp->elems[i].offset;
-        endv[2 * i] = parts[i].source_end;
-        endv[2 * i + 1] = ttp->elems[i].err ? -1 : ttp->elems[i].offset;
-        char key[320];
-        snprintf(key, sizeof key, "%s:%d", tp->elems[i].topic, tp->elems[i].partition);
-        strmap_put(ends, key, &endv[2 * i]);
+        e->source_end = parts[i].source_end;
+        e->target_end = ttp->elems[i].err ? -1 : ttp->elems[i].offset;
     }
     if (!(g = groups_new(cf.mm2, cf.flow, err, sizeof err)) ||
         groups_load_checkpoints(g, err, sizeof err))
@@ -288,9 +258,8 @@ int cmd_offsets(int argc, char **argv) {
     } else {
         names = groups_select(g, nonly ? only : NULL);
     }
-    xlate_t x = {maps, ends};
     groups_set_emit(g, false); /* a dry run writes nothing; --execute records what it commits */
-    int failed = groups_pass(g, names, parts, n, xlate_fn, &x, imp, execute, &rows);
+    int failed = groups_pass(g, names, parts, n, map_set_translate, maps, imp, execute, &rows);
     print_rows(&rows, json);
     if (export && export_csv(export, &rows, err, sizeof err)) goto fail;
     rc = KMIG_EXIT_OK;
@@ -309,9 +278,7 @@ out:
     groups_destroy(g);
     if (tp) rd_kafka_topic_partition_list_destroy(tp);
     rd_kafka_topic_partition_list_destroy(ttp);
-    free(endv);
     free(parts);
-    strmap_destroy(ends);
     map_set_destroy(maps);
     if (reader) rd_kafka_destroy(reader);
     if (sadmin) rd_kafka_destroy(sadmin);

@@ -52,6 +52,7 @@
 #include "mirror/msnap.h"
 #include "mirror/recover.h"
 #include "mirror/topic_manager.h"
+#include "verify/vforeign.h"
 #include "offsets/map_set.h"
 
 #define MIRROR_BATCH 4096
@@ -112,6 +113,7 @@ struct mirror {
     topic_manager_t *tm;
     groups_t *groups;
     groups_sync_t *gsync;
+    vforeign_t *foreign; /* the foreign write watch (its own thread) */
     msnap_holder_t *snaps;
     http_server_t *http;
 
@@ -734,6 +736,7 @@ static void publish(mirror_t *m) {
             sp->tgt_base = mp->tgt_base;
             sp->src_next = offset_map_src_next(mp->map);
             sp->tgt_next = offset_map_tgt_next(mp->map);
+            sp->inflight = mp->inflight;
             const offset_seg_t *first = offset_map_at(mp->map, 0);
             if (first && !first->count) first = offset_map_at(mp->map, 1);
             sp->target_first = first ? first->tgt_start : -1;
@@ -1101,6 +1104,7 @@ static void render_metrics(void *opaque, sbuf_t *out) {
     mirror_t *m = opaque;
     msnap_t *s = msnap_acquire(m->snaps);
     mirror_report_metrics(out, s, m->groups, m->flow->source, m->flow->target);
+    vforeign_render(m->foreign, out, m->flow->source, m->flow->target);
     msnap_release(s);
 }
 
@@ -1150,7 +1154,8 @@ static void hint(mirror_t *m) {
 static int mirror_write_summary(mirror_t *m, const char *path, int exit_code, char *err, size_t errsz) {
     msnap_t *s = msnap_acquire(m->snaps);
     mirror_report_end_t end = {m->flow->source, m->flow->target, exit_code,
-                               m->exit_reason ? m->exit_reason : "failed", sbuf_str(&m->errors)};
+                               m->exit_reason ? m->exit_reason : "failed", sbuf_str(&m->errors),
+                               vforeign_total(m->foreign)};
     int rc = mirror_report_summary(path, s, &end, err, errsz);
     msnap_release(s);
     return rc;
@@ -1266,6 +1271,8 @@ int mirror_run(mirror_t *m) {
             m->fail = true;
         }
     }
+    if (!(m->foreign = vforeign_start(&m->tgt_consumer, m->snaps, 5000, err, sizeof err)))
+        log_warn("foreign writes on the target will not be watched: %s", err);
     if (m->o.metrics_addr) {
         m->http = http_server_new(m->o.metrics_addr, render_metrics, m, err, sizeof err);
         if (!m->http) {
@@ -1328,6 +1335,7 @@ void mirror_destroy(mirror_t *m) {
     atomic_store(m->stop, 2);
     topic_manager_destroy(m->tm);
     http_server_destroy(m->http);
+    vforeign_stop(m->foreign);
     groups_sync_stop(m->gsync, false);
     groups_destroy(m->groups);
     msnap_holder_destroy(m->snaps);

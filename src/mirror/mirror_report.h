@@ -26,6 +26,7 @@ typedef struct mirror_report_end {
     int exit_code;
     const char *exit_reason; /* caught-up, stopped, data-loss, failed, internal-topics */
     const char *errors;      /* newline-separated error lines, may be empty */
+    int64_t foreign_records; /* records others wrote to the target (verify/vforeign.h) */
 } mirror_report_end_t;
 
 /* Writes the summary JSON to path atomically (a temporary file renamed).

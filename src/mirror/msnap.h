@@ -36,6 +36,7 @@ typedef struct msnap_part {
     int64_t translate_end; /* source end when fully copied (EOF, nothing in flight), else -1 */
     int64_t tgt_base;      /* target end offset when copying started, -1 unknown */
     int64_t src_next, tgt_next, target_first;
+    int64_t inflight;      /* produced, delivery report pending */
     size_t segments;
     msnap_map_t *map; /* a reference */
 } msnap_part_t;

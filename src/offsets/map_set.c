@@ -60,6 +60,7 @@ void map_set_add_seg(void *set, const char *topic, int32_t partition, const char
         e->partition = partition;
         e->target = xstrdup(target);
         e->map = offset_map_new();
+        e->source_end = e->target_end = -1;
         s->v = xrealloc(s->v, (s->n + 1) * sizeof *s->v);
         s->v[s->n++] = e;
         s->sorted = 0;
@@ -94,4 +95,18 @@ map_entry_t *map_set_sorted(map_set_t *s, size_t i) {
         s->sorted = 1;
     }
     return i < s->n ? s->v[i] : NULL;
+}
+
+offset_map_result_t map_set_translate(void *set, const char *topic, int32_t partition,
+                                      int64_t committed, int64_t *target) {
+    map_entry_t *e = map_set_get(set, topic, partition);
+    if (!e || !e->map) return OFFSET_MAP_NOT_COPIED;
+    int64_t end = e->source_end;
+    offset_map_result_t r = offset_map_translate_at_end(e->map, committed, end, target);
+    if (r == OFFSET_MAP_PENDING && end >= 0 && committed == end && e->target_end >= 0 &&
+        offset_map_tgt_next(e->map) < 0 && offset_map_src_next(e->map) == end) {
+        *target = e->target_end;
+        r = OFFSET_MAP_EXACT;
+    }
+    return r;
 }

@@ -15,6 +15,9 @@ typedef struct map_entry {
     int32_t partition;
     char *target; /* target topic it was copied to */
     offset_map_t *map;
+    /* The partition's end offsets when the caller last read them (-1: not
+     * known), for map_set_translate. */
+    int64_t source_end, target_end;
 } map_entry_t;
 
 typedef struct map_set map_set_t;
@@ -32,6 +35,14 @@ void map_set_add_seg(void *set, const char *topic, int32_t partition, const char
 size_t map_set_conflicts(const map_set_t *s);
 
 offset_map_t *map_set_take(map_set_t *s, const char *topic, int32_t partition);
+
+/* Translates a group's committed source offset through the partition's map
+ * (offset_map_translate_at_end with the entry's source_end). With nothing
+ * copied yet and the group at the source end, the group resumes where the
+ * next copied record will land: the target's end. The signature fits
+ * groups_translate_fn, with the set as opaque. */
+offset_map_result_t map_set_translate(void *set, const char *topic, int32_t partition,
+                                      int64_t committed, int64_t *target);
 
 /* Entries sorted by topic, then partition (for printing). */
 size_t map_set_count(const map_set_t *s);

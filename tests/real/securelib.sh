@@ -167,3 +167,62 @@ secure_broker_launch() {
             --add-config "$mech=[iterations=4096,password=$SECURE_PASSWORD]" >/dev/null
     done
 }
+
+# --- helpers the secured-cluster tests share ---
+
+# version_ge A B: version A >= B (as sort -V orders them)
+version_ge() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n 1)" = "$2" ]; }
+
+# secure_mm2 CFG SRC_ALIAS SRC_BOOT TGT_ALIAS TGT_BOOT TOPICS [key=value (target) | src:key=value...]:
+# an MM2 file with one flow, replication factors 1; the lines of the array
+# MM2_HEAD (if set) come first.
+secure_mm2() {
+    local cfg=$1 sa=$2 sb=$3 ta=$4 tb=$5 topics=$6 l
+    shift 6
+    {
+        [ -z "${MM2_HEAD+x}" ] || printf '%s\n' "${MM2_HEAD[@]}"
+        echo "clusters = $sa, $ta"
+        echo "$sa.bootstrap.servers = $sb"
+        echo "$ta.bootstrap.servers = $tb"
+        echo "$sa->$ta.enabled = true"
+        echo "$sa->$ta.topics = $topics"
+        echo "replication.factor = 1"
+        echo "offset-syncs.topic.replication.factor = 1"
+        echo "checkpoints.topic.replication.factor = 1"
+        for l in "$@"; do
+            case $l in
+            src:*) echo "$sa.${l#src:}" ;;
+            *) echo "$ta.$l" ;;
+            esac
+        done
+    } >"$cfg"
+}
+
+# run_kmig NAME [VAR=value...] -- kmig args: RC and SECS (with tenths) of the
+# run, stdout in $T/TAG-NAME.log, stderr in $T/TAG-NAME.err. A guard far above
+# the 15 s a refused cluster may take turns a hang into a failure naming the case.
+run_kmig() {
+    local name=$1 envs=() t0 ds
+    shift
+    while [ "$1" != -- ]; do envs+=("$1"); shift; done
+    shift
+    t0=${EPOCHREALTIME/./}
+    RC=0
+    env "${envs[@]+"${envs[@]}"}" timeout 90 "$KMIG" "$@" >"$T/$TAG-$name.log" 2>"$T/$TAG-$name.err" || RC=$?
+    ds=$(((${EPOCHREALTIME/./} - t0) / 100000))
+    SECS=$((ds / 10)).$((ds % 10))
+    [ "$RC" != 124 ] || fail "$TAG $name: kmig $1 still running after 90 s: $(tail -5 "$T/$TAG-$name.err")"
+}
+
+# no_secrets NAME [stderr-only]: no string of the array SECRETS, and nothing
+# matching the extended regex SECRET_REGEX (if set), in the run's stdout and
+# stderr (stderr only for a command whose stdout is a secret by design).
+no_secrets() {
+    local files=("$T/$TAG-$1.err") s
+    [ "${2:-}" = stderr-only ] || files+=("$T/$TAG-$1.log")
+    for s in "${SECRETS[@]}"; do
+        ! grep -qF -- "$s" "${files[@]}" || fail "$TAG $1: kmig's output shows a secret (${s:0:6}...)"
+    done
+    [ -z "${SECRET_REGEX:-}" ] || ! grep -qE -- "$SECRET_REGEX" "${files[@]}" ||
+        fail "$TAG $1: kmig's output matches $SECRET_REGEX"
+}

@@ -62,6 +62,8 @@ while read -r _ s tok; do
 done <"$CREDS"
 # Every MSK IAM token starts with base64url("https://kafka.").
 TOKEN_PREFIX=aHR0cHM6Ly9rYWZrYS4
+SECRETS+=("$TOKEN_PREFIX")
+SECRET_REGEX='X-Amz-Signature=[0-9a-f]'
 
 # The shared AWS files: [base] static keys, [profile mirror] assumes a role with
 # them, [profile wrongkey] the same key with a wrong secret, [profile badrole]
@@ -113,33 +115,6 @@ WI_ENV=("AWS_ROLE_ARN=$ROLE" "AWS_WEB_IDENTITY_TOKEN_FILE=$A/web-identity-token"
     "AWS_ENDPOINT_URL_STS=$FAKE_URL")
 readarray -t IMDS_EXPIRED_ENV < <(imds_env "$EXPIRED_URL")
 
-# run_kmig NAME [VAR=value...] -- kmig args: RC and SECS (tenths) of the run,
-# stdout in $T/TAG-NAME.log, stderr in $T/TAG-NAME.err. A guard far above the
-# 15 s bound turns a hang into a failure naming the case.
-run_kmig() {
-    local name=$1 envs=() t0
-    shift
-    while [ "$1" != -- ]; do envs+=("$1"); shift; done
-    shift
-    t0=${EPOCHREALTIME/./}
-    RC=0
-    env "${envs[@]+"${envs[@]}"}" timeout 90 "$KMIG" "$@" >"$T/$TAG-$name.log" 2>"$T/$TAG-$name.err" || RC=$?
-    DS=$(((${EPOCHREALTIME/./} - t0) / 100000))
-    SECS=$((DS / 10)).$((DS % 10))
-    [ "$RC" != 124 ] || fail "$TAG $name: kmig $1 still running after 90 s: $(tail -5 "$T/$TAG-$name.err")"
-}
-
-# no_secrets NAME [stderr-only]: neither output of the run shows a secret or a
-# token (stderr only for `kmig auth`, whose stdout is the token by design).
-no_secrets() {
-    local files=("$T/$TAG-$1.err") s
-    [ "${2:-}" = stderr-only ] || files+=("$T/$TAG-$1.log")
-    for s in "${SECRETS[@]}" "$TOKEN_PREFIX"; do
-        ! grep -qF -- "$s" "${files[@]}" || fail "$TAG $1: kmig's output shows a secret (${s:0:6}...)"
-    done
-    ! grep -qE 'X-Amz-Signature=[0-9a-f]' "${files[@]}" || fail "$TAG $1: kmig's output shows a signature"
-}
-
 ok_or_fail() {
     [ "$RC" = 0 ] || fail "$TAG $1: kmig exit $RC: $(grep -v '^    #' "$T/$TAG-$1.err" | tail -5)"
     no_secrets "$1"
@@ -147,19 +122,9 @@ ok_or_fail() {
 
 # mm2 CFG SRC_ALIAS TGT_ALIAS TOPIC [target key=value lines...]
 mm2() {
-    local cfg=$1 sa=$2 ta=$3 topic=$4 l
+    local cfg=$1 sa=$2 ta=$3 topic=$4
     shift 4
-    {
-        echo "clusters = $sa, $ta"
-        echo "$sa.bootstrap.servers = $SRC"
-        echo "$ta.bootstrap.servers = $IAM_SASL_SSL"
-        echo "$sa->$ta.enabled = true"
-        echo "$sa->$ta.topics = $topic"
-        echo "replication.factor = 1"
-        echo "offset-syncs.topic.replication.factor = 1"
-        echo "checkpoints.topic.replication.factor = 1"
-        for l in "$@"; do echo "$ta.$l"; done
-    } >"$cfg"
+    secure_mm2 "$cfg" "$sa" "$SRC" "$ta" "$IAM_SASL_SSL" "$topic" "$@"
 }
 
 # The two Java forms of MSK IAM, TLS with the test's CA, region given (the
@@ -196,8 +161,8 @@ copy_check() {
     echo "$TAG $name: copied $N records exactly in ${SECS}s ($(cat "$T/$TAG-$name.check"))"
 }
 
-# negative NAME CFG CAUSE [VAR=value...]: fails within 15 s, non-zero, naming
-# the target alias and the cause (an extended regex).
+# negative NAME CFG CAUSE [VAR=value...]: fails within 15 s, non-zero, with a
+# line naming the target alias and the cause (an extended regex).
 negative() {
     local name=$1 cfg=$2 cause=$3 ta said
     shift 3
@@ -207,10 +172,11 @@ negative() {
     [ "$DS" -lt 150 ] || fail "$TAG $name: kmig took ${SECS}s to fail (more than 15 s)"
     said=$(cat "$T/$TAG-$name.log" "$T/$TAG-$name.err")
     expect_contains "$said" "$ta" "$TAG $name: kmig's output (the target alias)"
-    grep -v ' DEBUG ' "$T/$TAG-$name.err" | grep -qE -- "$cause" ||
-        fail "$TAG $name: kmig's output does not give the cause ($cause): $(grep -v ' DEBUG ' "$T/$TAG-$name.err" | tail -n 5)"
+    # One line names both (the start-up check's error).
+    grep -v ' DEBUG ' "$T/$TAG-$name.err" | grep -F -- "$ta" | grep -qE -- "$cause" ||
+        fail "$TAG $name: no line of kmig's output names $ta and the cause ($cause): $(grep -v ' DEBUG ' "$T/$TAG-$name.err" | tail -n 5)"
     no_secrets "$name"
-    echo "$TAG $name: exit $RC in ${SECS}s, naming $ta and the cause: $(grep -v ' DEBUG ' "$T/$TAG-$name.err" | grep -E -- "$cause" | tail -n 1 | cut -c1-240)"
+    echo "$TAG $name: exit $RC in ${SECS}s: $(grep -v ' DEBUG ' "$T/$TAG-$name.err" | grep -F -- "$ta" | grep -E -- "$cause" | tail -n 1 | cut -c1-240)"
 }
 
 b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }

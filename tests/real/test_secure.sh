@@ -31,20 +31,10 @@ N=300
 C=$T/certs
 secure_certs "$C"
 RDKAFKA=$("$KMIG" --version | sed -n 's/.*librdkafka \([0-9.]*\).*/\1/p')
-# version_ge A B: A >= B
-version_ge() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n 1)" = "$2" ]; }
 
 # What must never be printed: every password, and a line of the client's key.
 SECRETS=("$SECURE_PASSWORD" "$SECURE_STORE_PASSWORD" "$SECURE_KEY_PASSWORD"
     "$SECURE_BROKER_PASSWORD" "wrong-Pw-3c1d9e77" "$(sed -n 2p "$C/client.key")")
-no_secrets() {
-    local s
-    for s in "${SECRETS[@]}"; do
-        ! grep -qF -- "$s" "$T/$TAG-$1.log" "$T/$TAG-$1.err" ||
-            fail "$TAG $1: kmig's output shows a secret (${s:0:6}...)"
-    done
-}
-
 # A PEM file as a properties value continued over lines ('\' at each line's
 # end, continuation lines indented), as Java users write inline PEM.
 pem_continued() { awk 'NR > 1 { print prev " \\" } { prev = (NR > 1 ? "    " : "") $0 } END { print prev }' "$1"; }
@@ -52,41 +42,9 @@ pem_continued() { awk 'NR > 1 { print prev " \\" } { prev = (NR > 1 ? "    " : "
 # mm2 CFG SRC_ALIAS TGT_ALIAS TGT_BOOTSTRAP [target key=value | src:key=value lines...]
 # The source is $MM2_SRC (default $SRC), the topics $MM2_TOPICS (default $TOPIC).
 mm2() {
-    local cfg=$1 sa=$2 ta=$3 boot=$4 l
+    local cfg=$1 sa=$2 ta=$3 boot=$4
     shift 4
-    {
-        echo "clusters = $sa, $ta"
-        echo "$sa.bootstrap.servers = ${MM2_SRC:-$SRC}"
-        echo "$ta.bootstrap.servers = $boot"
-        echo "$sa->$ta.enabled = true"
-        echo "$sa->$ta.topics = ${MM2_TOPICS:-$TOPIC}"
-        echo "replication.factor = 1"
-        echo "offset-syncs.topic.replication.factor = 1"
-        echo "checkpoints.topic.replication.factor = 1"
-        for l in "$@"; do
-            case $l in
-            src:*) echo "$sa.${l#src:}" ;;
-            *) echo "$ta.$l" ;;
-            esac
-        done
-    } >"$cfg"
-}
-
-# run_kmig NAME [VAR=value...] -- kmig args: RC and SECS of the run, its stdout
-# in $T/TAG-NAME.log and stderr in $T/TAG-NAME.err. A guard (far above the 10 s
-# kmig takes to give up on a cluster it cannot use) turns a hang into a failure
-# naming the case, instead of the whole test's timeout.
-run_kmig() {
-    local name=$1 envs=() t0
-    shift
-    while [ "$1" != -- ]; do envs+=("$1"); shift; done
-    shift
-    t0=${EPOCHREALTIME/./}
-    RC=0
-    env "${envs[@]+"${envs[@]}"}" timeout 60 "$KMIG" "$@" >"$T/$TAG-$name.log" 2>"$T/$TAG-$name.err" || RC=$?
-    SECS=$(((${EPOCHREALTIME/./} - t0) / 100000))
-    SECS=$((SECS / 10)).$((SECS % 10))
-    [ "$RC" != 124 ] || fail "$TAG $name: kmig $1 still running after 60 s: $(tail -5 "$T/$TAG-$name.err")"
+    secure_mm2 "$cfg" "$sa" "${MM2_SRC:-$SRC}" "$ta" "$boot" "${MM2_TOPICS:-$TOPIC}" "$@"
 }
 
 # positive NAME CFG [VAR=value...]: an exact copy through the secured target

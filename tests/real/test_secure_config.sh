@@ -23,7 +23,6 @@ N=200
 C=$T/certs
 secure_certs "$C"
 RDKAFKA=$("$KMIG" --version | sed -n 's/.*librdkafka \([0-9.]*\).*/\1/p')
-version_ge() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n 1)" = "$2" ]; }
 KEYTOOL=$(dirname "$(readlink -f "$(command -v "${KMIG_JAVA:-java}")")")/keytool
 
 # Secrets outside the MM2 file: a properties file, a directory of files (as a
@@ -44,13 +43,6 @@ unset KMIG_TEST_NOT_SET
     -deststorepass "$SECURE_STORE_PASSWORD" >/dev/null 2>&1 || fail "keytool could not write a JKS store"
 
 SECRETS=("$SECURE_PASSWORD" "$SECURE_STORE_PASSWORD" "wrong-Store-Pw-41b7" "$(sed -n 2p "$C/client.key")")
-no_secrets() {
-    local s
-    for s in "${SECRETS[@]}"; do
-        ! grep -qF -- "$s" "$T/$TAG-$1.log" "$T/$TAG-$1.err" ||
-            fail "$TAG $1: kmig's output shows a secret (${s:0:6}...)"
-    done
-}
 
 PROVIDERS=("config.providers = file,env,dir"
     "config.providers.file.class = org.apache.kafka.common.config.provider.FileConfigProvider"
@@ -58,34 +50,12 @@ PROVIDERS=("config.providers = file,env,dir"
     "config.providers.dir.class = org.apache.kafka.common.config.provider.DirectoryConfigProvider"
     "config.providers.file.param.allowed.paths = $S")
 
-# mm2 CFG SRC_ALIAS TGT_ALIAS TGT_BOOTSTRAP [target key=value lines...]
+# mm2 CFG SRC_ALIAS TGT_ALIAS TGT_BOOTSTRAP [target key=value lines...], providers first
+MM2_HEAD=("${PROVIDERS[@]}")
 mm2() {
-    local cfg=$1 sa=$2 ta=$3 boot=$4 l
+    local cfg=$1 sa=$2 ta=$3 boot=$4
     shift 4
-    {
-        printf '%s\n' "${PROVIDERS[@]}"
-        echo "clusters = $sa, $ta"
-        echo "$sa.bootstrap.servers = $SRC"
-        echo "$ta.bootstrap.servers = $boot"
-        echo "$sa->$ta.enabled = true"
-        echo "$sa->$ta.topics = $TOPIC"
-        echo "replication.factor = 1"
-        echo "offset-syncs.topic.replication.factor = 1"
-        echo "checkpoints.topic.replication.factor = 1"
-        for l in "$@"; do echo "$ta.$l"; done
-    } >"$cfg"
-}
-
-# run_kmig NAME -- kmig args: RC and SECS; stdout/stderr in $T/TAG-NAME.log/.err.
-run_kmig() {
-    local name=$1 t0
-    shift 2
-    t0=${EPOCHREALTIME/./}
-    RC=0
-    timeout 60 "$KMIG" "$@" >"$T/$TAG-$name.log" 2>"$T/$TAG-$name.err" || RC=$?
-    SECS=$(((${EPOCHREALTIME/./} - t0) / 100000))
-    SECS=$((SECS / 10)).$((SECS % 10))
-    [ "$RC" != 124 ] || fail "$TAG $name: kmig $1 still running after 60 s: $(tail -5 "$T/$TAG-$name.err")"
+    secure_mm2 "$cfg" "$sa" "$SRC" "$ta" "$boot" "$TOPIC" "$@"
 }
 
 # positive NAME CFG: an exact copy through the secured target.

@@ -30,26 +30,7 @@ MAX_LINES=5
 MAX_MS=15000
 
 # mm2 CFG SRC_ALIAS SRC_BOOT TGT_ALIAS TGT_BOOT [src:key=value | key=value (target)...]
-mm2() {
-    local cfg=$1 sa=$2 sb=$3 ta=$4 tb=$5 l
-    shift 5
-    {
-        echo "clusters = $sa, $ta"
-        echo "$sa.bootstrap.servers = $sb"
-        echo "$ta.bootstrap.servers = $tb"
-        echo "$sa->$ta.enabled = true"
-        echo "$sa->$ta.topics = $TOPIC"
-        echo "replication.factor = 1"
-        echo "offset-syncs.topic.replication.factor = 1"
-        echo "checkpoints.topic.replication.factor = 1"
-        for l in "$@"; do
-            case $l in
-            src:*) echo "$sa.${l#src:}" ;;
-            *) echo "$ta.$l" ;;
-            esac
-        done
-    } >"$cfg"
-}
+mm2() { secure_mm2 "$1" "$2" "$3" "$4" "$5" "$TOPIC" "${@:6}"; }
 
 # expect_failure CASE ALIAS CAUSE CODE CFG: assess, offsets and mirror each fail
 # as described above.

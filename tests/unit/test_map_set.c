@@ -120,5 +120,23 @@ static void test_long_topics(void) {
     map_set_destroy(s);
 }
 
-UNIT_MAIN(UNIT_TEST(test_partitions_apart), UNIT_TEST(test_conflicts_counted), UNIT_TEST(test_take),
+static void test_translate(void) {
+    map_set_t *s = map_set_new();
+    add(s, "t", 0, 0, 10, 100, 10);
+    int64_t tgt = -1;
+    CHECK_EQ_INT(map_set_translate(s, "t", 0, 4, &tgt), OFFSET_MAP_EXACT);
+    CHECK_EQ_INT(tgt, 104);
+    CHECK_EQ_INT(map_set_translate(s, "t", 1, 4, &tgt), OFFSET_MAP_NOT_COPIED);
+    map_entry_t *e = map_set_get(s, "t", 0);
+    CHECK_EQ_INT(e->source_end, -1);
+    CHECK_EQ_INT(e->target_end, -1);
+    e->source_end = 10;
+    e->target_end = 110;
+    tgt = -1;
+    CHECK_EQ_INT(map_set_translate(s, "t", 0, 10, &tgt), OFFSET_MAP_EXACT); /* at the end */
+    CHECK_EQ_INT(tgt, 110);
+    map_set_destroy(s);
+}
+
+UNIT_MAIN(UNIT_TEST(test_partitions_apart), UNIT_TEST(test_translate), UNIT_TEST(test_conflicts_counted), UNIT_TEST(test_take),
           UNIT_TEST(test_sorted), UNIT_TEST(test_long_topics))
