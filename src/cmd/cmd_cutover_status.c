@@ -277,9 +277,11 @@ static void read_groups(ctx_t *c, status_t *s, map_set_t *maps, strmap_t *ends) 
         g->source_members = members_of(c, c->cf.flow->source, &c->sadm, names[i], s, &g->reason);
         g->target_members = members_of(c, c->cf.flow->target, &c->tadm, names[i], s, &g->reason);
         g->translated = g->committed = CUTOVER_YES;
+        size_t nrows = 0;
         for (size_t r = 0; r < rows.n; r++) {
             const group_row_t *w = &rows.v[r];
             if (strcmp(w->group, names[i])) continue;
+            nrows++;
             const char *st = w->status;
             if (!strcmp(st, "failed") || !strcmp(st, "active-on-target")) {
                 g->translated = g->committed = CUTOVER_UNKNOWN;
@@ -293,6 +295,9 @@ static void read_groups(ctx_t *c, status_t *s, map_set_t *maps, strmap_t *ends) 
                     g->reason = own(s, "the target group is beyond the exact translation");
             }
         }
+        if (!nrows && !g->reason)
+            g->reason = own(s, "no committed offsets on copied partitions (it will start "
+                               "from its auto.offset.reset on the target)");
     }
     group_rows_clear(&rows);
     free(parts);

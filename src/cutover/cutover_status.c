@@ -49,8 +49,11 @@ cutover_state_t cutover_group_state(const cutover_group_facts_t *g, char *why, s
                 "the target yet (kmig cutover group %s --execute)", g->group, g->group);
         return CUTOVER_IN_SYNC;
     }
-    set_why(why, whysz, "group %s: exact offsets committed on the target, no members%s",
-            g->group, "");
+    if (g->reason) /* e.g. no committed offsets at all */
+        set_why(why, whysz, "group %s: no members; %s", g->group, g->reason);
+    else
+        set_why(why, whysz, "group %s: exact offsets committed on the target, no members%s",
+                g->group, "");
     return CUTOVER_READY;
 }
 

@@ -22,6 +22,9 @@ static void test_group_states(void) {
     CHECK(strstr(why, "kmig cutover group g --execute") != NULL);
     g = grp("g", 0, 0, CUTOVER_YES, CUTOVER_YES);
     CHECK_EQ_INT(cutover_group_state(&g, why, sizeof why), CUTOVER_READY);
+    g.reason = "no committed offsets";
+    CHECK_EQ_INT(cutover_group_state(&g, why, sizeof why), CUTOVER_READY);
+    CHECK(strstr(why, "no members; no committed offsets") != NULL);
     g = grp("g", 0, 3, CUTOVER_YES, CUTOVER_YES);
     CHECK_EQ_INT(cutover_group_state(&g, why, sizeof why), CUTOVER_MOVED);
     g = grp("g", 1, 1, CUTOVER_YES, CUTOVER_YES);
