@@ -3,8 +3,8 @@
 # does nothing when everything is present. Needs root (or sudo) the first time.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config librdkafka-dev libjansson-dev libpcre2-dev
-      libmicrohttpd-dev libssl-dev libcurl4-openssl-dev libzookeeper-mt-dev zookeeper maven
-      default-jre-headless curl procps jq python3-yaml python3-pyhcl
+      libmicrohttpd-dev libssl-dev libcurl4-openssl-dev libyaml-dev libzookeeper-mt-dev
+      zookeeper maven default-jre-headless curl procps jq python3-yaml python3-pyhcl
       chromium) # chromium: the real tier's dashboard test (headless; a large package)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -22,6 +22,7 @@ static const command_t commands[] = {
     {"apply", cmd_apply, "make the target match the plan (dry run unless --execute)"},
     {"auth", cmd_auth, "print an Amazon MSK IAM token from the AWS credential chain (debugging)"},
     {"assess", cmd_assess, "inventory a cluster, size an MSK target, list what a reviewer must know"},
+    {"cutover", cmd_cutover, "order the move of services to the target; say when each is ready"},
     {"demo", cmd_demo, "mirror between two in-process mock clusters and check every record"},
     {"map", cmd_map, "print the persisted source->target offset map of a topic"},
     {"mirror", cmd_mirror, "copy topics from a source cluster to a target, with an exact offset map"},
@@ -35,7 +36,8 @@ static void usage(FILE *out) {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nexit codes: 0 ok, 1 failure, 2 usage or configuration error,\n"
-                 "            3 data loss detected, 4 verification mismatch\n");
+                 "            3 data loss detected, 4 verification mismatch,\n"
+                 "            5 cutover not drained yet (kmig cutover status)\n");
 }
 
 int main(int argc, char **argv) {

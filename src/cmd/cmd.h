@@ -7,6 +7,7 @@
 int cmd_apply(int argc, char **argv);
 int cmd_assess(int argc, char **argv);
 int cmd_auth(int argc, char **argv);
+int cmd_cutover(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_mirror(int argc, char **argv);
 int cmd_map(int argc, char **argv);

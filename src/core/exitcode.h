@@ -9,5 +9,7 @@ enum {
                                 configured TLS/SASL settings, see kafka/kcheck.h) */
     KMIG_EXIT_DATA_LOSS = 3, /* source records were deleted before they were copied */
     KMIG_EXIT_MISMATCH = 4,  /* a verification found records that differ */
+    KMIG_EXIT_NOT_READY = 5, /* kmig cutover status: not drained yet (some service not moved,
+                                a topic still written or not copied, or a fact unknown) */
 };
 #endif
