@@ -107,7 +107,9 @@
       cell(tr, "lag", fl.lag);
       cell(tr, "rate_records_per_s", fl.rate_records_per_s);
       cell(tr, "eta_s", fl.eta_s, fmtEta(fl.eta_s));
-      cell(tr, "latency_max_ms", fl.latency_max_ms, fmtMs(fl.latency_max_ms));
+      cell(tr, "latency_p99_ms", fl.latency_p99_ms, fmtMs(fl.latency_p99_ms));
+      cell(tr, "heartbeat_latency_last_ms", fl.heartbeat_latency_last_ms,
+           fmtMs(fl.heartbeat_latency_last_ms));
       cell(tr, "lost", fl.lost, undefined, fl.lost ? "bad" : "");
       cell(tr, "foreign_records", fl.foreign_records, undefined, fl.foreign_records ? "bad" : "");
       Array.prototype.forEach.call(tr.children, function (td, i) { if (i > 1) td.className += " n"; });
@@ -126,7 +128,7 @@
       cell(tr, "lag", t.lag);
       cell(tr, "rate_records_per_s", t.rate_records_per_s);
       cell(tr, "eta_s", t.eta_s, fmtEta(t.eta_s));
-      cell(tr, "latency_max_ms", t.latency_max_ms, fmtMs(t.latency_max_ms));
+      cell(tr, "latency_p99_ms", t.latency_p99_ms, fmtMs(t.latency_p99_ms));
       cell(tr, "lost", t.lost, undefined, t.lost ? "bad" : "");
       cell(tr, "foreign_records", t.foreign_records, undefined, t.foreign_records ? "bad" : "");
       Array.prototype.forEach.call(tr.children, function (td, i) { if (i > 1) td.className += " n"; });
@@ -187,14 +189,17 @@
     var t = Date.now(); // the page's clock: the points' spacing is the polling's
     renderVerify(st.verification);
 
-    history.push({ t: t, rate: f.rate_records_per_s, lag: f.lag, latency: f.latency_max_ms });
+    // "How far behind now": the last heartbeat's trip when heartbeats run, else
+    // the mean record latency of the last half second.
+    var behind = f.heartbeat_latency_last_ms != null ? f.heartbeat_latency_last_ms : f.latency_avg_ms;
+    history.push({ t: t, rate: f.rate_records_per_s, lag: f.lag, latency: behind });
     while (history.length && history[0].t < t - KEEP_MS) history.shift();
     drawChart($("chart-rate"), "rate");
     drawChart($("chart-lag"), "lag");
     drawChart($("chart-latency"), "latency", fmtMs);
     $("chart-rate-now").textContent = fmt(f.rate_records_per_s);
     $("chart-lag-now").textContent = fmt(f.lag);
-    $("chart-latency-now").textContent = fmtMs(f.latency_max_ms);
+    $("chart-latency-now").textContent = fmtMs(behind);
     updates++;
     document.body.setAttribute("data-updates", String(updates));
   }

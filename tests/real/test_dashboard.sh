@@ -73,7 +73,8 @@ check_version() {
     cfg=$T/mm2-$tag.properties
     groups_config "$cfg" "$tag" "$topic" "$group"
     run_bg "$T/mirror-$tag.log" "$KMIG" mirror --config "$cfg" --http 127.0.0.1:0 \
-        --http-port-file "$T/port-$tag" --progress 0
+        --http-port-file "$T/port-$tag" --progress 0 --topics "$topic,heartbeats" \
+        --set heartbeats.topic.replication.factor=1
     pid=$BG_PID
     wait_for "[ -s '$T/port-$tag' ]" 60 0.2 || fail "no --http-port-file: $(tail -5 "$T/mirror-$tag.log")"
     port=$(cat "$T/port-$tag")
@@ -81,7 +82,7 @@ check_version() {
     # Live traffic for the rest of the test.
     (i=20000; while :; do
          "$TESTKIT" produce --bootstrap "$src" --topic "$topic" --partitions 4 --start "$i" \
-             --count 400 --size 200 >/dev/null 2>&1 || true
+             --count 400 --size 200 --base-ts "$(($(date +%s%3N) - i))" >/dev/null 2>&1 || true
          i=$((i + 400)); sleep 0.3
      done) &
     local feeder=$!
@@ -93,6 +94,8 @@ check_version() {
     expect_eq "1 s$tag t$tag" "$(jq -r '"\(.version) \(.flows[0].source) \(.flows[0].target)"' "$T/a-$tag.json")" "version and flow"
     expect_eq "exact 100" "$(jq -r --arg g "$group" '.groups.list[] | select(.group == $g) | .partitions[] | select(.partition == 0) | "\(.translation) \(.source_offset)"' "$T/a-$tag.json")" \
         "group partition 0 in /api/status"
+    wait_for "st '$T/hb-$tag.json' && jq -e '.flows[0].heartbeat_latency_last_ms != null' '$T/hb-$tag.json' >/dev/null" 60 0.5 ||
+        fail "no heartbeat reached the target: $(jq -c .flows "$T/hb-$tag.json")"
 
     if [ "$tag" = "$BROWSER_TAG" ]; then
         dom=$T/dom-$tag.html
