@@ -14,13 +14,9 @@
 #include "auth/sigv4.h"
 #include "awsio/awshttp.h"
 #include "awsio/awsproc.h"
+#include "core/fileio.h"
 
 #define TOKEN_FILE_MAX (64 * 1024)
-
-void aws_fetch_wipe(sbuf_t *b) {
-    if (b->s) OPENSSL_cleanse(b->s, b->cap);
-    sbuf_free(b);
-}
 
 static const char *xgetenv(const aws_fetch_ctx_t *x, const char *name) {
     const char *v = x->getenv_fn ? x->getenv_fn(name, x->getenv_ctx) : getenv(name);
@@ -30,34 +26,6 @@ static const char *xgetenv(const aws_fetch_ctx_t *x, const char *name) {
 static void req_defaults(const aws_fetch_ctx_t *x, awshttp_req_t *r) {
     r->connect_timeout_ms = x->connect_timeout_ms;
     r->timeout_ms = x->timeout_ms;
-}
-
-int aws_fetch_read_file(const char *path, size_t max, sbuf_t *out, char *err, size_t errsz) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (errno == ENOENT) return 1;
-        snprintf(err, errsz, "cannot read %s: %s", path, strerror(errno));
-        return -1;
-    }
-    char buf[4096];
-    size_t n;
-    int rc = 0;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (out->len + n > max) {
-            snprintf(err, errsz, "%s is larger than %zu bytes", path, max);
-            rc = -1;
-            break;
-        }
-        sbuf_append(out, buf, n);
-    }
-    if (rc == 0 && ferror(f)) {
-        snprintf(err, errsz, "cannot read %s", path);
-        rc = -1;
-    }
-    OPENSSL_cleanse(buf, sizeof buf);
-    fclose(f);
-    if (rc) aws_fetch_wipe(out);
-    return rc;
 }
 
 /* Trims trailing whitespace (token files end with a newline). */
@@ -92,11 +60,11 @@ int aws_fetch_sts(const aws_fetch_ctx_t *x, const aws_creds_step_t *step, const 
             return -1;
         }
         char why[300];
-        int rc = aws_fetch_read_file(step->token_file, TOKEN_FILE_MAX, &token, why, sizeof why);
+        int rc = fileio_read(step->token_file, TOKEN_FILE_MAX, &token, why, sizeof why);
         if (rc) {
             snprintf(err, errsz, "%s: the web identity token file %s: %s", action,
                      step->token_file, rc > 0 ? "does not exist" : why);
-            aws_fetch_wipe(&token);
+            fileio_wipe(&token);
             return -1;
         }
         rtrim(&token);
@@ -111,7 +79,7 @@ int aws_fetch_sts(const aws_fetch_ctx_t *x, const aws_creds_step_t *step, const 
     if (aws_creds_sts_call(step, session, region, web ? sbuf_str(&token) : NULL, &call, why,
                            sizeof why)) {
         snprintf(err, errsz, "%s: %s", action, why);
-        aws_fetch_wipe(&token);
+        fileio_wipe(&token);
         return -1;
     }
     /* The endpoint: an override, else the call's host. */
@@ -122,7 +90,7 @@ int aws_fetch_sts(const aws_fetch_ctx_t *x, const aws_creds_step_t *step, const 
         if (url_authority(over, host, sizeof host)) {
             snprintf(err, errsz, "%s: the STS endpoint override is not an http(s)://host[:port] URL",
                      action);
-            aws_fetch_wipe(&token);
+            fileio_wipe(&token);
             return -1;
         }
         snprintf(url, sizeof url, "%s://%s/", strncmp(over, "https", 5) ? "http" : "https", host);
@@ -138,7 +106,7 @@ int aws_fetch_sts(const aws_fetch_ctx_t *x, const aws_creds_step_t *step, const 
         const char *v = call.params[i].value ? call.params[i].value : "";
         sigv4_uri_encode(&body, v, strlen(v), false);
     }
-    aws_fetch_wipe(&token);
+    fileio_wipe(&token);
     static const char ctype[] = "application/x-www-form-urlencoded; charset=utf-8";
     sbuf_t hosth = {0}, dateh = {0}, tokh = {0}, authh = {0};
     sbuf_printf(&hosth, "Host: %s", host);
@@ -192,9 +160,9 @@ int aws_fetch_sts(const aws_fetch_ctx_t *x, const aws_creds_step_t *step, const 
     awshttp_resp_clear(&resp);
 out:
     sigv4_signed_clear(&sig);
-    aws_fetch_wipe(&body);
-    aws_fetch_wipe(&tokh);
-    aws_fetch_wipe(&authh);
+    fileio_wipe(&body);
+    fileio_wipe(&tokh);
+    fileio_wipe(&authh);
     sbuf_free(&dateh);
     sbuf_free(&hosth);
     return rc;
@@ -214,7 +182,7 @@ int aws_fetch_container(const aws_fetch_ctx_t *x, aws_creds_t *out, char *err, s
     }
     awshttp_url_for_msg(url.s, where, sizeof where);
     if (x->env->container_auth_token_file) {
-        int r = aws_fetch_read_file(x->env->container_auth_token_file, TOKEN_FILE_MAX, &tok, why,
+        int r = fileio_read(x->env->container_auth_token_file, TOKEN_FILE_MAX, &tok, why,
                                     sizeof why);
         if (r) {
             snprintf(err, errsz, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE %s: %s",
@@ -253,8 +221,8 @@ int aws_fetch_container(const aws_fetch_ctx_t *x, aws_creds_t *out, char *err, s
     awshttp_resp_clear(&resp);
 out:
     sbuf_free(&url);
-    aws_fetch_wipe(&tok);
-    aws_fetch_wipe(&authh);
+    fileio_wipe(&tok);
+    fileio_wipe(&authh);
     return rc;
 }
 
@@ -335,7 +303,7 @@ int aws_fetch_imds(const aws_fetch_ctx_t *x, aws_creds_t *out, char *err, size_t
         rc = 0;
 out:
     awshttp_resp_clear(&resp);
-    aws_fetch_wipe(&tokh);
+    fileio_wipe(&tokh);
     return rc;
 }
 
@@ -353,6 +321,6 @@ int aws_fetch_process(const aws_fetch_ctx_t *x, const char *command, aws_creds_t
         snprintf(err, errsz, "credential_process output: %s", why);
     else
         rc = 0;
-    aws_fetch_wipe(&o);
+    fileio_wipe(&o);
     return rc;
 }

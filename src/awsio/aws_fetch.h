@@ -43,12 +43,5 @@ int aws_fetch_imds(const aws_fetch_ctx_t *x, aws_creds_t *out, char *err, size_t
 int aws_fetch_process(const aws_fetch_ctx_t *x, const char *command, aws_creds_t *out, char *err,
                       size_t errsz);
 
-/* Reads a small file (token files, shared config files): 0 and its text in
- * *out, 1 when it does not exist, -1 on another error or when it is larger
- * than max bytes. */
-int aws_fetch_read_file(const char *path, size_t max, sbuf_t *out, char *err, size_t errsz);
-
-/* Wipes and frees a buffer that held secrets. */
-void aws_fetch_wipe(sbuf_t *b);
 
 #endif

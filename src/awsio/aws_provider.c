@@ -7,12 +7,14 @@
 #include "awsio/aws_provider.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "awsio/aws_fetch.h"
+#include "core/fileio.h"
 #include "core/log.h"
 
 #define SHARED_FILE_MAX (1024 * 1024)
@@ -23,7 +25,12 @@ struct aws_provider {
     void *getenv_ctx;
     long connect_timeout_ms, timeout_ms;
     int process_timeout_ms;
+    /* The lock guards the cache and is never held across a fetch: one caller
+     * at a time fetches (refreshing), others use the cache while it is still
+     * usable, or wait for that fetch to end. */
     pthread_mutex_t lock;
+    pthread_cond_t fetched;
+    bool refreshing;
     aws_creds_t cached; /* access_key_id NULL: none */
     const char *cached_source;
 };
@@ -48,12 +55,14 @@ aws_provider_t *aws_provider_new(const aws_provider_opts_t *o) {
     p->timeout_ms = o->timeout_ms;
     p->process_timeout_ms = o->process_timeout_ms;
     pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->fetched, NULL);
     return p;
 }
 
 void aws_provider_destroy(aws_provider_t *p) {
     if (!p) return;
     aws_creds_clear(&p->cached);
+    pthread_cond_destroy(&p->fetched);
     pthread_mutex_destroy(&p->lock);
     free(p->profile);
     free(p->role_arn);
@@ -81,12 +90,12 @@ typedef struct files {
 static int load_one(files_t *f, const char *path, aws_creds_file_t kind, char *err,
                     size_t errsz) {
     sbuf_t text = {0};
-    int rc = aws_fetch_read_file(path, SHARED_FILE_MAX, &text, err, errsz);
+    int rc = fileio_read(path, SHARED_FILE_MAX, &text, err, errsz);
     if (rc > 0) return 0; /* no file */
     if (rc == 0 && aws_creds_profiles_parse(&f->ps, text.s ? text.s : "", text.len, kind, path,
                                             err, errsz))
         rc = -1;
-    aws_fetch_wipe(&text);
+    fileio_wipe(&text);
     return rc;
 }
 
@@ -321,36 +330,49 @@ int aws_provider_get(aws_provider_t *p, int64_t now_ms, aws_creds_t *out, const 
                      char *err, size_t errsz) {
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&p->lock);
-    int need = p->cached.access_key_id ? aws_creds_refresh_needed(&p->cached, now_ms) : 2;
+    int need;
+    for (;;) {
+        need = p->cached.access_key_id ? aws_creds_refresh_needed(&p->cached, now_ms) : 2;
+        if (!need || !p->refreshing) break;
+        if (need == 1) { /* another caller is refreshing: these are still good */
+            need = 0;
+            break;
+        }
+        pthread_cond_wait(&p->fetched, &p->lock);
+    }
     int rc = 0;
     if (need) {
+        p->refreshing = true;
+        pthread_mutex_unlock(&p->lock);
         aws_creds_t fresh = {0};
         const char *src = NULL;
         char why[1024];
-        if (fetch_chain(p, now_ms, &fresh, &src, why, sizeof why) == 0) {
-            if (fresh.expiration_ms && fresh.expiration_ms <= now_ms) {
-                time_t t = (time_t)(fresh.expiration_ms / 1000);
-                struct tm tm;
-                char when[32] = "?";
-                if (gmtime_r(&t, &tm)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-                snprintf(why, sizeof why,
-                         "AWS credentials from %s (access key id %.40s) are already expired "
-                         "(Expiration %s)",
-                         src, fresh.access_key_id, when);
-                aws_creds_clear(&fresh);
-            } else {
-                aws_creds_clear(&p->cached);
-                p->cached = fresh;
-                p->cached_source = src;
-                log_debug("aws: credentials from %s, access key id %s%s", src,
-                          fresh.access_key_id, fresh.expiration_ms ? ", temporary" : "");
-                need = 0;
-            }
+        int fetched = fetch_chain(p, now_ms, &fresh, &src, why, sizeof why) == 0;
+        if (fetched && fresh.expiration_ms && fresh.expiration_ms <= now_ms) {
+            time_t t = (time_t)(fresh.expiration_ms / 1000);
+            struct tm tm;
+            char when[32] = "?";
+            if (gmtime_r(&t, &tm)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            snprintf(why, sizeof why,
+                     "AWS credentials from %s (access key id %.40s) are already expired "
+                     "(Expiration %s)",
+                     src, fresh.access_key_id, when);
+            aws_creds_clear(&fresh);
+            fetched = 0;
         }
-        if (need == 1) {
+        pthread_mutex_lock(&p->lock);
+        p->refreshing = false;
+        pthread_cond_broadcast(&p->fetched);
+        if (fetched) {
+            aws_creds_clear(&p->cached);
+            p->cached = fresh;
+            p->cached_source = src;
+            log_debug("aws: credentials from %s, access key id %s%s", src, fresh.access_key_id,
+                      fresh.expiration_ms ? ", temporary" : "");
+        } else if (need == 1) {
             log_warn("aws: refreshing credentials failed, using the current ones until they "
                      "expire: %s", why);
-        } else if (need == 2) {
+        } else {
             snprintf(err, errsz, "%s", why);
             rc = -1;
         }

@@ -433,7 +433,12 @@ int cmd_verify(int argc, char **argv) {
     th = xcalloc((size_t)nth, sizeof *th);
     int64_t t0 = clock_mono_ms(), last = t0;
     long long last_n = 0;
-    for (int i = 0; i < nth; i++) pthread_create(&th[i], NULL, worker, &pool);
+    int started = 0;
+    while (started < nth && pthread_create(&th[started], NULL, worker, &pool) == 0) started++;
+    if (nth && !started) {
+        snprintf(err, sizeof err, "cannot start a verify worker thread");
+        goto fail;
+    }
     while (atomic_load(&pool.done_jobs) < (int)njobs) {
         clock_sleep_ms(100);
         int64_t now = clock_mono_ms();
@@ -446,7 +451,7 @@ int cmd_verify(int argc, char **argv) {
             last_n = n;
         }
     }
-    for (int i = 0; i < nth; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
     int64_t elapsed = clock_mono_ms() - t0;
     if (atomic_load(&pool.setup_failed)) {
         snprintf(err, sizeof err, "%s", pool.setup_err);

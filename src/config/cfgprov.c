@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 #include <pcre2.h>
 
+#include "core/fileio.h"
 #include "core/sbuf.h"
 
 #define CLASS_PREFIX "org.apache.kafka.common.config.provider."
@@ -203,27 +204,14 @@ static const provider_t *find_provider(const cfgprov_t *c, const char *name) {
     return NULL;
 }
 
-/* A whole file, or NULL with errno's reason in why. */
+#define CFGPROV_FILE_MAX (4 * 1024 * 1024) /* a secret, a key or a certificate chain */
+
+/* A whole file (at most CFGPROV_FILE_MAX bytes), or NULL with the reason in why. */
 static char *read_all(const char *path, char *why, size_t whysz) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(why, whysz, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
     sbuf_t b = {0};
-    sbuf_puts(&b, "");
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sbuf_append(&b, buf, n);
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        snprintf(why, whysz, "%s: read error", path);
-        OPENSSL_cleanse(b.s, b.len);
-        sbuf_free(&b);
-        return NULL;
-    }
-    return b.s;
+    int rc = fileio_read(path, CFGPROV_FILE_MAX, &b, why, whysz);
+    if (rc == 1) snprintf(why, whysz, "%s: %s", path, strerror(ENOENT));
+    return rc ? NULL : b.s;
 }
 
 /* The value of one reference (malloc'd) or NULL with the reason in why. */

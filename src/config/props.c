@@ -15,6 +15,7 @@
 
 #include <openssl/crypto.h>
 
+#include "core/fileio.h"
 #include "core/sbuf.h"
 
 struct props {
@@ -316,23 +317,13 @@ int props_load_string(props_t *p, const char *name, const char *text, char *err,
     return parse(p, name, text, strlen(text), err, errsz);
 }
 
+#define PROPS_FILE_MAX (64 * 1024 * 1024) /* far beyond any mm2.properties */
+
 int props_load_file(props_t *p, const char *path, char *err, size_t errsz) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errsz, "cannot read %s: %s", path, strerror(errno));
-        return -1;
-    }
     sbuf_t buf = {0};
-    char chunk[8192];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) sbuf_append(&buf, chunk, got);
-    int read_errno = ferror(f) ? errno : 0;
-    fclose(f);
-    if (read_errno) {
-        snprintf(err, errsz, "cannot read %s: %s", path, strerror(read_errno));
-        sbuf_free(&buf);
-        return -1;
-    }
+    int got = fileio_read(path, PROPS_FILE_MAX, &buf, err, errsz);
+    if (got == 1) snprintf(err, errsz, "cannot read %s: %s", path, strerror(ENOENT));
+    if (got) return -1;
     const char *nul = buf.len ? memchr(buf.s, '\0', buf.len) : NULL;
     if (nul) {
         int line = 1;

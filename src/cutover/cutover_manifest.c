@@ -13,6 +13,8 @@
 #include <jansson.h>
 #include <yaml.h>
 
+#include "core/fileio.h"
+
 static json_t *node_to_json(yaml_document_t *doc, yaml_node_t *n, int depth) {
     if (!n || depth > 64) return NULL;
     switch (n->type) {
@@ -185,25 +187,15 @@ out:
     return m;
 }
 
+#define CUTOVER_MANIFEST_MAX (16 * 1024 * 1024)
+
 cutover_manifest_t *cutover_manifest_load(const char *path, char *err, size_t errsz) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errsz, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    do {
-        if (len + 4096 > cap) {
-            cap = (cap ? cap * 2 : 8192);
-            if (!(buf = realloc(buf, cap))) abort();
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-    } while (n > 0);
-    fclose(f);
-    cutover_manifest_t *m = cutover_manifest_parse(buf ? buf : "", len, path, err, errsz);
-    free(buf);
+    sbuf_t text = {0};
+    int rc = fileio_read(path, CUTOVER_MANIFEST_MAX, &text, err, errsz);
+    if (rc == 1) snprintf(err, errsz, "cannot read %s: %s", path, strerror(ENOENT));
+    cutover_manifest_t *m =
+        rc ? NULL : cutover_manifest_parse(text.s, text.len, path, err, errsz);
+    sbuf_free(&text);
     return m;
 }
 

@@ -42,9 +42,13 @@ static void kclient_log_once(log_level_t l, const char *name, const char *fac, c
         log_msg(l, "%s: %s: %s", name, fac, buf);
         return;
     }
-    char key[256];
+    /* Lines of one kind from one client (its name without librdkafka's
+     * "#producer-N" suffix, so a handle made again counts as the same): a
+     * source's errors never hide a target's. */
+    char key[256], who[160];
     long held = 0;
-    logdedup_key(fac, buf, key, sizeof key);
+    snprintf(who, sizeof who, "%.*s/%s", (int)strcspn(name, "#"), name, fac);
+    logdedup_key(who, buf, key, sizeof key);
     pthread_mutex_lock(&kclient_dedup_mu);
     if (!kclient_dedup) kclient_dedup = logdedup_new(KCLIENT_REPEAT_MS);
     int print = logdedup_check(kclient_dedup, key, clock_mono_ms(), &held);

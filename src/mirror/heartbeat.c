@@ -57,6 +57,8 @@ static bool stopping(heartbeat_t *h) {
     return stop;
 }
 
+static bool wait_period(heartbeat_t *h, int64_t ms);
+
 /* Creates the topic as MM2 does (compacted, one partition). Short attempts,
  * repeated until kmig.admin.timeout.ms, so that a stop never waits long for a
  * broker that does not answer admin calls. A failure is a warning: producing
@@ -70,12 +72,16 @@ static void ensure_topic(heartbeat_t *h) {
     int64_t deadline = clock_mono_ms() + h->flow->admin_timeout_ms;
     int attempt = h->flow->admin_timeout_ms < 1000 ? h->flow->admin_timeout_ms : 1000;
     int rc = -1;
-    while (rk && !stopping(h) &&
-           (rc = kadmin_ensure_compacted(rk, HEARTBEAT_TOPIC,
-                                         h->flow->heartbeats_replication_factor, attempt, err,
-                                         sizeof err)) &&
-           clock_mono_ms() < deadline)
-        ;
+    while (rk && !stopping(h)) {
+        int64_t t0 = clock_mono_ms();
+        rc = kadmin_ensure_compacted(rk, HEARTBEAT_TOPIC, h->flow->heartbeats_replication_factor,
+                                     attempt, err, sizeof err);
+        if (!rc || clock_mono_ms() >= deadline) break;
+        /* A refusal (a policy, the replication factor, an ACL) comes back at
+         * once: wait out the attempt's slot, never ask again and again. */
+        int64_t left = attempt - (clock_mono_ms() - t0);
+        if (left > 0 && !wait_period(h, left)) break;
+    }
     if (rk) rd_kafka_destroy(rk);
     if (rc && !stopping(h))
         log_warn("heartbeats: cannot create or check %s on %s: %s; writing heartbeats anyway "
@@ -171,7 +177,7 @@ void heartbeat_stop(heartbeat_t *h) {
         pthread_cond_signal(&h->cond);
         pthread_mutex_unlock(&h->mu);
         pthread_join(h->thread, NULL);
-        rd_kafka_flush(h->producer, 1000);
+        rd_kafka_flush(h->producer, 200); /* a heartbeat lost on stop is harmless */
         rd_kafka_purge(h->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_poll(h->producer, 0);
         rd_kafka_destroy(h->producer);

@@ -1378,6 +1378,7 @@ void mirror_destroy(mirror_t *m) {
     atomic_store(m->stop, 2);
     topic_manager_destroy(m->tm);
     http_server_destroy(m->http);
+    vforeign_request_stop(m->foreign);
     heartbeat_stop(m->hb);
     mirror_dash_destroy(m->dash);
     vforeign_stop(m->foreign);

@@ -88,8 +88,7 @@ static void dash_observe(mirror_dash_t *d, msnap_t *s) {
         msnap_release(d->ring[0]);
         memmove(d->ring, d->ring + 1, --d->n * sizeof *d->ring);
     }
-    atomic_fetch_add(&s->refs, 1);
-    d->ring[d->n++] = s;
+    d->ring[d->n++] = msnap_ref(s);
     while (d->n > 2 && s->published_ms - d->ring[1]->published_ms >= DASH_WINDOW_MS) {
         msnap_release(d->ring[0]);
         memmove(d->ring, d->ring + 1, --d->n * sizeof *d->ring);

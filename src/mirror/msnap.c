@@ -45,7 +45,10 @@ msnap_t *msnap_new(size_t cap) {
 }
 
 void msnap_add_latency(msnap_t *s, const char *topic, const lathist_t *h) {
-    s->tlat = xrealloc(s->tlat, (s->ntlat + 1) * sizeof *s->tlat);
+    if (s->ntlat == s->tlat_cap) {
+        s->tlat_cap = s->tlat_cap ? 2 * s->tlat_cap : 16;
+        s->tlat = xrealloc(s->tlat, s->tlat_cap * sizeof *s->tlat);
+    }
     s->tlat[s->ntlat].topic = xstrdup(topic);
     s->tlat[s->ntlat++].h = *h;
     lathist_merge(&s->latency, h);
@@ -130,10 +133,14 @@ void msnap_publish(msnap_holder_t *h, msnap_t *s) {
     msnap_release(old);
 }
 
+msnap_t *msnap_ref(msnap_t *s) {
+    if (s) atomic_fetch_add(&s->refs, 1);
+    return s;
+}
+
 msnap_t *msnap_acquire(msnap_holder_t *h) {
     pthread_mutex_lock(&h->mu);
-    msnap_t *s = h->latest;
-    if (s) atomic_fetch_add(&s->refs, 1);
+    msnap_t *s = msnap_ref(h->latest);
     pthread_mutex_unlock(&h->mu);
     return s;
 }

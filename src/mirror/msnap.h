@@ -55,7 +55,7 @@ typedef struct msnap {
         char *topic; /* owned */
         lathist_t h; /* record timestamp to target acknowledgement */
     } *tlat;         /* per topic, in topic order (msnap_add_latency) */
-    size_t ntlat;
+    size_t ntlat, tlat_cap;
     lathist_t latency;    /* every topic's, merged */
     lathist_t hb_latency; /* heartbeats written by this flow, source write to target ack */
     int64_t hb_last_ms;   /* the latest heartbeat's latency, -1 none yet */
@@ -89,6 +89,7 @@ void msnap_holder_destroy(msnap_holder_t *h); /* releases the held snapshot */
 void msnap_publish(msnap_holder_t *h, msnap_t *s);
 /* A reference to the latest snapshot, or NULL before the first. */
 msnap_t *msnap_acquire(msnap_holder_t *h);
+msnap_t *msnap_ref(msnap_t *s); /* one more reference to a snapshot one holds; accepts NULL */
 void msnap_release(msnap_t *s); /* accepts NULL */
 
 #endif

@@ -73,11 +73,15 @@ static void check_once(vforeign_t *v) {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)s1->n);
     for (size_t i = 0; i < s1->n; i++) {
         const msnap_part_t *p = &s1->v[i];
-        if (p->inflight == 0 && p->tgt_base >= 0)
+        /* Only partitions still copying, with nothing that might have been
+         * written unseen (a stopped partition's late deliveries are not
+         * counted; a failed delivery may still have been persisted). */
+        bool copying = !strcmp(p->state, "copying") || !strcmp(p->state, "caught-up");
+        if (p->inflight == 0 && p->tgt_base >= 0 && copying && p->resent_possible == 0)
             rd_kafka_topic_partition_list_add(l, p->target, p->partition)->opaque = (void *)p;
     }
     char err[512];
-    if (!l->cnt || kadmin_end_offsets(v->rk, l, 5000, err, sizeof err)) {
+    if (!l->cnt || kadmin_end_offsets(v->rk, l, 2000, err, sizeof err)) {
         rd_kafka_topic_partition_list_destroy(l);
         msnap_release(s1);
         return;
@@ -154,6 +158,10 @@ vforeign_t *vforeign_start(const kv_list_t *target_consumer, msnap_holder_t *sna
         return NULL;
     }
     return v;
+}
+
+void vforeign_request_stop(vforeign_t *v) {
+    if (v) atomic_store(&v->stop, 1);
 }
 
 void vforeign_stop(vforeign_t *v) {

@@ -24,6 +24,9 @@ typedef struct vforeign vforeign_t;
  * settings for the target). Returns NULL with err filled. */
 vforeign_t *vforeign_start(const kv_list_t *target_consumer, msnap_holder_t *snaps,
                            int interval_ms, char *err, size_t errsz);
+/* Asks the thread to stop without waiting (so a caller stopping several
+ * threads waits for them together); accepts NULL. */
+void vforeign_request_stop(vforeign_t *v);
 void vforeign_stop(vforeign_t *v); /* accepts NULL; joins the thread */
 
 /* kmig_foreign_records_total per partition checked so far (labels: source,
