@@ -155,8 +155,11 @@ YAML
 
     # shop writes its last orders on the source: still written, not drained
     run_bg "$T/$tag-shop-src.out" "$TESTKIT" produce --bootstrap "$src" --topic "$orders" \
-        --start "$N" --count "$K" --rate 10 "${gen[@]}" --idempotent
+        --start "$N" --count "$K" --rate 6 "${gen[@]}" --idempotent
     pid=$BG_PID
+    # (it writes for 5 s: status reads while it does, once its first record is in)
+    wait_for "[ \$(\"$TESTKIT\" count --bootstrap '$src' --topic '$orders' | sed -n 's/^total=//p') -gt $N ]" 30 ||
+        fail "shop wrote nothing on the source"
     rc=0
     "$KMIG" cutover status --config "$cfg" --services "$svc" --json --quiet-seconds 1 \
         >"$T/$tag-status4.json" 2>"$T/$tag-status4.err" || rc=$?
