@@ -70,7 +70,8 @@ cutover_state_t cutover_service_state(const cutover_service_t *s,
 
 /* Drained: every selected topic is not written on the source and fully
  * copied, and every service (states[i] for the manifest's services, may be
- * none) is moved. Writes the first reason it is not into why. */
+ * none) that lists a topic is moved (one that lists none is ready, and does
+ * not hold the flow back). Writes the first reason it is not into why. */
 bool cutover_drained(const cutover_topic_facts_t *topics, size_t ntopics,
                      const cutover_state_t *states, size_t nstates,
                      const cutover_manifest_t *m, char *why, size_t whysz);

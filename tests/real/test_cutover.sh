@@ -11,13 +11,19 @@
 # is copied and no longer written; with a member of mailer's group on the
 # target, mailer is moved. `cutover group` waits (dry run: says why) while
 # the group runs on the source, commits exactly and reads back once it is
-# stopped, and refuses once the group runs on the target.
+# stopped, and refuses once the group runs on the target. Then shop writes
+# its last orders on the source (status: orders still written, exit 5), the
+# mirror catches up and shop writes on the target (shop moved; billing only
+# ready: exit 5); billing and mailer run on the target and billing writes
+# invoices there: every service moved, the flow drained (exit 0), and each
+# group read every record exactly once across the move.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/groupslib.sh"
 no_leak_check
 
 N=600
 M=150
+K=30
 P=3
 
 check_version() {
@@ -146,6 +152,86 @@ YAML
         expect_eq 0 "$(field "$T/$tag-mailer-tgt2.out" "left[$p]")" "records left unread on the target [$p]"
     done
     echo "Kafka $tag: a group with members on the target only is moved"
+
+    # shop writes its last orders on the source: still written, not drained
+    run_bg "$T/$tag-shop-src.out" "$TESTKIT" produce --bootstrap "$src" --topic "$orders" \
+        --start "$N" --count "$K" --rate 6 "${gen[@]}" --idempotent
+    pid=$BG_PID
+    # (it writes for 5 s: status reads while it does, once its first record is in)
+    wait_for "[ \$(\"$TESTKIT\" count --bootstrap '$src' --topic '$orders' | sed -n 's/^total=//p') -gt $N ]" 30 ||
+        fail "shop wrote nothing on the source"
+    rc=0
+    "$KMIG" cutover status --config "$cfg" --services "$svc" --json --quiet-seconds 1 \
+        >"$T/$tag-status4.json" 2>"$T/$tag-status4.err" || rc=$?
+    expect_eq 5 "$rc" "exit code of cutover status while shop writes on the source ($(cat "$T/$tag-status4.err"))"
+    expect_eq true "$(tf "$T/$tag-status4.json" "$orders" source_written)" "orders written on the source"
+    expect_eq in-sync "$(st "$T/$tag-status4.json" shop)" "shop's state while it writes on the source"
+    expect_eq false "$(jq .drained "$T/$tag-status4.json")" "drained while shop writes on the source"
+    wait_for "grep -q '^produced=' '$T/$tag-shop-src.out'" 30 || fail "shop on the source did not finish"
+    kill_bg "$pid" # it has ended: collects its exit status
+    expect_eq 0 "$BG_RC" "exit status of shop on the source"
+    expect_eq "$K" "$(field "$T/$tag-shop-src.out" produced)" "orders shop wrote on the source"
+    # shop stopped on the source; the mirror catches up; shop moves (writes on the target)
+    timeout 120 "$KMIG" mirror --config "$cfg" --stop-at-end --progress 0 >"$T/$tag-mirror3.log" 2>&1 ||
+        fail "kmig mirror --stop-at-end exited $?: $(tail -5 "$T/$tag-mirror3.log")"
+    "$TESTKIT" produce --bootstrap "$tgt" --topic "$orders" --start $((N + K)) --count "$K" "${gen[@]}" \
+        --idempotent >/dev/null || fail "produce orders on the target failed"
+    # billing's group has not moved yet: not drained
+    rc=0
+    "$KMIG" cutover status --config "$cfg" --services "$svc" --json --quiet-seconds 2 \
+        >"$T/$tag-status5.json" 2>"$T/$tag-status5.err" || rc=$?
+    expect_eq 5 "$rc" "exit code of cutover status before billing moved ($(cat "$T/$tag-status5.err"))"
+    for t in "$orders" "$invoices"; do
+        expect_eq false "$(tf "$T/$tag-status5.json" "$t" source_written)" "$t written on the source (quiet)"
+        expect_eq true "$(tf "$T/$tag-status5.json" "$t" copied)" "$t copied after the mirror caught up"
+    done
+    expect_eq true "$(tf "$T/$tag-status5.json" "$orders" foreign_writes)" "orders written on the target"
+    expect_eq moved "$(st "$T/$tag-status5.json" shop)" "shop's state once it writes on the target"
+    expect_eq ready "$(st "$T/$tag-status5.json" billing)" "billing's state before it moved"
+    expect_eq false "$(jq .drained "$T/$tag-status5.json")" "drained before billing moved"
+
+    # billing and mailer run on the target, billing writes invoices there: drained
+    run_bg "$T/$tag-billing-tgt.out" "$TESTKIT" consume --bootstrap "$tgt" --group "$pfx-billing" \
+        --topic "$orders" "${gen[@]}" --count $((N + 2 * K)) --follow
+    local bpid=$BG_PID
+    run_bg "$T/$tag-mailer-tgt3.out" "$TESTKIT" consume --bootstrap "$tgt" --group "$pfx-mailer" \
+        --topic "$invoices" "${gen[@]}" --count $((N + M + K)) --follow
+    pid=$BG_PID
+    wait_for "grep -q '^assigned=' '$T/$tag-billing-tgt.out' && grep -q '^assigned=' '$T/$tag-mailer-tgt3.out'" 60 ||
+        fail "the target billing or mailer got no partitions"
+    "$TESTKIT" produce --bootstrap "$tgt" --topic "$invoices" --start $((N + M)) --count "$K" "${gen[@]}" \
+        --idempotent >/dev/null || fail "produce invoices on the target failed"
+    rc=0
+    "$KMIG" cutover status --config "$cfg" --services "$svc" --json --quiet-seconds 2 \
+        >"$T/$tag-status6.json" 2>"$T/$tag-status6.err" || rc=$?
+    expect_eq 0 "$rc" "exit code of cutover status once everything moved ($(cat "$T/$tag-status6.json" "$T/$tag-status6.err"))"
+    expect_eq true "$(jq .drained "$T/$tag-status6.json")" "drained once everything moved"
+    expect_eq "moved moved moved" "$(jq -r '[.services[].state] | join(" ")' "$T/$tag-status6.json")" "every service's state"
+    for g in mailer billing; do
+        expect_eq 0 "$(gf "$T/$tag-status6.json" "$pfx-$g" source_members)" "$g's members on the source"
+        expect_eq 1 "$(gf "$T/$tag-status6.json" "$pfx-$g" target_members)" "$g's members on the target"
+        expect_eq moved "$(gf "$T/$tag-status6.json" "$pfx-$g" state)" "$g's group state"
+    done
+    kill_bg "$pid" TERM
+    kill_bg "$bpid" TERM
+    # exactly once across the move: on the target each group reads exactly what it had not read on the source
+    "$TESTKIT" consume --bootstrap "$tgt" --group "$pfx-billing" --topic "$orders" "${gen[@]}" \
+        --count $((N + 2 * K)) >"$T/$tag-billing-tgt2.out" 2>&1 || fail "target billing: $(tail -3 "$T/$tag-billing-tgt2.out")"
+    expect_eq $((N + 2 * K - $(field "$T/$tag-billing.out" consumed))) "$(field "$T/$tag-billing-tgt2.out" consumed)" \
+        "records billing read on the target"
+    "$TESTKIT" consume --bootstrap "$tgt" --group "$pfx-mailer" --topic "$invoices" "${gen[@]}" \
+        --count $((N + M + K)) >"$T/$tag-mailer-tgt4.out" 2>&1 || fail "target mailer: $(tail -3 "$T/$tag-mailer-tgt4.out")"
+    expect_eq $((M + K)) "$(field "$T/$tag-mailer-tgt4.out" consumed)" "records mailer read on the target"
+    local last
+    for ((p = 0; p < P; p++)); do
+        last=$(field "$T/$tag-billing.out" "last[$p]")
+        [ "$last" = - ] && last=$((p - P))
+        expect_eq "$last" "$(($(field "$T/$tag-billing-tgt2.out" "first[$p]") - P))" \
+            "billing's first record on the target [$p] follows its last on the source"
+        expect_eq 0 "$(field "$T/$tag-billing-tgt2.out" "left[$p]")" "orders left unread on the target [$p]"
+        expect_eq 0 "$(field "$T/$tag-mailer-tgt4.out" "left[$p]")" "invoices left unread on the target [$p]"
+    done
+    echo "Kafka $tag: every service moved, every record read once, the flow is drained"
 }
 
 # one version: the first of the tier, 3.9 when it runs

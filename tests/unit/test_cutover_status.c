@@ -112,5 +112,32 @@ static void test_services_and_drained(void) {
     cutover_manifest_destroy(m);
 }
 
+/* a service that lists no topic is ready (never moved) and does not keep the
+ * flow from draining; a listed service that is only ready does */
+static void test_drained_service_without_topics(void) {
+    const char *y = "services:\n"
+                    "  - {name: shop, produces: [orders]}\n"
+                    "  - {name: cron}\n";
+    char err[256], why[1024];
+    cutover_manifest_t *m = cutover_manifest_parse(y, strlen(y), "t", err, sizeof err);
+    CHECK(m != NULL);
+    if (!m) return;
+    cutover_topic_facts_t t[] = {top("orders", true, CUTOVER_NO, CUTOVER_YES, CUTOVER_YES)};
+    cutover_state_t st[2];
+    for (size_t i = 0; i < 2; i++)
+        st[i] = cutover_service_state(&m->svc[i], t, 1, NULL, 0, why, sizeof why);
+    CHECK_EQ_INT(st[0], CUTOVER_MOVED);
+    CHECK_EQ_INT(st[1], CUTOVER_READY);
+    CHECK(cutover_drained(t, 1, st, 2, m, why, sizeof why));
+    /* shop stopped on the source but not writing on the target yet: not drained */
+    t[0].foreign = CUTOVER_NO;
+    st[0] = cutover_service_state(&m->svc[0], t, 1, NULL, 0, why, sizeof why);
+    CHECK_EQ_INT(st[0], CUTOVER_READY);
+    CHECK(!cutover_drained(t, 1, st, 2, m, why, sizeof why));
+    CHECK(strstr(why, "service shop is ready") != NULL);
+    cutover_manifest_destroy(m);
+}
+
 UNIT_MAIN({"group_states", test_group_states}, {"topic_states", test_topic_states},
-          {"services_and_drained", test_services_and_drained})
+          {"services_and_drained", test_services_and_drained},
+          {"drained_service_without_topics", test_drained_service_without_topics})
