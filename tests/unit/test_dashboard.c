@@ -171,6 +171,7 @@ static void test_status(void) {
 static void test_empty(void) {
     mirror_status_in_t in = {"s", "t", NULL, NULL, NULL, NULL, NULL, 0, false, 0, 0, 0, NULL, NULL, 0, NULL};
     json_t *j = parse(mirror_status_render(&in));
+    CHECK(json_is_null(json_object_get(j, "cutover"))); /* no --services */
     json_t *f = json_array_get(json_object_get(j, "flows"), 0);
     CHECK_EQ_STR(json_string_value(json_object_get(f, "state")), "starting");
     CHECK(json_is_null(json_object_get(f, "rate_records_per_s")));
@@ -180,6 +181,15 @@ static void test_empty(void) {
     CHECK_EQ_INT(json_array_size(json_object_get(j, "topics")), 0);
     CHECK_EQ_INT(count_kind(json_object_get(j, "warnings"), "foreign-writes-unwatched"), 1);
     json_decref(j);
+    /* with --services: the board as given (mirror_cutover.c builds it), the caller's
+     * reference untouched */
+    in.cutover = json_pack("{s:b,s:[]}", "drained", 0, "services");
+    j = parse(mirror_status_render(&in));
+    CHECK(json_is_false(json_object_get(json_object_get(j, "cutover"), "drained")));
+    CHECK(json_is_array(json_object_get(json_object_get(j, "cutover"), "services")));
+    json_decref(j);
+    CHECK_EQ_INT((int)in.cutover->refcount, 1);
+    json_decref(in.cutover);
 }
 
 static void test_assets(void) {
