@@ -114,6 +114,10 @@ static void *members_thread(void *arg) {
     for (;;) {
         char es[512] = "", et[512] = "";
         int ss = c->nm ? serves_describe(&c->sadm, c->timeout_ms, es, sizeof es) : -1;
+        pthread_mutex_lock(&c->mu);
+        bool stopping = c->stop;
+        pthread_mutex_unlock(&c->mu);
+        if (stopping) return NULL;
         int st = c->nm ? serves_describe(&c->tadm, c->timeout_ms, et, sizeof et) : -1;
         for (size_t i = 0; i < c->nm; i++) {
             pthread_mutex_lock(&c->mu);
