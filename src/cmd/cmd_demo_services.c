@@ -146,7 +146,7 @@ int demo_consume(demo_t *d, demo_at_t at, const char *group, int topic, on_recor
         if (msg->payload) memcpy(val, msg->payload, len);
         const char *dash = strrchr(val, '-');
         if (dash) index = atoi(dash + 1);
-        if (msg->offset == pos[p] && p >= 0 && p < np) {
+        if (p >= 0 && p < np && msg->offset >= pos[p]) { /* older: delivered already */
             pos[p] = msg->offset + 1;
             n++;
             if (index < 0 || index >= MAX_RECORDS || fn(d, index, arg)) {
