@@ -281,7 +281,11 @@ json_t *mirror_cutover_json(mirror_cutover_t *c, const msnap_t *snap, const msna
     bool drained = false;
     json_t *j = cutover_board_json(b, c->m, &drained);
     json_object_set_new(j, "services_file", json_string(c->path));
-    json_object_set_new(j, "quiet_s", json_integer(QUIET_MS / 1000));
+    /* the span "source written" was measured over: at least QUIET_MS (longer when the
+     * page was not polled for a while: more conservative, never less) */
+    json_object_set_new(j, "quiet_s",
+                        base ? json_real((double)(snap->published_ms - base->published_ms) / 1000.0)
+                             : json_null());
     json_object_set_new(j, "members_read_ms",
                         read_ms ? json_integer((json_int_t)read_ms) : json_null());
     cutover_board_destroy(b);

@@ -221,8 +221,8 @@
     dr.className = "pill " + (c.drained ? "ok" : "");
     dr.setAttribute("data-value", String(c.drained));
     $("cutover-note").textContent = (c.drained ? "" : c.reason + ". ") + "Services from " +
-      c.services_file + "; source written = end offsets moved over the last " + c.quiet_s +
-      " s; members read " + (c.members_read_ms ? new Date(c.members_read_ms).toISOString() : "not yet") +
+      c.services_file + "; source written = end offsets moved over the last " +
+      (c.quiet_s === null ? "5 s (not measured yet)" : c.quiet_s.toFixed(1) + " s") + "; members read " + (c.members_read_ms ? new Date(c.members_read_ms).toISOString() : "not yet") +
       ". Unknown is never ready.";
     fill($("cutover-services").tBodies[0], c.services.map(function (s) {
       var tr = document.createElement("tr");

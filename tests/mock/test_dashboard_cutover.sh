@@ -59,6 +59,7 @@ wait_for "status && [ \"\$(svc shop)\" = ready ]" 60 0.5 ||
     fail "shop never ready: $(q .cutover); $(tail -5 "$T/mirror.log")"
 expect_eq 1 "$(q .version)" "/api/status version"
 expect_eq "$T/services.yaml" "$(q .cutover.services_file)" "services_file"
+expect_eq true "$(q '.cutover.quiet_s >= 5')" "source written measured over at least 5 s"
 expect_eq "true false true false 0" "$(topic orders '"\(.selected) \(.source_written) \(.copied) \(.foreign_writes) \(.lag)"')" \
     "orders: mirrored, quiet, copied, no foreign writes"
 expect_eq "false" "$(topic scratch .selected)" "scratch is outside the selection"
