@@ -104,6 +104,7 @@ YAML
          i=$((i + 400)); sleep 0.3
      done) &
     local feeder=$!
+    _LIB_BG_PIDS+=("$feeder") # stopped with the mirror if a check fails
     st() { curl -sf "$U/api/status" >"$1" && jq -e .version "$1" >/dev/null; }
     tq() { jq -r --arg t "$topic" "$2" "$1"; }
     wait_for "st '$T/a-$tag.json' && [ \"\$(tq '$T/a-$tag.json' '.topics[] | select(.topic == \$t) | .records')\" -gt 20000 ] &&
