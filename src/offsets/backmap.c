@@ -7,6 +7,7 @@
 #include "offsets/backmap.h"
 
 #include <stddef.h>
+#include <string.h>
 
 /* First segment index holding records (only the first segment may be a pure
  * gap). */
@@ -229,4 +230,32 @@ const char *backmap_class_name(backmap_class_t c) {
     case BACKMAP_WAIT: return "wait";
     }
     return "?";
+}
+
+const char *backmap_pair_a_topic(const backmap_pair_t *p, const char *topic, int32_t partition) {
+    map_entry_t *r = p->rev ? map_set_get(p->rev, topic, partition) : NULL;
+    if (r) return r->target;
+    for (size_t i = 0; p->fwd && i < map_set_count(p->fwd); i++) {
+        map_entry_t *f = map_set_sorted(p->fwd, i);
+        if (f->partition == partition && !strcmp(f->target, topic)) return f->topic;
+    }
+    return topic;
+}
+
+offset_map_result_t backmap_pair_translate(void *pair, const char *topic, int32_t partition,
+                                           int64_t committed, int64_t *target) {
+    backmap_pair_t *p = pair;
+    map_entry_t *r = p->rev ? map_set_get(p->rev, topic, partition) : NULL;
+    const char *atopic = backmap_pair_a_topic(p, topic, partition);
+    map_entry_t *f = p->fwd ? map_set_get(p->fwd, atopic, partition) : NULL;
+    if (f && strcmp(f->target, topic)) f = NULL; /* copied elsewhere: not this way back */
+    if (!r && !f) return OFFSET_MAP_NOT_COPIED;
+    int64_t b_end = r ? r->source_end : f->target_end;
+    int64_t a_end = r ? r->target_end : f->source_end;
+    switch (backmap_translate(f ? f->map : NULL, r ? r->map : NULL, committed, b_end, a_end,
+                              target, NULL)) {
+    case BACKMAP_EXACT: return OFFSET_MAP_EXACT;
+    case BACKMAP_NOT_COPIED: return OFFSET_MAP_NOT_COPIED;
+    default: return OFFSET_MAP_PENDING;
+    }
 }

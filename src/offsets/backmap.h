@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "offsets/map_set.h"
 #include "offsets/offset_map.h"
 
 typedef enum {
@@ -82,5 +83,23 @@ backmap_result_t backmap_translate(const offset_map_t *fwd, const offset_map_t *
                                    int64_t b_end, int64_t a_end, int64_t *a, const char **why);
 
 const char *backmap_class_name(backmap_class_t c);
+
+/* Both maps of a way back, for translating the groups of the reverse flow
+ * B->A: `fwd` holds the forward flow's maps (keyed by A topic, target the B
+ * topic), `rev` the reverse flow's own (keyed by B topic, target the A
+ * topic). The callers set the entries' source_end/target_end (rev: B's and
+ * A's ends; fwd: A's and B's). Borrowed. */
+typedef struct backmap_pair {
+    map_set_t *fwd, *rev;
+} backmap_pair_t;
+
+/* backmap_translate() for a B topic and partition; the signature fits
+ * groups_translate_fn with a backmap_pair_t as opaque. CONFLICT is reported
+ * as PENDING (no exact position: nothing is committed). */
+offset_map_result_t backmap_pair_translate(void *pair, const char *topic, int32_t partition,
+                                           int64_t committed, int64_t *target);
+/* The A topic a B topic's records go back to: the reverse map's target, else
+ * the forward map entry whose target is `topic`, else `topic` (identity). */
+const char *backmap_pair_a_topic(const backmap_pair_t *p, const char *topic, int32_t partition);
 
 #endif
