@@ -4,11 +4,44 @@
 #include "cmd/cmd_back.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kafka/kclient.h"
+#include "kafka/kread.h"
+#include "offsets/checkpoint.h"
 #include "kafka/map_store.h"
 #include "mirror/backflow.h"
+
+/* One checkpoint record of the forward flow: kept when it records a move kmig
+ * made (an exact translation that kmig itself committed on B). */
+static int moved_one(void *opaque, const rd_kafka_message_t *m, char *err, size_t errsz) {
+    cmd_back_t *b = opaque;
+    if (!m->key || !m->payload) return 0;
+    char *group, *topic, *target;
+    int32_t p;
+    checkpoint_t cp;
+    if (checkpoint_decode(m->key, m->key_len, m->payload, m->len, &group, &topic, &p, &target, &cp,
+                          err, errsz))
+        return -1;
+    free(topic);
+    /* later records of a key replace earlier ones */
+    size_t i = 0;
+    while (i < b->nmoved && (strcmp(b->moved[i].group, group) || strcmp(b->moved[i].b_topic, target) ||
+                             b->moved[i].partition != p))
+        i++;
+    if (i == b->nmoved) {
+        b->moved = xrealloc(b->moved, (b->nmoved + 1) * sizeof *b->moved);
+        b->moved[b->nmoved++] = (struct cmd_back_moved){group, target, p, -1};
+    } else {
+        free(group);
+        free(target);
+    }
+    bool move = cp.status == OFFSET_MAP_EXACT && cp.synced_offset >= 0 &&
+                cp.synced_offset == cp.target_offset;
+    b->moved[i].a_offset = move ? cp.source_offset : -1;
+    return 0;
+}
 
 int cmd_back_load(cmd_back_t *b, const cmd_flow_t *cf, map_set_t *own, int timeout_ms, char *err,
                   size_t errsz) {
@@ -28,6 +61,11 @@ int cmd_back_load(cmd_back_t *b, const cmd_flow_t *cf, map_set_t *own, int timeo
     if (backflow_load_opposite(adm, cons, cf->flow, timeout_ms, b->fwd, &b->active, err, errsz))
         goto out;
     b->pair = (backmap_pair_t){b->fwd, own};
+    if (b->active) {
+        char ckpt[300];
+        groups_checkpoint_topic(ckpt, sizeof ckpt, cf->flow->target);
+        if (kread_topic(cons, ckpt, timeout_ms + 20000, moved_one, b, err, errsz)) goto out;
+    }
     for (size_t i = 0; b->active && i < map_set_count(b->fwd); i++) {
         map_entry_t *f = map_set_sorted(b->fwd, i);
         /* forward: A topic -> B topic; the reverse flow's entry is keyed by B topic */
@@ -42,7 +80,21 @@ out:
     return rc;
 }
 
+void cmd_back_seed(const cmd_back_t *b, groups_t *g) {
+    for (size_t i = 0; b->active && i < b->nmoved; i++)
+        if (b->moved[i].a_offset >= 0)
+            groups_note_synced(g, b->moved[i].group, b->moved[i].b_topic, b->moved[i].partition,
+                               b->moved[i].a_offset);
+}
+
 void cmd_back_clear(cmd_back_t *b) {
+    for (size_t i = 0; i < b->nmoved; i++) {
+        free(b->moved[i].group);
+        free(b->moved[i].b_topic);
+    }
+    free(b->moved);
+    b->moved = NULL;
+    b->nmoved = 0;
     map_set_destroy(b->fwd);
     b->fwd = NULL;
     b->active = false;

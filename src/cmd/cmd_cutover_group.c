@@ -85,6 +85,7 @@ static int pass(gctx_t *c, bool write, group_rows_t *rows, char *err, size_t err
                        err, errsz) ||
         cmd_back_load(&back, &c->cf, maps, c->timeout, err, errsz))
         goto out;
+    cmd_back_seed(&back, c->g);
     n = map_set_count(maps);
     parts = xcalloc(n, sizeof *parts);
     endv = xcalloc(n, 2 * sizeof *endv);

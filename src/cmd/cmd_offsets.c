@@ -235,6 +235,7 @@ int cmd_offsets(int argc, char **argv) {
     if (!(g = groups_new(cf.mm2, cf.flow, err, sizeof err)) ||
         groups_load_checkpoints(g, err, sizeof err))
         goto fail;
+    cmd_back_seed(&back, g); /* the way back: the positions groups left A from */
     if (zk) {
         /* Old clients' offsets in ZooKeeper stand in for the source's. */
         zk_offsets_t zo = {0};

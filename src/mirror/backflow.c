@@ -45,6 +45,7 @@ struct backflow {
     pthread_cond_t cond;
     bool stop, started;
     bview_t *latest; /* under mu */
+    map_set_t *initial; /* the opposite map at start-up (backflow_accounted_end) */
     /* Copy loop only. */
     bview_t *view;
     strmap_t *waits; /* "topic:partition" -> bwait_t* */
@@ -221,6 +222,12 @@ backflow_t *backflow_start(const mm2_flow_t *f, const backflow_settings_t *st,
     if (!(b->sadmin = kclient_new(&sa, err, errsz)) || !(b->sreader = kclient_new(&sr, err, errsz)) ||
         !(b->tadmin = kclient_new(&ta, err, errsz)))
         goto fail;
+    bool exists = false;
+    char lerr[512];
+    b->initial = map_set_new();
+    if (backflow_load_opposite(b->sadmin, b->sreader, f, f->admin_timeout_ms, b->initial, &exists,
+                               lerr, sizeof lerr))
+        log_warn("the way back: the opposite flow's map could not be read at start-up (%s)", lerr);
     if (pthread_create(&b->thread, NULL, watch_main, b)) {
         snprintf(err, errsz, "cannot start the way-back watcher thread");
         goto fail;
@@ -243,6 +250,7 @@ void backflow_stop(backflow_t *b) {
     }
     view_unref(b->latest);
     view_unref(b->view);
+    map_set_destroy(b->initial);
     for (size_t i = 0; i < b->nw; i++) {
         free(b->wv[i]->topic);
         free(b->wv[i]->target);
@@ -373,6 +381,13 @@ void backflow_tick(backflow_t *b, rd_kafka_t *consumer) {
         b->wv[i] = b->wv[--b->nw];
         atomic_store(&b->waiting, (int)b->nw);
     }
+}
+
+int64_t backflow_accounted_end(backflow_t *b, const char *topic, const char *target,
+                               int32_t partition) {
+    map_entry_t *e = b && b->initial ? map_set_get(b->initial, target, partition) : NULL;
+    if (!e || !e->map || strcmp(e->target, topic)) return -1;
+    return offset_map_src_next(e->map);
 }
 
 void backflow_render(backflow_t *b, sbuf_t *out, const char *source, const char *target) {

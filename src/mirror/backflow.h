@@ -58,6 +58,14 @@ bool backflow_eof_ok(backflow_t *b, const char *topic, int32_t partition, int64_
 /* Copy loop, every iteration: resumes waiting partitions a newer view decides. */
 void backflow_tick(backflow_t *b, rd_kafka_t *consumer);
 
+/* Start-up: where the opposite flow's map (read once when the watcher
+ * started) ends on this flow's target partition (its source end offset), or -1.
+ * Target records below it are the opposite flow's originals, or copies of
+ * this flow it skipped: recovery must not pair them with this flow's source
+ * records (they would be adopted as copies this flow never made). */
+int64_t backflow_accounted_end(backflow_t *b, const char *topic, const char *target,
+                               int32_t partition);
+
 /* Prometheus lines (docs/METRICS.md): kmig_back_active, kmig_back_skipped_total,
  * kmig_back_unaccounted_total, kmig_back_waiting_partitions. */
 void backflow_render(backflow_t *b, sbuf_t *out, const char *source, const char *target);

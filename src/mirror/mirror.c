@@ -826,6 +826,8 @@ static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends)
         mpart_t *p = &t->parts[e->partition];
         int64_t tn = offset_map_tgt_next(p->map);
         if (e->err || e->offset <= (tn < 0 ? 0 : tn)) continue;
+        if (e->offset <= backflow_accounted_end(m->back, t->name, t->target, e->partition))
+            continue; /* the way back: the opposite flow's records, not this flow's copies */
         recover_result_t r = {0};
         if (recovery_readers(m, err, sizeof err) ||
             recover_partition(m->src_reader, m->tgt_reader, m->stop, t->name, t->target,
