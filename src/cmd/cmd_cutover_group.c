@@ -126,6 +126,17 @@ out:
     return rc;
 }
 
+/* --back: why the translation of row r is pending. */
+static void back_pending_reason(const gctx_t *c, const group_row_t *r, char *reason,
+                                size_t size) {
+    snprintf(reason, size,
+             "the way back of %s[%d] from offset %" PRId64 " is %s: the reverse flow %s->%s "
+             "must run and copy %s up to the group's position (kmig mirror --source %s "
+             "--target %s), with producers writing on one cluster only",
+             r->topic, r->partition, r->source_offset, r->status, c->cf.flow->source,
+             c->cf.flow->target, c->cf.flow->source, c->cf.flow->source, c->cf.flow->target);
+}
+
 /* --back: refuses (false, with the reason) unless the flow is the way back of
  * its opposite flow, whose map must be on this flow's source. */
 static bool back_check(gctx_t *c, char *reason, size_t size) {
@@ -300,6 +311,8 @@ int cutover_group_cmd(int argc, char **argv) {
                      "the copy does not cover the committed offset %" PRId64 " of %s[%d] yet "
                      "(translation %s: is kmig mirror running?)",
                      r->source_offset, r->topic, r->partition, r->status);
+            if (x.back)
+                back_pending_reason(&x, r, reason, sizeof reason);
             goto wait;
         }
         if ((r = row_with(&rows, "behind")) || (r = row_with(&rows, "taken-over"))) {

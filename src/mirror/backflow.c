@@ -112,6 +112,13 @@ static void publish(backflow_t *b, bview_t *v) {
     view_unref(old);
 }
 
+static bool stopping(backflow_t *b) {
+    pthread_mutex_lock(&b->mu);
+    bool s = b->stop;
+    pthread_mutex_unlock(&b->mu);
+    return s;
+}
+
 /* One pass of the watcher: returns the new view, or NULL to keep the last. */
 static bview_t *pass(backflow_t *b, int64_t *first_seen) {
     char err[512];
@@ -144,11 +151,13 @@ static bview_t *pass(backflow_t *b, int64_t *first_seen) {
                  topic, b->flow->source, b->flow->target, b->flow->source, b->flow->source);
     }
     v->hold = clock_mono_ms() < *first_seen + BACKFLOW_SETTLE_MS;
+    if (stopping(b)) goto quiet;
     if (read_ends(b->sadmin, s, false, false, to, src_end, err, sizeof err) ||
         read_ends(b->tadmin, s, true, true, to, tgt_start, err, sizeof err) ||
         read_ends(b->tadmin, s, true, false, to, tgt_end, err, sizeof err))
         goto fail;
     size_t records = 0;
+    if (stopping(b)) goto quiet;
     if (map_store_load(b->sreader, topic, to + 20000, map_set_add_seg, v->opp, &records, err,
                        sizeof err))
         goto fail;
@@ -170,7 +179,9 @@ done:
     msnap_release(s);
     return v;
 fail:
-    log_warn("the way back: %s; records beyond the opposite map keep waiting", err);
+    if (!stopping(b))
+        log_warn("the way back: %s; records beyond the opposite map keep waiting", err);
+quiet:
     free(src_end);
     free(tgt_start);
     free(tgt_end);
@@ -298,12 +309,13 @@ static backmap_class_t classify(backflow_t *b, const char *topic, const char *ta
 bool backflow_admit(backflow_t *b, rd_kafka_t *consumer, const char *topic, const char *target,
                     int32_t partition, int64_t offset) {
     if (!b) return true;
+    if (!b->view) refresh(b);
+    if (!b->nw && b->view && !b->view->active) return true; /* no way back: the fast path */
     char *k = pkey(topic, partition);
     if (strmap_get(b->waits, k)) { /* prefetched after the waiting record */
         free(k);
         return false;
     }
-    if (!b->view) refresh(b);
     switch (classify(b, topic, target, partition, offset)) {
     case BACKMAP_COPY: free(k); return true;
     case BACKMAP_COPY_UNACCOUNTED:
@@ -334,9 +346,17 @@ bool backflow_admit(backflow_t *b, rd_kafka_t *consumer, const char *topic, cons
     b->wv = xrealloc(b->wv, (b->nw + 1) * sizeof *b->wv);
     b->wv[b->nw++] = w;
     atomic_store(&b->waiting, (int)b->nw);
-    log_debug("the way back: %s [%d] waits at offset %" PRId64 " until the opposite flow has "
-              "nothing pending",
-              topic, partition, offset);
+    char *tk = NULL;
+    sbuf_t told = {0};
+    sbuf_printf(&told, "wait:%s", k);
+    tk = told.s;
+    log_msg(strmap_get(b->warned, tk) ? LL_DEBUG : LL_INFO,
+            "the way back: %s [%d] waits at offset %" PRId64 ": it may be a copy the opposite "
+            "flow %s->%s made and has not mapped yet (it has records pending); copying goes on "
+            "once it has none (kmig_back_waiting_partitions)",
+            topic, partition, offset, b->flow->target, b->flow->source);
+    if (!strmap_get(b->warned, tk)) strmap_put(b->warned, tk, b);
+    free(tk);
     free(k);
     return false;
 }

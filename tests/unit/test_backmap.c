@@ -174,5 +174,46 @@ static void test_translate_gaps_and_conflicts(void) {
     offset_map_destroy(f);
 }
 
-UNIT_MAIN(UNIT_TEST(test_classify), UNIT_TEST(test_settled), UNIT_TEST(test_translate_back),
+/* Through two map sets, as `kmig offsets` of the reverse flow sees them:
+ * forward entries keyed by the A topic, reverse ones by the B topic. */
+static void test_pair(void) {
+    map_set_t *fwd = map_set_new(), *rev = map_set_new();
+    map_set_add_seg(fwd, "orders", 0, "orders", &FWD[0]);
+    map_set_add_seg(rev, "orders", 0, "orders", &REV[0]);
+    map_set_add_seg(rev, "orders", 0, "orders", &REV[1]);
+    /* partition 1: copied forward only (the reverse flow has no entry yet) */
+    map_set_add_seg(fwd, "orders", 1, "orders", &FWD[0]);
+    map_entry_t *e = map_set_get(rev, "orders", 0);
+    e->source_end = 20;
+    e->target_end = 20;
+    map_entry_t *e1 = map_set_ensure(rev, "orders", 1, "orders");
+    CHECK(e1 != NULL);
+    CHECK_EQ_INT(offset_map_count(e1->map), 0);
+    e1->source_end = 15;
+    e1->target_end = 10;
+    backmap_pair_t pair = {fwd, rev};
+    CHECK_EQ_STR(backmap_pair_a_topic(&pair, "orders", 0), "orders");
+    int64_t a = -1;
+    CHECK_EQ_INT(backmap_pair_translate(&pair, "orders", 0, 7, &a), OFFSET_MAP_EXACT);
+    CHECK_EQ_INT(a, 7);
+    CHECK_EQ_INT(backmap_pair_translate(&pair, "orders", 0, 13, &a), OFFSET_MAP_EXACT);
+    CHECK_EQ_INT(a, 13);
+    CHECK_EQ_INT(backmap_pair_translate(&pair, "orders", 0, 20, &a), OFFSET_MAP_EXACT);
+    CHECK_EQ_INT(a, 20);
+    CHECK_EQ_INT(backmap_pair_translate(&pair, "orders", 1, 4, &a), OFFSET_MAP_EXACT);
+    CHECK_EQ_INT(a, 4);
+    /* past the forward copies, B written on (15) but not copied back yet */
+    CHECK_EQ_INT(backmap_pair_translate(&pair, "orders", 1, 10, &a), OFFSET_MAP_PENDING);
+    CHECK_EQ_INT(backmap_pair_translate(&pair, "orders", 2, 0, &a), OFFSET_MAP_NOT_COPIED);
+    /* another forward target than this topic: not this way back */
+    map_set_t *other = map_set_new();
+    map_set_add_seg(other, "orders", 0, "A.orders", &FWD[0]);
+    backmap_pair_t p2 = {other, NULL};
+    CHECK_EQ_INT(backmap_pair_translate(&p2, "orders", 0, 3, &a), OFFSET_MAP_NOT_COPIED);
+    map_set_destroy(other);
+    map_set_destroy(fwd);
+    map_set_destroy(rev);
+}
+
+UNIT_MAIN(UNIT_TEST(test_classify), UNIT_TEST(test_pair), UNIT_TEST(test_settled), UNIT_TEST(test_translate_back),
           UNIT_TEST(test_translate_gaps_and_conflicts))
