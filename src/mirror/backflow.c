@@ -410,6 +410,14 @@ int64_t backflow_accounted_end(backflow_t *b, const char *topic, const char *tar
     return offset_map_src_next(e->map);
 }
 
+bool backflow_known_copy(backflow_t *b, const char *topic, const char *target, int32_t partition,
+                         int64_t offset) {
+    if (!b) return false;
+    map_set_t *set = b->view && b->view->active ? b->view->opp : b->initial;
+    map_entry_t *e = set ? map_set_get(set, target, partition) : NULL;
+    return e && e->map && !strcmp(e->target, topic) && backmap_is_tgt_record(e->map, offset);
+}
+
 void backflow_render(backflow_t *b, sbuf_t *out, const char *source, const char *target) {
     if (!b) return;
     sbuf_printf(out,

@@ -66,6 +66,13 @@ void backflow_tick(backflow_t *b, rd_kafka_t *consumer);
 int64_t backflow_accounted_end(backflow_t *b, const char *topic, const char *target,
                                int32_t partition);
 
+/* True when the source record at `offset` is a copy the opposite flow wrote
+ * (in the latest view, else in the map read at start-up): a resumed partition
+ * reads such records again in the gap below its map's end (they were skipped,
+ * not rewritten). */
+bool backflow_known_copy(backflow_t *b, const char *topic, const char *target, int32_t partition,
+                         int64_t offset);
+
 /* Prometheus lines (docs/METRICS.md): kmig_back_active, kmig_back_skipped_total,
  * kmig_back_unaccounted_total, kmig_back_waiting_partitions. */
 void backflow_render(backflow_t *b, sbuf_t *out, const char *source, const char *target);

@@ -635,6 +635,9 @@ static bool resume_checked(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
     mpart_t *p = &t->parts[msg->partition];
     uint8_t d[RECORD_DIGEST_LEN];
     if (mpart_skips(p, msg->offset)) return false;
+    if (msg->offset != p->verify_src && msg->offset < offset_map_src_next(p->map) &&
+        backflow_known_copy(m->back, t->name, t->target, msg->partition, msg->offset))
+        return false; /* skipped before: a copy the opposite flow wrote (the way back) */
     if (p->verify_src >= 0) {
         if (msg->offset == p->verify_src) kread_digest(msg, m->digest, d);
         switch (mpart_resume_check(p, msg->offset, d)) {

@@ -24,6 +24,7 @@ no_leak_check
 
 N=300
 M=150
+M2=30 # records produced on B while both flows run
 P=3
 R1=100 # records the group reads on A before the first move
 R2=250 # records it reads on B before the way back (some partitions past the forward copies)
@@ -32,7 +33,7 @@ R2=250 # records it reads on B before the way back (some partitions past the for
 count() { "$TESTKIT" count --bootstrap "$2" --topic "$1" | sed -n 's/^total=//p'; }
 
 check_version() {
-    local tag=$1 src tgt topic pfx grp cfg base gen fwd rev rc p prev left
+    local tag=$1 src tgt topic pfx grp cfg base gen fwd rev rc p prev left M=$M
     src=KMIG_REAL_SRC_$tag; src=${!src}
     tgt=KMIG_REAL_TGT_$tag; tgt=${!tgt}
     topic=$(unique_name orders)
@@ -79,12 +80,30 @@ check_version() {
     expect_contains "$(jq -r .reason "$T/$tag-back0.json")" "pending" "cutover group --back reason"
     echo "Kafka $tag: the way back waits for the reverse flow"
 
-    # 4. the reverse flow copies only what was produced on B
+    # 4. the reverse flow copies only what was produced on B, while the
+    # forward flow runs too (it sees the reverse map appear and skips its copies)
+    run_bg "$T/$tag-fwdbg.log" "$KMIG" mirror --config "$cfg" "${fwd[@]}" --progress 0 \
+        --summary-json "$T/$tag-fwdbg.json"
+    local fpid=$BG_PID
+    wait_for "grep -q 'copying $topic' '$T/$tag-fwdbg.log'" 60 || fail "the forward flow did not start"
     timeout 120 "$KMIG" mirror --config "$cfg" "${rev[@]}" --stop-at-end --progress 0 \
         --summary-json "$T/$tag-rev.json" >"$T/$tag-rev.log" 2>&1 ||
         fail "reverse mirror exited $?: $(tail -5 "$T/$tag-rev.log")"
     expect_eq "$M" "$(jq .records "$T/$tag-rev.json")" "records the reverse flow copied"
     expect_eq $((N + M)) "$(count "$topic" "$src")" "records on A after the reverse flow (no loop)"
+    # more records on B while both flows run: they go back, and only once
+    "$TESTKIT" produce --bootstrap "$tgt" --topic "$topic" --start $((N + M)) --count "$M2" "${gen[@]}" \
+        --idempotent >/dev/null || fail "produce more on B failed"
+    timeout 120 "$KMIG" mirror --config "$cfg" "${rev[@]}" --stop-at-end --progress 0 \
+        --summary-json "$T/$tag-rev2.json" >"$T/$tag-rev2.log" 2>&1 ||
+        fail "reverse mirror (again) exited $?: $(tail -5 "$T/$tag-rev2.log")"
+    expect_eq "$M2" "$(jq .records "$T/$tag-rev2.json")" "records the reverse flow copied the second time"
+    M=$((M + M2))
+    expect_eq $((N + M)) "$(count "$topic" "$src")" "records on A after the second reverse run"
+    kill_bg "$fpid" TERM
+    expect_eq 0 "$BG_RC" "exit status of the running forward flow after SIGTERM ($(tail -3 "$T/$tag-fwdbg.log"))"
+    expect_eq 0 "$(jq .records "$T/$tag-fwdbg.json")" "records the running forward flow copied"
+    expect_eq $((N + M)) "$(count "$topic" "$tgt")" "records on B while the forward flow ran (no loop)"
     # the reverse map is exact: every record it copied matches; the records of
     # B it did not copy are exactly the N forward copies (verify counts them as
     # not_copied, exit 4: it does not know the way back)
