@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "cmd/cmd_back.h"
 #include "cmd/cmd_common.h"
 #include "cmd/cmd_cutover.h"
 #include "core/exitcode.h"
@@ -36,6 +37,7 @@ typedef struct gctx {
     kv_list_t sadm, tadm, tcons;
     int timeout;
     const char *group;
+    bool back; /* --back: the flow must be the way back of its opposite flow */
 } gctx_t;
 
 static void group_usage(FILE *out) {
@@ -49,7 +51,10 @@ static void group_usage(FILE *out) {
             "  offsets beyond the translation. Dry run (says what it would commit, no\n"
             "  waiting unless --timeout) unless --execute (waits up to --timeout, default\n"
             "  60 s). Exit 0 done (or, dry run, possible now), %d not possible (reason\n"
-            "  printed), 1 failure.\n",
+            "  printed), 1 failure.\n"
+            "  --back: the flow (--source B --target A) is the reverse flow of A->B (the\n"
+            "  way back): the group's position on B translates to A through both offset\n"
+            "  maps; refused when the forward map is not on B.\n",
             KMIG_EXIT_NOT_READY);
 }
 
@@ -67,6 +72,7 @@ static int members(gctx_t *c, const kv_list_t *settings, char *err, size_t errsz
 /* One dry or writing pass of the groups sync over every mapped partition. */
 static int pass(gctx_t *c, bool write, group_rows_t *rows, char *err, size_t errsz) {
     map_set_t *maps = map_set_new();
+    cmd_back_t back = {0};
     size_t records, n;
     char map_topic[300];
     int rc = -1;
@@ -76,8 +82,10 @@ static int pass(gctx_t *c, bool write, group_rows_t *rows, char *err, size_t err
                                     *ttp = rd_kafka_topic_partition_list_new(16);
     map_store_topic_name(map_topic, sizeof map_topic, c->cf.flow->source);
     if (map_store_load(c->reader, map_topic, c->timeout + 20000, map_set_add_seg, maps, &records,
-                       err, errsz))
+                       err, errsz) ||
+        cmd_back_load(&back, &c->cf, maps, c->timeout, err, errsz))
         goto out;
+    cmd_back_seed(&back, c->g);
     n = map_set_count(maps);
     parts = xcalloc(n, sizeof *parts);
     endv = xcalloc(n, 2 * sizeof *endv);
@@ -99,7 +107,9 @@ static int pass(gctx_t *c, bool write, group_rows_t *rows, char *err, size_t err
         e->target_end = endv[2 * i + 1];
     }
     char *names[] = {(char *)c->group, NULL};
-    if (groups_pass(c->g, names, parts, n, map_set_translate, maps, NULL, write, rows) && !write) {
+    groups_translate_fn tr = back.active ? backmap_pair_translate : map_set_translate;
+    void *opaque = back.active ? (void *)&back.pair : maps;
+    if (groups_pass(c->g, names, parts, n, tr, opaque, NULL, write, rows) && !write) {
         snprintf(err, errsz, "the group's offsets could not be read");
         for (size_t i = 0; i < rows->n; i++)
             if (rows->v[i].error) snprintf(err, errsz, "%s", rows->v[i].error);
@@ -111,8 +121,44 @@ out:
     rd_kafka_topic_partition_list_destroy(ttp);
     free(parts);
     free(endv);
+    cmd_back_clear(&back);
     map_set_destroy(maps);
     return rc;
+}
+
+/* --back: why the translation of row r is pending. */
+static void back_pending_reason(const gctx_t *c, const group_row_t *r, char *reason,
+                                size_t size) {
+    snprintf(reason, size,
+             "the way back of %s[%d] from offset %" PRId64 " is %s: the reverse flow %s->%s "
+             "must run and copy %s up to the group's position (kmig mirror --source %s "
+             "--target %s), with producers writing on one cluster only",
+             r->topic, r->partition, r->source_offset, r->status, c->cf.flow->source,
+             c->cf.flow->target, c->cf.flow->source, c->cf.flow->source, c->cf.flow->target);
+}
+
+/* --back: refuses (false, with the reason) unless the flow is the way back of
+ * its opposite flow, whose map must be on this flow's source. */
+static bool back_check(gctx_t *c, char *reason, size_t size) {
+    if (!c->back) return true;
+    char err[512];
+    map_set_t *own = map_set_new();
+    cmd_back_t b = {0};
+    bool ok = false;
+    if (cmd_back_load(&b, &c->cf, own, c->timeout, err, sizeof err))
+        snprintf(reason, size, "--back: the forward map cannot be read on %s: %s",
+                 c->cf.flow->source, err);
+    else if (!b.active)
+        snprintf(reason, size,
+                 "--back: %s does not exist on %s: %s->%s is not the way back of a flow "
+                 "%s->%s (run the forward flow first; see docs/CUTOVER.md)",
+                 b.topic, c->cf.flow->source, c->cf.flow->source, c->cf.flow->target,
+                 c->cf.flow->target, c->cf.flow->source);
+    else
+        ok = true;
+    cmd_back_clear(&b);
+    map_set_destroy(own);
+    return ok;
 }
 
 static bool rows_all(const group_rows_t *r, const char *a, const char *b) {
@@ -164,11 +210,13 @@ int cutover_group_cmd(int argc, char **argv) {
         {"target", required_argument, 0, 't'}, {"execute", no_argument, 0, 'E'},
         {"timeout", required_argument, 0, 'T'}, {"json", no_argument, 0, 'j'},
         {"log-level", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'},
+        {"back", no_argument, 0, 'B'},
         {0, 0, 0, 0}};
     const char *config = NULL, *src = NULL, *tgt = NULL;
     bool execute = false, json = false;
     long long timeout = -1;
     int c;
+    gctx_t x = {0};
     log_set_level(LL_WARN);
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:s:t:h", opts, NULL)) != -1) {
@@ -178,6 +226,7 @@ int cutover_group_cmd(int argc, char **argv) {
         case 't': tgt = optarg; break;
         case 'E': execute = true; break;
         case 'j': json = true; break;
+        case 'B': x.back = true; break;
         case 'T':
             if (cmd_parse_int("cutover group", "--timeout", optarg, 0, 86400, &timeout))
                 return KMIG_EXIT_USAGE;
@@ -196,7 +245,7 @@ int cutover_group_cmd(int argc, char **argv) {
     }
     if (timeout < 0) timeout = execute ? 60 : 0;
     char err[1024], reason[1200] = "";
-    gctx_t x = {.group = argv[optind]};
+    x.group = argv[optind];
     group_rows_t rows = {0};
     int rc = KMIG_EXIT_USAGE;
     if (cmd_flow_load(&x.cf, config, src, tgt, NULL, 0, err, sizeof err) ||
@@ -222,7 +271,8 @@ int cutover_group_cmd(int argc, char **argv) {
     groups_set_emit(x.g, false);
     time_t deadline = time(NULL) + (time_t)timeout;
     const char *state = "waiting";
-    for (;;) {
+    if (!back_check(&x, reason, sizeof reason)) state = "refused";
+    while (strcmp(state, "refused")) {
         group_rows_clear(&rows);
         int sm = members(&x, &x.sadm, err, sizeof err);
         if (sm < 0) {
@@ -261,6 +311,8 @@ int cutover_group_cmd(int argc, char **argv) {
                      "the copy does not cover the committed offset %" PRId64 " of %s[%d] yet "
                      "(translation %s: is kmig mirror running?)",
                      r->source_offset, r->topic, r->partition, r->status);
+            if (x.back)
+                back_pending_reason(&x, r, reason, sizeof reason);
             goto wait;
         }
         if ((r = row_with(&rows, "behind")) || (r = row_with(&rows, "taken-over"))) {

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_back.h"
 #include "cmd/cmd_common.h"
 #include "core/exitcode.h"
 #include "core/log.h"
@@ -185,6 +186,7 @@ int cmd_offsets(int argc, char **argv) {
     group_rows_t rows = {0};
     char **names = NULL;
     group_import_t *imp = NULL;
+    cmd_back_t back = {0};
     if (cmd_flow_load(&cf, config, src, tgt, NULL, 0, err, sizeof err) ||
         mm2_client_settings(cf.mm2, cf.flow->target, MM2_CLIENT_CONSUMER, &tcons, err, sizeof err) ||
         mm2_client_settings(cf.mm2, cf.flow->source, MM2_CLIENT_ADMIN, &sadm, err, sizeof err)) {
@@ -206,6 +208,8 @@ int cmd_offsets(int argc, char **argv) {
         map_store_load(reader, map_topic, cf.flow->admin_timeout_ms + 20000, map_set_add_seg, maps,
                        &records, err, sizeof err))
         goto fail;
+    /* A reverse flow (the way back): groups translate through both maps. */
+    if (cmd_back_load(&back, &cf, maps, cf.flow->admin_timeout_ms, err, sizeof err)) goto fail;
     size_t n = map_set_count(maps);
     parts = xcalloc(n ? n : 1, sizeof *parts);
     tp = rd_kafka_topic_partition_list_new((int)n + 1);
@@ -231,6 +235,7 @@ int cmd_offsets(int argc, char **argv) {
     if (!(g = groups_new(cf.mm2, cf.flow, err, sizeof err)) ||
         groups_load_checkpoints(g, err, sizeof err))
         goto fail;
+    cmd_back_seed(&back, g); /* the way back: the positions groups left A from */
     if (zk) {
         /* Old clients' offsets in ZooKeeper stand in for the source's. */
         zk_offsets_t zo = {0};
@@ -259,7 +264,9 @@ int cmd_offsets(int argc, char **argv) {
         names = groups_select(g, nonly ? only : NULL);
     }
     groups_set_emit(g, false); /* a dry run writes nothing; --execute records what it commits */
-    int failed = groups_pass(g, names, parts, n, map_set_translate, maps, imp, execute, &rows);
+    int failed = groups_pass(g, names, parts, n,
+                             back.active ? backmap_pair_translate : map_set_translate,
+                             back.active ? (void *)&back.pair : maps, imp, execute, &rows);
     print_rows(&rows, json);
     if (export && export_csv(export, &rows, err, sizeof err)) goto fail;
     rc = KMIG_EXIT_OK;
@@ -279,6 +286,7 @@ out:
     if (tp) rd_kafka_topic_partition_list_destroy(tp);
     rd_kafka_topic_partition_list_destroy(ttp);
     free(parts);
+    cmd_back_clear(&back);
     map_set_destroy(maps);
     if (reader) rd_kafka_destroy(reader);
     if (sadmin) rd_kafka_destroy(sadmin);

@@ -242,6 +242,12 @@ static int load_one(void *opaque, const rd_kafka_message_t *m, char *err, size_t
     return 0;
 }
 
+void groups_note_synced(groups_t *g, const char *group, const char *topic, int32_t partition,
+                        int64_t offset) {
+    stored_t *s = stored_get(g, group, topic, partition, true, NULL);
+    if (s->cp.synced_offset < 0) s->cp.synced_offset = offset;
+}
+
 int groups_load_checkpoints(groups_t *g, char *err, size_t errsz) {
     kclient_opts_t o = {.type = RD_KAFKA_CONSUMER, .name = "target-checkpoint-reader",
                         .settings = &g->tgt_consumer};

@@ -73,6 +73,14 @@ void groups_destroy(groups_t *g); /* accepts NULL */
  * dry run writes nothing. */
 void groups_set_emit(groups_t *g, bool emit);
 
+/* The way back (docs/CUTOVER.md): the group's committed offset on this
+ * flow's target equal to `offset` is the position the group had when kmig
+ * moved it to the other cluster, not its consumers' own commit: kmig may
+ * replace it (never backwards). Recorded as kmig's own commit when no other
+ * is stored for group/topic/partition (topic: this flow's source topic). */
+void groups_note_synced(groups_t *g, const char *group, const char *topic, int32_t partition,
+                        int64_t offset);
+
 /* Reads the checkpoints kept on the target (what kmig committed before). */
 int groups_load_checkpoints(groups_t *g, char *err, size_t errsz);
 

@@ -45,6 +45,7 @@
 #include "kafka/map_store.h"
 #include "kafka/kpeek.h"
 #include "metrics/http.h"
+#include "mirror/backflow.h"
 #include "mirror/groups.h"
 #include "mirror/groups_sync.h"
 #include "mirror/heartbeat.h"
@@ -120,6 +121,7 @@ struct mirror {
     groups_t *groups;
     groups_sync_t *gsync;
     vforeign_t *foreign; /* the foreign write watch (its own thread) */
+    backflow_t *back;    /* the way back: the opposite flow's copies (its own thread) */
     msnap_holder_t *snaps;
     http_server_t *http;
     heartbeat_t *hb;
@@ -634,6 +636,9 @@ static bool resume_checked(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
     mpart_t *p = &t->parts[msg->partition];
     uint8_t d[RECORD_DIGEST_LEN];
     if (mpart_skips(p, msg->offset)) return false;
+    if (msg->offset != p->verify_src && msg->offset < offset_map_src_next(p->map) &&
+        backflow_known_copy(m->back, t->name, t->target, msg->partition, msg->offset))
+        return false; /* skipped before: a copy the opposite flow wrote (the way back) */
     if (p->verify_src >= 0) {
         if (msg->offset == p->verify_src) kread_digest(msg, m->digest, d);
         switch (mpart_resume_check(p, msg->offset, d)) {
@@ -667,7 +672,9 @@ static void handle_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
                 mpart_t *p = &t->parts[msg->partition];
                 if (mpart_resume_check(p, msg->offset, NULL) == MPART_RESUME_CHANGED)
                     source_rewritten(m, t, msg->partition, msg->offset, false);
-                if (p->state == MPART_COPYING) mpart_eof(p, msg->offset);
+                if (p->state == MPART_COPYING &&
+                    backflow_eof_ok(m->back, t->name, msg->partition, msg->offset))
+                    mpart_eof(p, msg->offset);
             } else if (t && (msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
                              msg->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)) {
                 if (t->parts[msg->partition].state == MPART_COPYING)
@@ -695,7 +702,8 @@ static void handle_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
             continue;
         }
         if (atomic_load(m->stop) || m->fail || m->data_loss) break;
-        if (!resume_checked(m, t, msg)) {
+        if (!resume_checked(m, t, msg) ||
+            !backflow_admit(m->back, m->consumer, t->name, t->target, msg->partition, msg->offset)) {
             rd_kafka_message_destroy(msg);
             continue;
         }
@@ -822,6 +830,8 @@ static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends)
         mpart_t *p = &t->parts[e->partition];
         int64_t tn = offset_map_tgt_next(p->map);
         if (e->err || e->offset <= (tn < 0 ? 0 : tn)) continue;
+        if (e->offset <= backflow_accounted_end(m->back, t->name, t->target, e->partition))
+            continue; /* the way back: the opposite flow's records, not this flow's copies */
         recover_result_t r = {0};
         if (recovery_readers(m, err, sizeof err) ||
             recover_partition(m->src_reader, m->tgt_reader, m->stop, t->name, t->target,
@@ -1140,6 +1150,7 @@ static void render_metrics(void *opaque, sbuf_t *out) {
     msnap_t *s = msnap_acquire(m->snaps);
     mirror_report_metrics(out, s, m->groups, m->flow->source, m->flow->target);
     vforeign_render(m->foreign, out, m->flow->source, m->flow->target);
+    backflow_render(m->back, out, m->flow->source, m->flow->target);
     msnap_release(s);
 }
 
@@ -1229,6 +1240,7 @@ static int mirror_loop(mirror_t *m) {
         ssize_t n = kread_batch(m->cq, 100, msgs, MIRROR_BATCH);
         m->now_ms = clock_wall_ms();
         if (n > 0) handle_batch(m, msgs, n);
+        backflow_tick(m->back, m->consumer);
         rd_kafka_poll(m->producer, 0);
         if (m->unknown_parts) place_unknown_tails(m);
         int64_t now = clock_mono_ms();
@@ -1306,6 +1318,11 @@ int mirror_run(mirror_t *m) {
             m->fail = true;
         }
     }
+    backflow_settings_t bs = {&m->src_admin, &m->src_consumer, &m->tgt_admin};
+    if (!(m->back = backflow_start(f, &bs, m->snaps, err, sizeof err))) {
+        mirror_error(m, "the way back: %s", err);
+        m->fail = true;
+    }
     if (heartbeat_wanted(f) && !(m->hb = heartbeat_start(m->o.mm2, f, err, sizeof err)))
         log_warn("heartbeats: %s; the mirror runs without them", err);
     if (!(m->foreign = vforeign_start(&m->tgt_consumer, m->snaps, 5000, err, sizeof err)))
@@ -1380,6 +1397,7 @@ void mirror_destroy(mirror_t *m) {
     atomic_store(m->stop, 2);
     topic_manager_destroy(m->tm);
     http_server_destroy(m->http);
+    backflow_stop(m->back);
     vforeign_request_stop(m->foreign);
     heartbeat_stop(m->hb);
     mirror_dash_destroy(m->dash);

@@ -23,6 +23,8 @@ msnap_map_t *msnap_map_new(const offset_map_t *map) {
     return m;
 }
 
+const offset_map_t *msnap_map_get(const msnap_map_t *m) { return m ? m->map : NULL; }
+
 msnap_map_t *msnap_map_ref(msnap_map_t *m) {
     if (m) atomic_fetch_add(&m->refs, 1);
     return m;

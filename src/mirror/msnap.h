@@ -25,6 +25,8 @@ typedef struct msnap_map msnap_map_t; /* a shared, immutable map copy */
 msnap_map_t *msnap_map_new(const offset_map_t *map);
 msnap_map_t *msnap_map_ref(msnap_map_t *m);
 void msnap_map_unref(msnap_map_t *m); /* accepts NULL */
+/* The copied map (read-only, valid while the reference is held; NULL for NULL). */
+const offset_map_t *msnap_map_get(const msnap_map_t *m);
 
 typedef struct msnap_part {
     const char *topic, *target; /* owned by the snapshot */

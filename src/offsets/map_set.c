@@ -50,9 +50,8 @@ map_entry_t *map_set_get(map_set_t *s, const char *topic, int32_t partition) {
     return e;
 }
 
-void map_set_add_seg(void *set, const char *topic, int32_t partition, const char *target,
-                     const offset_seg_t *seg) {
-    map_set_t *s = set;
+map_entry_t *map_set_ensure(map_set_t *s, const char *topic, int32_t partition,
+                            const char *target) {
     map_entry_t *e = map_set_get(s, topic, partition);
     if (!e) {
         e = xcalloc(1, sizeof *e);
@@ -68,6 +67,13 @@ void map_set_add_seg(void *set, const char *topic, int32_t partition, const char
         strmap_put(s->index, key, e);
         free(key);
     }
+    return e;
+}
+
+void map_set_add_seg(void *set, const char *topic, int32_t partition, const char *target,
+                     const offset_seg_t *seg) {
+    map_set_t *s = set;
+    map_entry_t *e = map_set_ensure(s, topic, partition, target);
     if (!e->map || offset_map_load(e->map, seg)) s->conflicts++;
 }
 

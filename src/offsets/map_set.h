@@ -34,6 +34,11 @@ void map_set_add_seg(void *set, const char *topic, int32_t partition, const char
                      const offset_seg_t *seg);
 size_t map_set_conflicts(const map_set_t *s);
 
+/* The entry of topic/partition, created with an empty map (copied to
+ * `target`) when there is none. */
+map_entry_t *map_set_ensure(map_set_t *s, const char *topic, int32_t partition,
+                            const char *target);
+
 offset_map_t *map_set_take(map_set_t *s, const char *topic, int32_t partition);
 
 /* Translates a group's committed source offset through the partition's map
