@@ -291,7 +291,7 @@ int kgroups_describe(rd_kafka_t *rk, const char *group, int timeout_ms, char *st
 
 /* Buffers behind a group_probe_t's strings. */
 typedef struct probe_bufs {
-    char dstate[64], dtype[16], derr[512], lstate[64], ltype[16], lerr[512];
+    char dstate[64], dtype[16], derr[512], lstate[64], ltype[16], lerr[512], oerr[512];
 } probe_bufs_t;
 
 #if KMIG_HAVE_DESCRIBE_GROUP_TYPE || KMIG_HAVE_GROUP_LISTING_TYPE
@@ -385,6 +385,25 @@ static void probe_list(rd_kafka_t *rk, const char *group, int timeout_ms, group_
     rd_kafka_queue_destroy(q);
 }
 
+/* The offsets part of the probe: any committed offset at all? */
+static void probe_offsets(rd_kafka_t *rk, const char *group, int timeout_ms, group_probe_t *p,
+                          probe_bufs_t *b) {
+    kgroup_offsets_t none = {0}, out = {0};
+    p->offsets_asked = true;
+    p->offsets_error = b->oerr;
+    if (kgroups_committed(rk, group, &none, timeout_ms, &out, b->oerr, sizeof b->oerr) == 0) {
+        p->offsets_ok = true;
+        for (size_t i = 0; i < out.n; i++) {
+            if (out.v[i].error) {
+                p->offsets_ok = false;
+                snprintf(b->oerr, sizeof b->oerr, "%s", out.v[i].error);
+            }
+            p->has_offsets |= out.v[i].offset >= 0;
+        }
+    }
+    kgroup_offsets_clear(&out);
+}
+
 void kgroups_presence(const char *name, const kv_list_t *settings, const char *group,
                       int timeout_ms, group_presence_t *out) {
     group_probe_t p = {0};
@@ -395,6 +414,7 @@ void kgroups_presence(const char *name, const kv_list_t *settings, const char *g
         probe_describe(rk, group, timeout_ms, &p, &b);
         /* after a failed description the handle may hang: no listing then */
         if (group_presence_needs_list(&p)) probe_list(rk, group, timeout_ms, &p, &b);
+        if (group_presence_needs_offsets(&p)) probe_offsets(rk, group, timeout_ms, &p, &b);
         rd_kafka_destroy(rk);
     }
     group_presence_judge(&p, out);

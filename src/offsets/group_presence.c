@@ -32,6 +32,10 @@ bool group_presence_needs_list(const group_probe_t *p) {
     return !p->describe_state || is(p->describe_state, "Dead") || is(p->describe_state, "Unknown");
 }
 
+bool group_presence_needs_offsets(const group_probe_t *p) {
+    return group_presence_needs_list(p) && p->list_asked && p->list_ok && !p->listed;
+}
+
 static void set(group_presence_t *o, group_protocol_t proto, int members, bool counted) {
     o->protocol = proto;
     o->members = members;
@@ -69,10 +73,21 @@ void group_presence_judge(const group_probe_t *p, group_presence_t *o) {
         return;
     }
     if (!p->listed) {
-        if (p->list_ok) {
-            set(o, GROUP_PROTOCOL_NONE, 0, true);
-            snprintf(o->reason, sizeof o->reason, "no such group (DescribeGroups: %s; not listed)",
+        if (p->list_ok && p->offsets_asked && !p->offsets_ok) {
+            snprintf(o->reason, sizeof o->reason,
+                     "DescribeGroups says %s and the group is not listed, but its committed "
+                     "offsets could not be read: %s",
+                     ds, p->offsets_error ? p->offsets_error : "no answer");
+        } else if (p->list_ok && p->has_offsets) {
+            snprintf(o->reason, sizeof o->reason,
+                     "DescribeGroups says %s and the group is not listed, yet it has committed "
+                     "offsets: an answer was incomplete (a group coordinator moving?)",
                      ds);
+        } else if (p->list_ok) {
+            set(o, GROUP_PROTOCOL_NONE, 0, true);
+            snprintf(o->reason, sizeof o->reason,
+                     "no such group (DescribeGroups: %s; not listed%s)", ds,
+                     p->offsets_asked ? "; no committed offsets" : "");
         } else {
             snprintf(o->reason, sizeof o->reason,
                      "DescribeGroups says %s, which Kafka 4 also answers for a consumer-protocol "

@@ -49,6 +49,13 @@ typedef struct group_probe {
     const char *list_type;      /* "classic"/"consumer" from ListGroups v5 (librdkafka
                                    2.6+), else NULL */
     const char *list_error;     /* when !list_ok */
+    /* The group's committed offsets (OffsetFetch), asked only when it is neither
+     * described nor listed: Kafka keeps a group while it has offsets, so offsets
+     * of a group nobody lists mean an answer was incomplete (e.g. a coordinator
+     * moving: GroupCoordinatorService.listGroups answers NOT_COORDINATOR with an
+     * empty list), not "no such group". */
+    bool offsets_asked, offsets_ok, has_offsets;
+    const char *offsets_error; /* when !offsets_ok */
 } group_probe_t;
 
 typedef struct group_presence {
@@ -62,9 +69,13 @@ typedef struct group_presence {
  * description does not settle it (state Dead or Unknown). */
 bool group_presence_needs_list(const group_probe_t *p);
 
+/* Whether the probe must read the group's committed offsets: described
+ * "Dead" and absent from a complete listing. */
+bool group_presence_needs_offsets(const group_probe_t *p);
+
 /* The judgement. Members present whenever any answer says so; none only when
  * every answer that saw the group says it is empty, or it is absent from a
- * complete listing. */
+ * complete listing and has no committed offsets. */
 void group_presence_judge(const group_probe_t *p, group_presence_t *out);
 
 /* Whether an offset commit from outside (generation -1, no member id, as

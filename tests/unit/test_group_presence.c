@@ -99,6 +99,22 @@ static void test_unknown_is_not_none(void) {
     CHECK_EQ_INT(o.protocol, GROUP_PROTOCOL_NONE);
     CHECK_EQ_INT(o.members, 0);
     CHECK_EQ_STR(group_protocol_name(o.protocol), "none");
+    /* ... unless it has committed offsets: an answer was incomplete */
+    CHECK(group_presence_needs_offsets(&p));
+    p.offsets_asked = p.offsets_ok = p.has_offsets = true;
+    group_presence_judge(&p, &o);
+    CHECK_EQ_INT(o.protocol, GROUP_PROTOCOL_UNKNOWN);
+    CHECK_EQ_INT(o.members, -1);
+    CHECK(strstr(o.reason, "incomplete") != NULL);
+    p.has_offsets = p.offsets_ok = false;
+    p.offsets_error = "COORDINATOR_NOT_AVAILABLE: x";
+    group_presence_judge(&p, &o);
+    CHECK_EQ_INT(o.members, -1);
+    CHECK(strstr(o.reason, "COORDINATOR_NOT_AVAILABLE") != NULL);
+    p.offsets_ok = true;
+    group_presence_judge(&p, &o);
+    CHECK_EQ_INT(o.protocol, GROUP_PROTOCOL_NONE);
+    CHECK_EQ_INT(o.members, 0);
     /* listed without a state (old broker): members unknown */
     p.listed = true;
     p.list_state = "";
