@@ -363,6 +363,9 @@ static void probe_list(rd_kafka_t *rk, const char *group, int timeout_ms, group_
             snprintf(b->lerr, sizeof b->lerr, "ListConsumerGroups: %s",
                      rd_kafka_error_string(errs[0]));
         p->list_ok = nerr == 0;
+        for (size_t i = 0; i < n; i++)
+            p->list_states |= rd_kafka_ConsumerGroupListing_state(v[i]) !=
+                              RD_KAFKA_CONSUMER_GROUP_STATE_UNKNOWN;
         for (size_t i = 0; i < n; i++) {
             if (strcmp(rd_kafka_ConsumerGroupListing_group_id(v[i]), group)) continue;
             p->listed = true;

@@ -78,6 +78,12 @@ void group_presence_judge(const group_probe_t *p, group_presence_t *o) {
                      "DescribeGroups says %s and the group is not listed, but its committed "
                      "offsets could not be read: %s",
                      ds, p->offsets_error ? p->offsets_error : "no answer");
+        } else if (p->list_ok && p->has_offsets && !p->list_states) {
+            set(o, GROUP_PROTOCOL_CLASSIC, 0, true);
+            snprintf(o->reason, sizeof o->reason,
+                     "a group with committed offsets only (DescribeGroups: %s; not listed by a "
+                     "broker before 2.6)",
+                     ds);
         } else if (p->list_ok && p->has_offsets) {
             snprintf(o->reason, sizeof o->reason,
                      "DescribeGroups says %s and the group is not listed, yet it has committed "

@@ -49,11 +49,15 @@ typedef struct group_probe {
     const char *list_type;      /* "classic"/"consumer" from ListGroups v5 (librdkafka
                                    2.6+), else NULL */
     const char *list_error;     /* when !list_ok */
+    bool list_states;           /* the listing carries states (ListGroups v4+, Kafka 2.6+):
+                                   some listed group has a known state */
     /* The group's committed offsets (OffsetFetch), asked only when it is neither
      * described nor listed: Kafka keeps a group while it has offsets, so offsets
      * of a group nobody lists mean an answer was incomplete (e.g. a coordinator
      * moving: GroupCoordinatorService.listGroups answers NOT_COORDINATOR with an
-     * empty list), not "no such group". */
+     * empty list), not "no such group". Not on brokers before 2.6 (a listing
+     * without states): there a group with only committed offsets is described
+     * "Dead" and not listed (Kafka 0.10.0), and has no members. */
     bool offsets_asked, offsets_ok, has_offsets;
     const char *offsets_error; /* when !offsets_ok */
 } group_probe_t;

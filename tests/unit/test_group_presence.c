@@ -102,6 +102,11 @@ static void test_unknown_is_not_none(void) {
     /* ... unless it has committed offsets: an answer was incomplete */
     CHECK(group_presence_needs_offsets(&p));
     p.offsets_asked = p.offsets_ok = p.has_offsets = true;
+    /* (before Kafka 2.6, no states in the listing: a group with offsets only, 0.10.0) */
+    group_presence_judge(&p, &o);
+    CHECK_EQ_INT(o.protocol, GROUP_PROTOCOL_CLASSIC);
+    CHECK_EQ_INT(o.members, 0);
+    p.list_states = true;
     group_presence_judge(&p, &o);
     CHECK_EQ_INT(o.protocol, GROUP_PROTOCOL_UNKNOWN);
     CHECK_EQ_INT(o.members, -1);
