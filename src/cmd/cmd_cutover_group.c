@@ -79,7 +79,7 @@ static void members_phrase(char *buf, size_t size, const group_presence_t *pr) {
 /* The reason when the target refused the commit because the group has
  * members there: refused, not moved. */
 static void commit_refused_reason(gctx_t *c, const group_row_t *r, char *reason, size_t size) {
-    char err[64];
+    char err[512];
     members(c, &c->tadm, err, sizeof err); /* the protocol, for the reason */
     snprintf(reason, size,
              "the target refused the commit of %s[%d]: the group has active members on the "
