@@ -24,8 +24,8 @@
 no_leak_check
 
 P=3
-N=3000    # records the source producer writes
-RATE=40   # per second: about 75 s of live traffic
+N=2400    # records the source producer writes
+RATE=40   # per second: about 60 s of live traffic
 
 # java_consume TAG CLUSTER GROUP PROTOCOL TOPIC OUT [PROP=V...]: Kafka's console consumer of
 # that version (in the background, output in $T/...; PID in BG_PID) printing
