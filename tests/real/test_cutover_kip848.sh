@@ -24,8 +24,22 @@
 no_leak_check
 
 P=3
-N=2400    # records the source producer writes
-RATE=40   # per second: about 60 s of live traffic
+RATE=40 # records per second written on the source until the moves are done
+
+# traffic STOPFILE: writes records <topic>#0, #1, ... on the source in batches
+# of RATE records at RATE/s until STOPFILE exists, then prints total=N (every
+# batch acknowledged whole, else it fails): live traffic for as long as the
+# moves take, however loaded the machine.
+traffic() {
+    local stopf=$1 i=0 out
+    while [ ! -e "$stopf" ]; do
+        out=$("$TESTKIT" produce --bootstrap "$src" --topic "$topic" --partitions "$P" --start "$i" \
+            --count "$RATE" --rate "$RATE" --keys 1000 --idempotent) || { echo "batch at $i failed: $out"; return 1; }
+        [ "$(sed -n 's/^produced=//p' <<<"$out")" = "$RATE" ] || { echo "batch at $i: $out"; return 1; }
+        i=$((i + RATE))
+    done
+    echo "total=$i"
+}
 
 # java_consume TAG CLUSTER GROUP PROTOCOL TOPIC OUT [PROP=V...]: Kafka's console consumer of
 # that version (in the background, output in $T/...; PID in BG_PID) printing
@@ -81,8 +95,7 @@ check_version() {
     "$KAFKA_SH" topics "src$tag" --create --topic "$topic" --partitions "$P" >/dev/null
 
     # live traffic on the source, the mirror running, and each group reading on the source
-    run_bg "$T/$tag-producer.out" "$TESTKIT" produce --bootstrap "$src" --topic "$topic" \
-        --partitions "$P" --count "$N" --rate "$RATE" --keys 1000 --idempotent
+    run_bg "$T/$tag-producer.out" traffic "$T/$tag-stop-traffic"
     prod=$BG_PID
     run_bg "$T/$tag-mirror.log" "$KMIG" mirror --config "$cfg" --progress 0
     mirror=$BG_PID
@@ -181,11 +194,14 @@ check_version() {
         echo "Kafka $tag: with a consumer-protocol member active on the target, commits are refused and cutover group says so"
     fi
 
-    # the producer finishes, the mirror copies everything, the moved consumers read it all
-    wait_for "grep -q '^produced=' '$T/$tag-producer.out'" 180 || fail "the producer did not finish"
+    # the producer stops, the mirror copies everything, the moved consumers read it all
+    local N
+    touch "$T/$tag-stop-traffic"
+    wait_for "grep -q '^total=' '$T/$tag-producer.out'" 60 || fail "the producer did not stop: $(tail -3 "$T/$tag-producer.out")"
     kill_bg "$prod"
-    expect_eq 0 "$BG_RC" "exit status of the producer"
-    expect_eq "$N" "$(field "$T/$tag-producer.out" produced)" "records the producer wrote"
+    expect_eq 0 "$BG_RC" "exit status of the producer ($(cat "$T/$tag-producer.out"))"
+    N=$(field "$T/$tag-producer.out" total)
+    expect_eq "$N" "$("$TESTKIT" count --bootstrap "$src" --topic "$topic" | sed -n 's/^total=//p')" "records on the source"
     wait_for "[ \"\$(\"$TESTKIT\" count --bootstrap '$tgt' --topic '$topic' | sed -n 's/^total=//p')\" = $N ]" 120 ||
         fail "the mirror did not copy all $N records: $(tail -5 "$T/$tag-mirror.log")"
     for g in $kinds; do
