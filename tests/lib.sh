@@ -126,7 +126,7 @@ for_each_version() {
     local fn=$1 tag i rc=0 pids=()
     [ -n "${KMIG_REAL_VERSIONS:-}" ] || fail "KMIG_REAL_* not set: run it as tests/run.sh real $TEST_NAME"
     for tag in $KMIG_REAL_VERSIONS; do
-        ("$fn" "$tag") >"$T/$tag.log" 2>&1 &
+        (trap _lib_kill_bg EXIT; "$fn" "$tag") >"$T/$tag.log" 2>&1 &
         pids+=($!)
     done
     for i in "${!pids[@]}"; do wait "${pids[$i]}" || rc=1; done
@@ -154,8 +154,11 @@ unique_name() {
     echo "$1-${TEST_NAME//_/-}-$$-$RANDOM"
 }
 
-_lib_exit() {
-    local rc=$? p
+# Stops this shell's run_bg processes: TERM, then KILL after 2 s. Also the
+# EXIT trap of for_each_version's subshells, whose run_bg processes the main
+# shell does not know (a fail there left them running).
+_lib_kill_bg() {
+    local p
     for p in "${_LIB_BG_PIDS[@]+"${_LIB_BG_PIDS[@]}"}"; do
         kill -TERM "$p" 2>/dev/null || true
     done
@@ -163,6 +166,11 @@ _lib_exit() {
         for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
         kill -KILL "$p" 2>/dev/null || true
     done
+}
+
+_lib_exit() {
+    local rc=$? p
+    _lib_kill_bg
     for p in "${_LIB_CLUSTERS[@]+"${_LIB_CLUSTERS[@]}"}"; do
         "$KAFKA_SH" stop "$p" || true
     done

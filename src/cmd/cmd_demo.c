@@ -17,6 +17,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/cmd_common.h"
+#include "cmd/cmd_demo_cutover.h"
 #include "core/exitcode.h"
 #include "core/log.h"
 #include "kafka/map_store.h"
@@ -326,19 +327,41 @@ static int demo_groups_report(const char *src, const char *tgt, map_set_t *maps,
 int cmd_demo(int argc, char **argv) {
     static const struct option opts[] = {{"log-level", required_argument, 0, 'l'},
                                          {"help", no_argument, 0, 'h'},
+                                         {"cutover", no_argument, 0, 'C'},
+                                         {"json", no_argument, 0, 'j'},
                                          {0, 0, 0, 0}};
     int c;
+    bool cutover = false, json = false, level = false;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'l' && log_level_parse(optarg) >= 0) {
             log_set_level((log_level_t)log_level_parse(optarg));
+            level = true;
+        } else if (c == 'C') {
+            cutover = true;
+        } else if (c == 'j') {
+            json = true;
         } else {
             fprintf(c == 'h' ? stdout : stderr,
                     "usage: kmig demo [--log-level LEVEL]\n"
+                    "       kmig demo --cutover [--json] [--log-level LEVEL]\n"
                     "  Mirrors seeded topics between two in-process mock clusters, then checks\n"
-                    "  every record and translates consumer-group offsets. Exit 0 on success.\n");
+                    "  every record and translates consumer-group offsets. Exit 0 on success.\n"
+                    "  --cutover: moves three services (consumer, consume-and-produce, producer)\n"
+                    "  to the target in the planned order with the board of `kmig cutover\n"
+                    "  status` at each step, one group back and forward again, until drained;\n"
+                    "  then checks every record and offset. --json: a summary on stdout (the\n"
+                    "  walkthrough goes to stderr).\n");
             return c == 'h' ? KMIG_EXIT_OK : KMIG_EXIT_USAGE;
         }
+    }
+    if (json && !cutover) {
+        fprintf(stderr, "kmig demo: --json needs --cutover\n");
+        return KMIG_EXIT_USAGE;
+    }
+    if (cutover) {
+        if (!level) log_set_level(LL_ERROR); /* the walkthrough, not the mirror's log */
+        return demo_cutover_run(json);
     }
     char err[1024], path[64] = "";
     demo_cluster_t src = {0}, tgt = {0};

@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/exitcode.h"
 #include "core/log.h"
+#include "cutover/cutover_manifest.h"
 #include "mirror/mirror.h"
 
 #define STOP_GRACE_S 4
@@ -75,6 +76,8 @@ static void mirror_usage(FILE *out) {
             "  --http-port-file FILE    write the port --http bound to FILE (one line)\n"
             "  --verify-json FILE       show the results of `kmig verify --json >FILE` on the\n"
             "                           dashboard (re-read when the file changes)\n"
+            "  --services FILE          a cutover services manifest: the dashboard shows the\n"
+            "                           board of `kmig cutover status` (docs/CUTOVER.md)\n"
             "  --progress SECONDS       per-topic progress lines on stderr (default 5 on a\n"
             "                           terminal, 30 otherwise; 0 turns them off)\n"
             "  --summary-json FILE      write the run's figures as JSON (per partition: copied,\n"
@@ -91,10 +94,10 @@ int cmd_mirror(int argc, char **argv) {
         {"metrics-addr", required_argument, 0, 'm'}, {"http", required_argument, 0, 'm'},
         {"http-port-file", required_argument, 0, 'P'}, {"verify-json", required_argument, 0, 'V'}, {"progress", required_argument, 0, 'p'},
         {"log-level", required_argument, 0, 'l'},  {"help", no_argument, 0, 'h'},
-        {"summary-json", required_argument, 0, 'J'},
+        {"summary-json", required_argument, 0, 'J'}, {"services", required_argument, 0, 'C'},
         {0, 0, 0, 0}};
     const char *config = NULL, *src = NULL, *tgt = NULL, *metrics = NULL, *summary = NULL;
-    const char *port_file = NULL, *verify_json = NULL;
+    const char *port_file = NULL, *verify_json = NULL, *services = NULL;
     cmd_override_t ov[64];
     size_t nov = 0;
     bool stop_at_end = false;
@@ -128,6 +131,7 @@ int cmd_mirror(int argc, char **argv) {
         case 'P': port_file = optarg; break;
         case 'V': verify_json = optarg; break;
         case 'J': summary = optarg; break;
+        case 'C': services = optarg; break;
         case 'p':
             if (cmd_parse_int("mirror", "--progress", optarg, 0, 86400, &num))
                 return KMIG_EXIT_USAGE;
@@ -144,10 +148,19 @@ int cmd_mirror(int argc, char **argv) {
         fprintf(stderr, "kmig mirror: unexpected argument '%s'\n", argv[optind]);
         return KMIG_EXIT_USAGE;
     }
-    if ((port_file || verify_json) && !metrics) {
+    if ((port_file || verify_json || services) && !metrics) {
         fprintf(stderr, "kmig mirror: --%s needs --http [HOST:]PORT\n",
-                port_file ? "http-port-file" : "verify-json");
+                port_file ? "http-port-file" : verify_json ? "verify-json" : "services");
         return KMIG_EXIT_USAGE;
+    }
+    if (services) { /* checked now: a bad manifest is a usage error, before any copy */
+        char merr[1024];
+        cutover_manifest_t *man = cutover_manifest_load(services, merr, sizeof merr);
+        if (!man) {
+            fprintf(stderr, "kmig mirror: --services: %s\n", merr);
+            return KMIG_EXIT_USAGE;
+        }
+        cutover_manifest_destroy(man);
     }
     /* From here on a signal stops the run cleanly, however early it comes. */
     sem_init(&signal_sem, 0, 0);
@@ -174,7 +187,8 @@ int cmd_mirror(int argc, char **argv) {
     mirror_opts_t mo = {.mm2 = cf.mm2, .flow = cf.flow, .stop_at_end = stop_at_end,
                         .metrics_addr = metrics, .progress_interval_ms = progress_s * 1000,
                         .exit_hint = &exit_hint, .stop = &stop_flag, .summary_path = summary,
-                        .http_port_file = port_file, .verify_json = verify_json};
+                        .http_port_file = port_file, .verify_json = verify_json,
+                        .services = services};
     mirror_t *m = mirror_new(&mo, err, sizeof err);
     if (!m) {
         fprintf(stderr, "kmig mirror: %s\n", err);

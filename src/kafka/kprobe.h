@@ -19,6 +19,7 @@ typedef struct kprobe_result {
     int fetch_max;       /* highest Fetch version, -1 unknown */
     int produce_max;     /* highest Produce version, -1 unknown */
     int api_versions_max;/* highest ApiVersions version, -1 unknown */
+    int describe_groups_max; /* highest DescribeGroups version, -1 absent (the librdkafka mock) */
 } kprobe_result_t;
 
 /* Probes host:port. `client` is the librdkafka settings of the cluster (for

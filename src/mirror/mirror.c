@@ -50,6 +50,7 @@
 #include "mirror/heartbeat.h"
 #include "mirror/mirror_report.h"
 #include "mirror/mpart.h"
+#include "mirror/mirror_cutover.h"
 #include "mirror/mirror_dash.h"
 #include "mirror/msnap.h"
 #include "mirror/recover.h"
@@ -1313,6 +1314,7 @@ int mirror_run(mirror_t *m) {
         m->dash = mirror_dash_new(m->flow->source, m->flow->target, m->snaps, m->groups,
                                   m->foreign, render_metrics, m);
         mirror_dash_set_verify_file(m->dash, m->o.verify_json);
+        if (m->o.services) mirror_cutover_attach(m->dash, m->o.services, m->o.mm2, m->flow);
         m->http = http_server_new_app(m->o.metrics_addr, mirror_dash_metrics, mirror_dash_app,
                                       m->dash, err, sizeof err);
         if (!m->http || (m->o.http_port_file &&

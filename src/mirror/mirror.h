@@ -19,6 +19,7 @@ typedef struct mirror_opts {
     const char *metrics_addr;   /* --http "[HOST:]PORT" or NULL */
     const char *http_port_file; /* --http-port-file: the bound port is written there */
     const char *verify_json;    /* --verify-json: a kmig verify --json file the dashboard shows */
+    const char *services;       /* --services: a cutover manifest; the dashboard shows its board */
     int progress_interval_ms;   /* per-topic progress lines; 0 = off */
     /* Optional: kept equal to the exit code the run would end with if it
      * stopped now (0, or KMIG_EXIT_FAIL / KMIG_EXIT_DATA_LOSS once known), for

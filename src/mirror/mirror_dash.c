@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "metrics/web_assets.h"
+#include "mirror/mirror_cutover.h"
 #include "mirror/mirror_status.h"
 
 #define DASH_WINDOW_MS 5000
@@ -33,6 +34,7 @@ struct mirror_dash {
     int64_t verify_mtime_ms;   /* of the file when parsed, 0 none */
     msnap_t *ring[DASH_RING]; /* references, oldest first (HTTP thread only) */
     size_t n;
+    mirror_cutover_t *cutover; /* --services: the cutover board, owned; NULL none */
 };
 
 mirror_dash_t *mirror_dash_new(const char *source, const char *target, msnap_holder_t *snaps,
@@ -40,11 +42,13 @@ mirror_dash_t *mirror_dash_new(const char *source, const char *target, msnap_hol
                                void *metrics_opaque) {
     mirror_dash_t *d = xcalloc(1, sizeof *d);
     *d = (mirror_dash_t){source, target, snaps, groups, foreign, metrics, metrics_opaque,
-                         clock_wall_ms(), NULL, NULL, 0, {0}, 0};
+                         clock_wall_ms(), NULL, NULL, 0, {0}, 0, NULL};
     return d;
 }
 
 void mirror_dash_set_verify_file(mirror_dash_t *d, const char *path) { d->verify_file = path; }
+
+void mirror_dash_set_cutover(mirror_dash_t *d, mirror_cutover_t *c) { d->cutover = c; }
 
 /* Re-reads the --verify-json file when its modification time changed. */
 static void dash_verify_load(mirror_dash_t *d) {
@@ -69,6 +73,7 @@ static void dash_verify_load(mirror_dash_t *d) {
 
 void mirror_dash_destroy(mirror_dash_t *d) {
     if (!d) return;
+    mirror_cutover_destroy(d->cutover);
     json_decref(d->verify);
     for (size_t i = 0; i < d->n; i++) msnap_release(d->ring[i]);
     free(d);
@@ -122,7 +127,11 @@ unsigned mirror_dash_app(void *opaque, const char *path, const http_request_t *r
     dash_verify_load(d);
     mirror_status_in_t in = {d->source, d->target, s, d->n ? d->ring[0] : NULL, gv, d->groups ? &gs : NULL, fc,
                              nfc, d->foreign != NULL, clock_wall_ms(), clock_mono_ms(),
-                             d->started_wall_ms, d->verify, d->verify_file, d->verify_mtime_ms};
+                             d->started_wall_ms, d->verify, d->verify_file, d->verify_mtime_ms,
+                             NULL};
+    if (d->cutover && !topic)
+        in.cutover = mirror_cutover_json(d->cutover, s, in.base, gv, d->groups != NULL, fc, nfc,
+                                         d->foreign != NULL);
     char *json = topic ? mirror_status_render_partitions(&in, topic) : mirror_status_render(&in);
     unsigned st = 200;
     if (json) {
@@ -132,6 +141,7 @@ unsigned mirror_dash_app(void *opaque, const char *path, const http_request_t *r
         st = 404;
     }
     free(json);
+    json_decref(in.cutover);
     vforeign_counts_free(fc, nfc);
     groups_view_release(gv);
     msnap_release(s);

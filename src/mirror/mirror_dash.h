@@ -28,6 +28,10 @@ void mirror_dash_destroy(mirror_dash_t *d); /* accepts NULL */
  * found there (re-read when the file changes); path is borrowed. Call before
  * the server starts. */
 void mirror_dash_set_verify_file(mirror_dash_t *d, const char *path);
+/* `--services FILE`: /api/status carries the cutover board (mirror_cutover.h);
+ * the dashboard owns it from here on. Call before the server starts. */
+struct mirror_cutover;
+void mirror_dash_set_cutover(mirror_dash_t *d, struct mirror_cutover *c);
 
 /* For http_server_new_app(): opaque is the mirror_dash_t. */
 void mirror_dash_metrics(void *opaque, sbuf_t *out);

@@ -370,6 +370,7 @@ char *mirror_status_render(const mirror_status_in_t *in) {
     json_object_set_new(root, "topics", topics);
     json_object_set_new(root, "groups", groups_json(in, warnings));
     json_object_set_new(root, "verification", verify_json(in, warnings));
+    json_object_set(root, "cutover", in->cutover ? in->cutover : json_null());
     json_object_set_new(root, "warnings", warnings);
     return dump(root);
 }

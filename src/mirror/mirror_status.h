@@ -32,6 +32,9 @@ typedef struct mirror_status_in {
     struct json_t *verify;
     const char *verify_file;
     int64_t verify_mtime_ms;
+    /* The cutover board (mirror_cutover.h) with `--services FILE`, else NULL
+     * ("cutover": null); the renderer takes a new reference. */
+    struct json_t *cutover;
 } mirror_status_in_t;
 
 /* The /api/status document, compact JSON. */

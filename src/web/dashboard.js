@@ -188,6 +188,7 @@
 
     var t = Date.now(); // the page's clock: the points' spacing is the polling's
     renderVerify(st.verification);
+    renderCutover(st.cutover);
 
     // "How far behind now": the last heartbeat's trip when heartbeats run, else
     // the mean record latency of the last half second.
@@ -202,6 +203,62 @@
     $("chart-latency-now").textContent = fmtMs(behind);
     updates++;
     document.body.setAttribute("data-updates", String(updates));
+  }
+
+  // The cutover board (kmig mirror --services FILE): the same facts and states as
+  // `kmig cutover status --json`. A fact is yes, no or unknown (null).
+  function factCell(tr, field, v) {
+    return cell(tr, field, v === null || v === undefined ? "null" : String(v),
+                v === true ? "yes" : v === false ? "no" : "unknown",
+                v === null || v === undefined ? "bad" : "");
+  }
+  function renderCutover(c) {
+    var panel = $("cutover-panel");
+    panel.hidden = !c;
+    if (!c) return;
+    var dr = $("cutover-drained");
+    dr.textContent = c.drained ? "drained: safe to stop mirroring" : "not drained";
+    dr.className = "pill " + (c.drained ? "ok" : "");
+    dr.setAttribute("data-value", String(c.drained));
+    $("cutover-note").textContent = (c.drained ? "" : c.reason + ". ") + "Services from " +
+      c.services_file + "; source written = end offsets moved over the last " +
+      (c.quiet_s === null ? "5 s (not measured yet)" : c.quiet_s.toFixed(1) + " s") + "; members read " + (c.members_read_ms ? new Date(c.members_read_ms).toISOString() : "not yet") +
+      ". Unknown is never ready.";
+    fill($("cutover-services").tBodies[0], c.services.map(function (s) {
+      var tr = document.createElement("tr");
+      tr.setAttribute("data-service", s.service);
+      cell(tr, "service", null, s.service);
+      cell(tr, "state", s.state, s.state, "state-" + s.state);
+      cell(tr, "reason", null, s.reason || "");
+      return tr;
+    }));
+    fill($("cutover-groups").tBodies[0], c.groups.map(function (g) {
+      var tr = document.createElement("tr");
+      tr.setAttribute("data-group", g.group);
+      cell(tr, "group", null, g.group);
+      cell(tr, "service", null, g.service || "–");
+      cell(tr, "source_members", g.source_members, g.source_members === null ? "unknown" : undefined,
+           g.source_members === null ? "n bad" : "n");
+      cell(tr, "target_members", g.target_members, g.target_members === null ? "unknown" : undefined,
+           g.target_members === null ? "n bad" : "n");
+      factCell(tr, "translated", g.translated);
+      factCell(tr, "committed_on_target", g.committed_on_target);
+      cell(tr, "state", g.state, g.state, "state-" + g.state);
+      cell(tr, "reason", null, g.reason || "");
+      return tr;
+    }));
+    fill($("cutover-topics").tBodies[0], c.topics.map(function (tp) {
+      var tr = document.createElement("tr");
+      tr.setAttribute("data-topic", tp.topic);
+      cell(tr, "topic", null, tp.topic);
+      cell(tr, "selected", String(tp.selected), tp.selected ? "yes" : "NO", tp.selected ? "" : "bad");
+      factCell(tr, "source_written", tp.source_written);
+      factCell(tr, "copied", tp.copied);
+      cell(tr, "lag", tp.lag, undefined, "n");
+      factCell(tr, "foreign_writes", tp.foreign_writes);
+      cell(tr, "reason", null, tp.reason || "");
+      return tr;
+    }));
   }
 
   // The last `kmig verify --json` (--verify-json), when the mirror was given one.

@@ -89,7 +89,7 @@ static void test_status(void) {
         "\"groups\":[{\"group\":\"g1\",\"status\":\"behind\"}]}", 0, NULL);
     CHECK(vdoc != NULL);
     mirror_status_in_t in = {"src", "tgt", cur, base, &gv, &gs, fc, 1, true,
-                             1764900000123, 12000, 1764899000000, vdoc, "v.json", 5};
+                             1764900000123, 12000, 1764899000000, vdoc, "v.json", 5, NULL};
     json_t *j = parse(mirror_status_render(&in));
     CHECK_EQ_INT(geti(j, "version"), 1);
     CHECK_EQ_STR(json_string_value(json_object_get(j, "server_time")), "2025-12-05T02:00:00.123Z");
@@ -169,8 +169,9 @@ static void test_status(void) {
 
 /* Before the first snapshot: a valid document, flow "starting", rates null. */
 static void test_empty(void) {
-    mirror_status_in_t in = {"s", "t", NULL, NULL, NULL, NULL, NULL, 0, false, 0, 0, 0, NULL, NULL, 0};
+    mirror_status_in_t in = {"s", "t", NULL, NULL, NULL, NULL, NULL, 0, false, 0, 0, 0, NULL, NULL, 0, NULL};
     json_t *j = parse(mirror_status_render(&in));
+    CHECK(json_is_null(json_object_get(j, "cutover"))); /* no --services */
     json_t *f = json_array_get(json_object_get(j, "flows"), 0);
     CHECK_EQ_STR(json_string_value(json_object_get(f, "state")), "starting");
     CHECK(json_is_null(json_object_get(f, "rate_records_per_s")));
@@ -180,6 +181,15 @@ static void test_empty(void) {
     CHECK_EQ_INT(json_array_size(json_object_get(j, "topics")), 0);
     CHECK_EQ_INT(count_kind(json_object_get(j, "warnings"), "foreign-writes-unwatched"), 1);
     json_decref(j);
+    /* with --services: the board as given (mirror_cutover.c builds it), the caller's
+     * reference untouched */
+    in.cutover = json_pack("{s:b,s:[]}", "drained", 0, "services");
+    j = parse(mirror_status_render(&in));
+    CHECK(json_is_false(json_object_get(json_object_get(j, "cutover"), "drained")));
+    CHECK(json_is_array(json_object_get(json_object_get(j, "cutover"), "services")));
+    json_decref(j);
+    CHECK_EQ_INT((int)in.cutover->refcount, 1);
+    json_decref(in.cutover);
 }
 
 static void test_assets(void) {
