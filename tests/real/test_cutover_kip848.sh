@@ -71,8 +71,6 @@ stop_java() {
 
 check_version() {
     local tag=$1 src tgt topic pfx cfg svc prod mirror rc gs g proto kinds
-    # this subshell's background processes end with it (lib.sh's trap is the parent's)
-    trap 'for p in "${_LIB_BG_PIDS[@]+"${_LIB_BG_PIDS[@]}"}"; do kill -TERM "$p" 2>/dev/null || true; done' EXIT
     src=KMIG_REAL_SRC_$tag; src=${!src}
     tgt=KMIG_REAL_TGT_$tag; tgt=${!tgt}
     topic=$(unique_name kip)
