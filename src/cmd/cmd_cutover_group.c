@@ -28,6 +28,7 @@
 #include "kafka/kgroups.h"
 #include "kafka/map_store.h"
 #include "mirror/groups.h"
+#include "offsets/group_presence.h"
 #include "offsets/map_set.h"
 
 typedef struct gctx {
@@ -38,6 +39,8 @@ typedef struct gctx {
     int timeout;
     const char *group;
     bool back; /* --back: the flow must be the way back of its opposite flow */
+    /* the last members read on each cluster (members()): protocol and how */
+    group_presence_t src_pr, tgt_pr;
 } gctx_t;
 
 static void group_usage(FILE *out) {
@@ -58,15 +61,37 @@ static void group_usage(FILE *out) {
             KMIG_EXIT_NOT_READY);
 }
 
-/* Members of the group on one cluster, -1 with err when unknown. */
+/* Members of the group on one cluster (classic or KIP-848 consumer
+ * protocol, kgroups_presence()), -1 with err when unknown. The protocol and
+ * the judgement are kept in c->src_pr / c->tgt_pr. */
 static int members(gctx_t *c, const kv_list_t *settings, char *err, size_t errsz) {
-    char state[64];
-    int n = -1;
-    rd_kafka_t *rk = kgroups_admin_new("cutover-describe", settings, err, errsz);
-    if (!rk || kgroups_describe(rk, c->group, c->timeout, state, sizeof state, &n, err, errsz))
-        n = -1;
-    if (rk) rd_kafka_destroy(rk);
-    return n;
+    group_presence_t *pr = settings == &c->sadm ? &c->src_pr : &c->tgt_pr;
+    kgroups_presence("cutover-describe", settings, c->group, c->timeout, pr);
+    if (pr->members < 0) snprintf(err, errsz, "%s", pr->reason);
+    return pr->members;
+}
+
+/* "2 members" or, when only known present (a KIP-848 group through
+ * librdkafka before 2.10), "members (consumer-protocol group, listed in
+ * state Stable)". */
+static void members_phrase(char *buf, size_t size, const group_presence_t *pr) {
+    if (pr->counted)
+        snprintf(buf, size, "%d member%s", pr->members, pr->members == 1 ? "" : "s");
+    else
+        snprintf(buf, size, "members (%s)", pr->reason);
+}
+
+/* The reason when the target refused the commit because the group has
+ * members there: refused, not moved. */
+static void commit_refused_reason(gctx_t *c, const group_row_t *r, char *reason, size_t size) {
+    char err[512];
+    members(c, &c->tadm, err, sizeof err); /* the protocol, for the reason */
+    snprintf(reason, size,
+             "the target refused the commit of %s[%d]: the group has active members on the "
+             "target (protocol %s; Kafka accepts offsets from outside only while a group has "
+             "no members); nothing moved: %s",
+             r->target_topic ? r->target_topic : "*", r->partition,
+             group_protocol_name(c->tgt_pr.protocol), r->error ? r->error : r->status);
 }
 
 /* One dry or writing pass of the groups sync over every mapped partition. */
@@ -173,6 +198,23 @@ static const group_row_t *row_with(const group_rows_t *r, const char *status) {
     return NULL;
 }
 
+/* "source_protocol"/"target_protocol" (classic, consumer for KIP-848, none,
+ * unknown: as last read) and the member counts ("source_members": null when
+ * unknown; "*_members_counted": false when only known present). */
+static void protocols_json(json_t *j, const gctx_t *c) {
+    const group_presence_t *pr[2] = {&c->src_pr, &c->tgt_pr};
+    const char *const side[2] = {"source", "target"};
+    for (int i = 0; i < 2; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "%s_protocol", side[i]);
+        json_object_set_new(j, k, json_string(group_protocol_name(pr[i]->protocol)));
+        snprintf(k, sizeof k, "%s_members", side[i]);
+        json_object_set_new(j, k, pr[i]->members < 0 ? json_null() : json_integer(pr[i]->members));
+        snprintf(k, sizeof k, "%s_members_counted", side[i]);
+        json_object_set_new(j, k, json_boolean(pr[i]->members >= 0 && pr[i]->counted));
+    }
+}
+
 static void print_rows(const gctx_t *c, const group_rows_t *rows, const char *state,
                        const char *reason, bool json) {
     if (json) {
@@ -188,6 +230,7 @@ static void print_rows(const gctx_t *c, const group_rows_t *rows, const char *st
         }
         json_t *j = json_pack("{s:s,s:s,s:s?,s:o}", "group", c->group, "state", state, "reason",
                               reason, "partitions", arr);
+        protocols_json(j, c);
         json_dumpf(j, stdout, JSON_INDENT(2));
         putchar('\n');
         json_decref(j);
@@ -201,7 +244,9 @@ static void print_rows(const gctx_t *c, const group_rows_t *rows, const char *st
                r->target_topic ? r->target_topic : "*", r->partition, r->cp.target_offset,
                r->status);
     }
-    printf("group %s: %s%s%s\n", c->group, state, reason ? ": " : "", reason ? reason : "");
+    printf("group %s (source: %s, target: %s): %s%s%s\n", c->group,
+           group_protocol_name(c->src_pr.protocol), group_protocol_name(c->tgt_pr.protocol), state,
+           reason ? ": " : "", reason ? reason : "");
 }
 
 int cutover_group_cmd(int argc, char **argv) {
@@ -246,6 +291,7 @@ int cutover_group_cmd(int argc, char **argv) {
     if (timeout < 0) timeout = execute ? 60 : 0;
     char err[1024], reason[1200] = "";
     x.group = argv[optind];
+    x.src_pr.members = x.tgt_pr.members = -1; /* not read yet */
     group_rows_t rows = {0};
     int rc = KMIG_EXIT_USAGE;
     if (cmd_flow_load(&x.cf, config, src, tgt, NULL, 0, err, sizeof err) ||
@@ -284,16 +330,18 @@ int cutover_group_cmd(int argc, char **argv) {
             snprintf(reason, sizeof reason, "members on the target unknown: %s", err);
             goto wait;
         }
+        char who[500];
         if (tm > 0) {
             state = "refused";
+            members_phrase(who, sizeof who, &x.tgt_pr);
             snprintf(reason, sizeof reason,
-                     "%d member%s active on the target: the group already runs there; nothing "
-                     "committed", tm, tm > 1 ? "s" : "");
+                     "%s active on the target (%s group): the group already runs there; "
+                     "nothing committed", who, group_protocol_name(x.tgt_pr.protocol));
             break;
         }
         if (sm > 0) {
-            snprintf(reason, sizeof reason, "%d member%s on the source: stop the service there",
-                     sm, sm > 1 ? "s" : "");
+            members_phrase(who, sizeof who, &x.src_pr);
+            snprintf(reason, sizeof reason, "%s on the source: stop the service there", who);
             goto wait;
         }
         if (pass(&x, false, &rows, err, sizeof err)) {
@@ -342,7 +390,12 @@ int cutover_group_cmd(int argc, char **argv) {
             snprintf(reason, sizeof reason, "%s", err);
             goto wait;
         }
-        if ((r = row_with(&rows, "failed")) || (r = row_with(&rows, "active-on-target"))) {
+        if ((r = row_with(&rows, "active-on-target"))) {
+            state = "refused";
+            commit_refused_reason(&x, r, reason, sizeof reason);
+            break;
+        }
+        if ((r = row_with(&rows, "failed"))) {
             snprintf(reason, sizeof reason, "commit of %s[%d] refused: %s",
                      r->topic ? r->topic : "*", r->partition, r->error ? r->error : r->status);
             goto wait;

@@ -28,6 +28,7 @@
 #include "kafka/kgroups.h"
 #include "kafka/map_store.h"
 #include "mirror/groups.h"
+#include "offsets/group_presence.h"
 #include "offsets/map_set.h"
 
 static volatile sig_atomic_t stop_watch;
@@ -227,21 +228,20 @@ static int read_topics(ctx_t *c, status_t *s, map_set_t *maps, strmap_t *ends_ou
     return 0;
 }
 
+/* Members of the group on one cluster and its protocol (classic or KIP-848
+ * consumer, kgroups_presence()); -1 with the reason when unknown. */
 static int members_of(ctx_t *c, const char *alias, const kv_list_t *settings, const char *group,
-                      status_t *s, const char **reason) {
-    char err[512], state[64];
-    int members = -1;
-    /* a handle of its own per call (kgroups.h: a failed describe may hang the next call) */
-    rd_kafka_t *rk = kgroups_admin_new("cutover-describe", settings, err, sizeof err);
-    if (!rk || kgroups_describe(rk, group, c->timeout, state, sizeof state, &members, err,
-                                sizeof err)) {
+                      status_t *s, const char **reason, const char **protocol, bool *uncounted) {
+    group_presence_t pr;
+    kgroups_presence("cutover-describe", settings, group, c->timeout, &pr);
+    *protocol = group_protocol_name(pr.protocol);
+    *uncounted = pr.members > 0 && !pr.counted;
+    if (pr.members < 0) {
         char why[700];
-        snprintf(why, sizeof why, "describing the group on %s: %s", alias, err);
+        snprintf(why, sizeof why, "members on %s: %s", alias, pr.reason);
         *reason = own(s, why);
-        members = -1;
     }
-    if (rk) rd_kafka_destroy(rk);
-    return members;
+    return pr.members;
 }
 
 static void read_groups(ctx_t *c, status_t *s, map_set_t *maps, strmap_t *ends) {
@@ -274,8 +274,10 @@ static void read_groups(ctx_t *c, status_t *s, map_set_t *maps, strmap_t *ends) 
     for (size_t i = 0; i < nn; i++) {
         cutover_group_facts_t *g = &s->groups[s->ngroups++];
         g->group = own(s, names[i]);
-        g->source_members = members_of(c, c->cf.flow->source, &c->sadm, names[i], s, &g->reason);
-        g->target_members = members_of(c, c->cf.flow->target, &c->tadm, names[i], s, &g->reason);
+        g->source_members = members_of(c, c->cf.flow->source, &c->sadm, names[i], s, &g->reason,
+                                       &g->source_protocol, &g->source_uncounted);
+        g->target_members = members_of(c, c->cf.flow->target, &c->tadm, names[i], s, &g->reason,
+                                       &g->target_protocol, &g->target_uncounted);
         g->translated = g->committed = CUTOVER_YES;
         size_t nrows = 0;
         for (size_t r = 0; r < rows.n; r++) {
@@ -312,6 +314,31 @@ static json_t *fact_json(cutover_fact_t f) {
     return f == CUTOVER_UNKNOWN ? json_null() : json_boolean(f == CUTOVER_YES);
 }
 
+/* The protocol facts of a group row: "source_protocol"/"target_protocol"
+ * (classic, consumer, none, unknown) and whether the member counts are
+ * exact ("source_members_counted": false when the protocol only says members
+ * are present, e.g. a KIP-848 group through librdkafka before 2.10). */
+static void group_protocol_json(json_t *row, const cutover_group_facts_t *g) {
+    json_object_set_new(row, "source_protocol",
+                        json_string(g->source_protocol ? g->source_protocol : "unknown"));
+    json_object_set_new(row, "target_protocol",
+                        json_string(g->target_protocol ? g->target_protocol : "unknown"));
+    json_object_set_new(row, "source_members_counted",
+                        json_boolean(g->source_members >= 0 && !g->source_uncounted));
+    json_object_set_new(row, "target_members_counted",
+                        json_boolean(g->target_members >= 0 && !g->target_uncounted));
+}
+
+/* "2", "1+ (consumer)" (present, not counted), "0 (consumer)", "?". */
+static void members_text(char *buf, size_t size, int n, bool uncounted, const char *protocol) {
+    if (n < 0) {
+        snprintf(buf, size, "?");
+        return;
+    }
+    bool kip848 = protocol && !strcmp(protocol, "consumer");
+    snprintf(buf, size, "%d%s%s", n, uncounted ? "+" : "", kip848 ? " (KIP-848)" : "");
+}
+
 static void print_status(ctx_t *c, status_t *s, bool json) {
     const cutover_manifest_t *m = c->m;
     if (json) {
@@ -331,15 +358,17 @@ static void print_status(ctx_t *c, status_t *s, bool json) {
             char why[512];
             cutover_state_t st = cutover_group_state(g, why, sizeof why);
             long o = cutover_manifest_group_owner(m, g->group);
-            json_array_append_new(
-                jg, json_pack("{s:s,s:s?,s:o,s:o,s:o,s:o,s:s,s:s?}", "group", g->group,
-                              "service", o >= 0 ? m->svc[o].name : NULL, "source_members",
-                              g->source_members < 0 ? json_null() : json_integer(g->source_members),
-                              "target_members",
-                              g->target_members < 0 ? json_null() : json_integer(g->target_members),
-                              "translated", fact_json(g->translated), "committed_on_target",
-                              fact_json(g->committed), "state", cutover_state_name(st), "reason",
-                              *why ? why : NULL));
+            json_t *row = json_pack(
+                "{s:s,s:s?,s:o,s:o,s:o,s:o,s:s,s:s?}", "group", g->group, "service",
+                o >= 0 ? m->svc[o].name : NULL, "source_members",
+                g->source_members < 0 ? json_null() : json_integer(g->source_members),
+                "target_members",
+                g->target_members < 0 ? json_null() : json_integer(g->target_members),
+                "translated", fact_json(g->translated), "committed_on_target",
+                fact_json(g->committed), "state", cutover_state_name(st), "reason",
+                *why ? why : NULL);
+            group_protocol_json(row, g);
+            json_array_append_new(jg, row);
         }
         for (size_t i = 0; m && i < m->n; i++)
             json_array_append_new(js, json_pack("{s:s,s:s,s:s}", "service", m->svc[i].name,
@@ -369,11 +398,13 @@ static void print_status(ctx_t *c, status_t *s, bool json) {
                "TGT-MEMBERS", "TRANSLATED", "COMMITTED", "STATE", "");
         for (size_t i = 0; i < s->ngroups; i++) {
             cutover_group_facts_t *g = &s->groups[i];
-            char why[512], sm[16] = "?", tm[16] = "?";
+            char why[512], sm[32] = "?", tm[32] = "?";
             cutover_state_t st = cutover_group_state(g, why, sizeof why);
             long o = cutover_manifest_group_owner(m, g->group);
-            if (g->source_members >= 0) snprintf(sm, sizeof sm, "%d", g->source_members);
-            if (g->target_members >= 0) snprintf(tm, sizeof tm, "%d", g->target_members);
+            members_text(sm, sizeof sm, g->source_members, g->source_uncounted,
+                         g->source_protocol);
+            members_text(tm, sizeof tm, g->target_members, g->target_uncounted,
+                         g->target_protocol);
             printf("%-24s %-20s %11s %11s %-10s %-9s %-9s %s\n", g->group,
                    o >= 0 ? m->svc[o].name : "", sm, tm, fact_text(g->translated),
                    fact_text(g->committed), cutover_state_name(st), why);

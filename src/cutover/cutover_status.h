@@ -50,6 +50,12 @@ typedef struct cutover_group_facts {
     cutover_fact_t committed;           /* the target has the exact offsets (or its own
                                            consumers' newer commits) */
     const char *reason;                 /* why a fact is unknown or no, else NULL */
+    /* The group's protocol on each cluster ("classic", "consumer" for KIP-848,
+     * "none", "unknown"; NULL: not read), for display; and whether a member
+     * count is only a lower bound (members present, not counted: a KIP-848
+     * group through librdkafka before 2.10). The judgement uses the counts. */
+    const char *source_protocol, *target_protocol;
+    bool source_uncounted, target_uncounted;
 } cutover_group_facts_t;
 
 /* A group's state alone; writes the reason (for any state but moved) into

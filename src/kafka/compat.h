@@ -29,4 +29,16 @@
  * rd_kafka_AclBinding_new() refuses them. */
 #define KMIG_HAVE_ACL_TRANSACTIONAL_ID (RD_KAFKA_VERSION >= 0x020600ff)
 
+/* rd_kafka_ConsumerGroupListing_type() (ListGroups v5, KIP-848: a group's
+ * type, classic or consumer) appeared in 2.6.0. Before it, a Kafka 4
+ * consumer-protocol group is told from a classic one by DescribeGroups
+ * answering "Dead" for a group the listing has (offsets/group_presence.h). */
+#define KMIG_HAVE_GROUP_LISTING_TYPE (RD_KAFKA_VERSION >= 0x020600ff)
+
+/* From 2.10.0 rd_kafka_DescribeConsumerGroups() describes KIP-848 groups
+ * with ConsumerGroupDescribe (members counted) and tells the group's type
+ * (rd_kafka_ConsumerGroupDescription_type()). Before it, such a group is
+ * described "Dead" with no members by the classic DescribeGroups. */
+#define KMIG_HAVE_DESCRIBE_GROUP_TYPE (RD_KAFKA_VERSION >= 0x020a00ff)
+
 #endif

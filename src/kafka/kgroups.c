@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/sbuf.h"
+#include "kafka/compat.h"
 #include "kafka/kadmin.h"
 #include "kafka/kclient.h"
 
@@ -286,4 +287,138 @@ int kgroups_describe(rd_kafka_t *rk, const char *group, int timeout_ms, char *st
     rd_kafka_AdminOptions_destroy(o);
     rd_kafka_queue_destroy(q);
     return rc;
+}
+
+/* Buffers behind a group_probe_t's strings. */
+typedef struct probe_bufs {
+    char dstate[64], dtype[16], derr[512], lstate[64], ltype[16], lerr[512], oerr[512];
+} probe_bufs_t;
+
+#if KMIG_HAVE_DESCRIBE_GROUP_TYPE || KMIG_HAVE_GROUP_LISTING_TYPE
+static const char *group_type_name(rd_kafka_consumer_group_type_t t) {
+    return t == RD_KAFKA_CONSUMER_GROUP_TYPE_CONSUMER  ? "consumer"
+           : t == RD_KAFKA_CONSUMER_GROUP_TYPE_CLASSIC ? "classic"
+                                                       : NULL;
+}
+#endif
+
+/* The description part of the probe (DescribeConsumerGroups). */
+static void probe_describe(rd_kafka_t *rk, const char *group, int timeout_ms, group_probe_t *p,
+                           probe_bufs_t *b) {
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *o =
+        kgroups_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout_ms);
+    const char *groups[] = {group};
+    rd_kafka_DescribeConsumerGroups(rk, groups, 1, o, q);
+    rd_kafka_event_t *ev =
+        kadmin_wait(q, timeout_ms, b->derr, sizeof b->derr, "DescribeConsumerGroups");
+    p->describe_error = b->derr;
+    if (ev) {
+        size_t n;
+        const rd_kafka_ConsumerGroupDescription_t **d = rd_kafka_DescribeConsumerGroups_result_groups(
+            rd_kafka_event_DescribeConsumerGroups_result(ev), &n);
+        const rd_kafka_error_t *ge = n ? rd_kafka_ConsumerGroupDescription_error(d[0]) : NULL;
+        if (!n || ge) {
+            snprintf(b->derr, sizeof b->derr, "DescribeConsumerGroups %s: %s%s%s", group,
+                     ge ? rd_kafka_error_name(ge) : "", ge ? ": " : "",
+                     ge ? rd_kafka_error_string(ge) : "no result");
+        } else {
+            const char *st = rd_kafka_consumer_group_state_name(
+                rd_kafka_ConsumerGroupDescription_state(d[0]));
+            snprintf(b->dstate, sizeof b->dstate, "%s", st ? st : "Unknown");
+            p->describe_state = b->dstate;
+            p->describe_members = (int)rd_kafka_ConsumerGroupDescription_member_count(d[0]);
+#if KMIG_HAVE_DESCRIBE_GROUP_TYPE
+            const char *t = group_type_name(rd_kafka_ConsumerGroupDescription_type(d[0]));
+            if (t) {
+                snprintf(b->dtype, sizeof b->dtype, "%s", t);
+                p->describe_type = b->dtype;
+            }
+#endif
+            p->describe_ok = true;
+            p->describe_error = NULL;
+        }
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+}
+
+/* The listing part of the probe (ListConsumerGroups: every broker). */
+static void probe_list(rd_kafka_t *rk, const char *group, int timeout_ms, group_probe_t *p,
+                       probe_bufs_t *b) {
+    p->list_asked = true;
+    p->list_error = b->lerr;
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *o =
+        kgroups_options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout_ms);
+    rd_kafka_ListConsumerGroups(rk, o, q);
+    rd_kafka_event_t *ev = kadmin_wait(q, timeout_ms, b->lerr, sizeof b->lerr, "ListConsumerGroups");
+    if (ev) {
+        const rd_kafka_ListConsumerGroups_result_t *res = rd_kafka_event_ListConsumerGroups_result(ev);
+        size_t n, nerr;
+        const rd_kafka_ConsumerGroupListing_t **v = rd_kafka_ListConsumerGroups_result_valid(res, &n);
+        const rd_kafka_error_t **errs = rd_kafka_ListConsumerGroups_result_errors(res, &nerr);
+        if (nerr)
+            snprintf(b->lerr, sizeof b->lerr, "ListConsumerGroups: %s",
+                     rd_kafka_error_string(errs[0]));
+        p->list_ok = nerr == 0;
+        for (size_t i = 0; i < n; i++)
+            p->list_states |= rd_kafka_ConsumerGroupListing_state(v[i]) !=
+                              RD_KAFKA_CONSUMER_GROUP_STATE_UNKNOWN;
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(rd_kafka_ConsumerGroupListing_group_id(v[i]), group)) continue;
+            p->listed = true;
+            const char *st =
+                rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupListing_state(v[i]));
+            snprintf(b->lstate, sizeof b->lstate, "%s", st ? st : "Unknown");
+            p->list_state = b->lstate;
+#if KMIG_HAVE_GROUP_LISTING_TYPE
+            const char *t = group_type_name(rd_kafka_ConsumerGroupListing_type(v[i]));
+            if (t) {
+                snprintf(b->ltype, sizeof b->ltype, "%s", t);
+                p->list_type = b->ltype;
+            }
+#endif
+            break;
+        }
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+}
+
+/* The offsets part of the probe: any committed offset at all? */
+static void probe_offsets(rd_kafka_t *rk, const char *group, int timeout_ms, group_probe_t *p,
+                          probe_bufs_t *b) {
+    kgroup_offsets_t none = {0}, out = {0};
+    p->offsets_asked = true;
+    p->offsets_error = b->oerr;
+    if (kgroups_committed(rk, group, &none, timeout_ms, &out, b->oerr, sizeof b->oerr) == 0) {
+        p->offsets_ok = true;
+        for (size_t i = 0; i < out.n; i++) {
+            if (out.v[i].error) {
+                p->offsets_ok = false;
+                snprintf(b->oerr, sizeof b->oerr, "%s", out.v[i].error);
+            }
+            p->has_offsets |= out.v[i].offset >= 0;
+        }
+    }
+    kgroup_offsets_clear(&out);
+}
+
+void kgroups_presence(const char *name, const kv_list_t *settings, const char *group,
+                      int timeout_ms, group_presence_t *out) {
+    group_probe_t p = {0};
+    probe_bufs_t b = {0};
+    rd_kafka_t *rk = kgroups_admin_new(name, settings, b.derr, sizeof b.derr);
+    p.describe_error = b.derr;
+    if (rk) {
+        probe_describe(rk, group, timeout_ms, &p, &b);
+        /* after a failed description the handle may hang: no listing then */
+        if (group_presence_needs_list(&p)) probe_list(rk, group, timeout_ms, &p, &b);
+        if (group_presence_needs_offsets(&p)) probe_offsets(rk, group, timeout_ms, &p, &b);
+        rd_kafka_destroy(rk);
+    }
+    group_presence_judge(&p, out);
 }

@@ -20,6 +20,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "config/mm2.h"
+#include "offsets/group_presence.h"
 
 typedef struct kgroup_offset {
     char *topic;
@@ -69,5 +70,15 @@ int kgroups_alter(rd_kafka_t *rk, const char *group, kgroup_offsets_t *offsets, 
 /* The group's state name ("Empty", "Stable", "Dead", ...) and member count. */
 int kgroups_describe(rd_kafka_t *rk, const char *group, int timeout_ms, char *state,
                      size_t state_size, int *members, char *err, size_t errsz);
+
+/* Whether `group` has members on the cluster of `settings`, and its protocol
+ * (classic or KIP-848 consumer): DescribeConsumerGroups, then, when that
+ * says "Dead" (as Kafka 4 does for a consumer-protocol group),
+ * ListConsumerGroups; judged by group_presence_judge(). Uses a handle of its
+ * own, named `name` (see the DescribeConsumerGroups caveat above). Never
+ * fails: what could not be read is GROUP_PROTOCOL_UNKNOWN / members -1 with
+ * the reason in out->reason. */
+void kgroups_presence(const char *name, const kv_list_t *settings, const char *group,
+                      int timeout_ms, group_presence_t *out);
 
 #endif

@@ -21,6 +21,7 @@
 #include "kafka/kread.h"
 #include "metrics/prom.h"
 #include "mirror/name_filter.h"
+#include "offsets/group_presence.h"
 
 /* A group's position on one partition as this process knows it (`cp`, which
  * includes kmig's own commits), and the last one the checkpoints topic
@@ -315,12 +316,20 @@ static const char *status_of(const group_row_t *r) {
 }
 
 static bool is_active_error(const char *e) {
-    static const char *const codes[] = {"UNKNOWN_MEMBER_ID", "ILLEGAL_GENERATION",
-                                        "REBALANCE_IN_PROGRESS", "GROUP_SUBSCRIBED_TO_TOPIC",
-                                        "FENCED_INSTANCE_ID"};
-    for (size_t i = 0; e && i < sizeof codes / sizeof codes[0]; i++)
-        if (!strncmp(e, codes[i], strlen(codes[i]))) return true;
-    return false;
+    return group_commit_refused_by_members(e);
+}
+
+/* The error of a commit the target refused because the group has members
+ * there, said so (both protocols: Kafka accepts a commit from outside only
+ * while the group has no members; a KIP-848 group answers UNKNOWN_MEMBER_ID
+ * like a classic one). Caller frees. */
+static char *active_refusal_text(const char *e) {
+    sbuf_t b = {0};
+    sbuf_printf(&b, "%s (the group has active members on the target, classic or "
+                    "consumer-protocol: Kafka accepts offsets from outside only while a group "
+                    "has no members; not moved)",
+                e);
+    return b.s;
 }
 
 /* Delivery report of a checkpoint record (on the thread that polls: the
@@ -514,7 +523,7 @@ static void groups_write(groups_t *g, const char *group, group_rows_t *rows, siz
         k++;
         if (e && *e) {
             r->status = is_active_error(e) ? "active-on-target" : "failed";
-            r->error = xstrdup(e);
+            r->error = is_active_error(e) ? active_refusal_text(e) : xstrdup(e);
             continue;
         }
         r->status = "written";

@@ -84,7 +84,7 @@ static int serves_describe(const kv_list_t *settings, int timeout_ms, char *err,
  * round, with its error in sverr. */
 static int describe(mirror_cutover_t *c, const kv_list_t *settings, const char *alias,
                     const char *group, int sv, const char *sverr, char **reason) {
-    char err[512], state[64];
+    char err[512];
     int n = -1;
     if (sv <= 0) {
         snprintf(err, sizeof err, "%s", sverr);
@@ -97,15 +97,16 @@ static int describe(mirror_cutover_t *c, const kv_list_t *settings, const char *
         if (!*reason) *reason = xstrdup(why);
         return -1;
     }
-    rd_kafka_t *rk = kgroups_admin_new("cutover-board", settings, err, sizeof err);
-    if (!rk || kgroups_describe(rk, group, c->timeout_ms, state, sizeof state, &n, err,
-                                sizeof err)) {
+    /* both protocols: Kafka 4 describes a KIP-848 group as "Dead", no members
+     * (kgroups_presence() then reads the listing; offsets/group_presence.h) */
+    group_presence_t pr;
+    kgroups_presence("cutover-board", settings, group, c->timeout_ms, &pr);
+    n = pr.members;
+    if (n < 0) {
         char why[700];
-        snprintf(why, sizeof why, "describing the group on %s: %s", alias, err);
+        snprintf(why, sizeof why, "members on %s: %s", alias, pr.reason);
         if (!*reason) *reason = xstrdup(why);
-        n = -1;
     }
-    if (rk) rd_kafka_destroy(rk);
     return n;
 }
 

@@ -139,7 +139,8 @@ static void test_board_json(void) {
     t->foreign = CUTOVER_YES;
     t->lag = 0;
     cutover_group_facts_t *g = cutover_board_group(b, "billing");
-    *g = (cutover_group_facts_t){g->group, 0, 1, CUTOVER_YES, CUTOVER_YES, NULL};
+    *g = (cutover_group_facts_t){.group = g->group, .source_members = 0, .target_members = 1,
+                                 .translated = CUTOVER_YES, .committed = CUTOVER_YES};
     bool drained = true;
     json_t *j = cutover_board_json(b, m, &drained);
     CHECK(!drained);

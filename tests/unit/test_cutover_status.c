@@ -9,7 +9,8 @@
 
 static cutover_group_facts_t grp(const char *name, int sm, int tm, cutover_fact_t tr,
                                  cutover_fact_t co) {
-    return (cutover_group_facts_t){name, sm, tm, tr, co, NULL};
+    return (cutover_group_facts_t){.group = name, .source_members = sm, .target_members = tm,
+                                   .translated = tr, .committed = co};
 }
 
 static void test_group_states(void) {
