@@ -1526,8 +1526,6 @@ int mirror_run(mirror_t *m) {
     log_debug("stopping: flushing the producer and the offset map");
     bool persisted = shutdown_flush(m);
     publish(m);
-    mworkers_destroy(m->workers); /* leaves the group: the tasks move on */
-    m->workers = NULL;
     log_debug("stopping: flushed");
     if (m->o.progress_interval_ms > 0) {
         msnap_t *s = msnap_acquire(m->snaps);
@@ -1544,7 +1542,10 @@ int mirror_run(mirror_t *m) {
         rc = run_exit(m, KMIG_EXIT_FAIL, "failed");
     } else
         rc = run_exit(m, KMIG_EXIT_OK, caught_up ? "caught-up" : "stopped");
-    /* After the summary: these threads may be in the middle of a broker call. */
+    /* After the summary: leaving the group hands the tasks on; these threads
+     * may be in the middle of a broker call. */
+    mworkers_destroy(m->workers);
+    m->workers = NULL;
     topic_manager_stop(m->tm);
     groups_sync_stop(m->gsync, caught_up && persisted && rc == KMIG_EXIT_OK &&
                                    atomic_load(m->stop) < 2);

@@ -335,8 +335,31 @@ void mworkers_destroy(mworkers_t *w) {
     if (w->rk) {
         /* The caller persisted everything: leaving only hands the tasks on. */
         w->hooks = (mworkers_hooks_t){0};
-        rd_kafka_consumer_close(w->rk);
-        rd_kafka_destroy(w->rk);
+        /* Leaving tells the group at once (the others take the tasks now,
+         * not after the session timeout), but a close during a rebalance can
+         * wait for it: at most 2 s, then the handle goes without. */
+        rd_kafka_queue_t *q = rd_kafka_queue_new(w->rk);
+        rd_kafka_error_t *e = rd_kafka_consumer_close_queue(w->rk, q);
+        if (e) {
+            rd_kafka_error_destroy(e);
+        } else {
+            int64_t deadline = clock_mono_ms() + 2000;
+            while (!rd_kafka_consumer_closed(w->rk) && clock_mono_ms() < deadline) {
+                rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 50);
+                if (!ev) continue;
+                if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) {
+                    rd_kafka_topic_partition_list_t *l = rd_kafka_event_topic_partition_list(ev);
+                    rd_kafka_error_t *ue = rd_kafka_event_error(ev) ==
+                                                   RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS
+                                               ? rd_kafka_incremental_unassign(w->rk, l)
+                                               : NULL;
+                    if (ue) rd_kafka_error_destroy(ue);
+                }
+                rd_kafka_event_destroy(ev);
+            }
+        }
+        rd_kafka_queue_destroy(q);
+        rd_kafka_destroy_flags(w->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
     free(w->owned);
     free(w);
