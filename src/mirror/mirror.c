@@ -79,6 +79,7 @@ typedef struct mtopic {
      * in order, and are not mapped: on_tasks_stop). */
     int *task;
     int64_t *stale;
+    int64_t *epoch; /* the epoch its map segments are written with (OFFSET_MAP.md) */
     bool removed; /* no longer in the topic manager's list */
     bool heartbeats; /* the source's heartbeats topic (heartbeat.h) */
     lathist_t lat;   /* end-to-end latency of its records (docs/METRICS.md) */
@@ -314,6 +315,10 @@ static int map_load_into(mirror_t *m, map_set_t *set, char *err, size_t errsz) {
     if (map_set_conflicts(set))
         log_warn("offset map: %zu segments contradict earlier ones and were ignored",
                  map_set_conflicts(set));
+    if (map_set_superseded(set))
+        log_info("offset map: %zu segments written by a worker that had lost its partition "
+                 "were superseded by the next owner's (higher epoch)",
+                 map_set_superseded(set));
     return rc;
 }
 
@@ -348,8 +353,9 @@ static void map_flush(mirror_t *m) {
                 map_ack_t *a = xmalloc(sizeof *a);
                 *a = (map_ack_t){t, p, s, map};
                 rd_kafka_resp_err_t e;
-                while ((e = map_store_write(m->map_rkt, t->name, p, t->target,
-                                            offset_map_at(map, s), a)) ==
+                offset_seg_t seg = *offset_map_at(map, s);
+                seg.epoch = t->epoch[p];
+                while ((e = map_store_write(m->map_rkt, t->name, p, t->target, &seg, a)) ==
                        RD_KAFKA_RESP_ERR__QUEUE_FULL)
                     rd_kafka_poll(m->producer, 10);
                 if (e) {
@@ -994,6 +1000,7 @@ static int apply_ready(mirror_t *m) {
         t->pub = xrealloc(t->pub, (size_t)r[i].partitions * sizeof *t->pub);
         t->task = xrealloc(t->task, (size_t)r[i].partitions * sizeof *t->task);
         t->stale = xrealloc(t->stale, (size_t)r[i].partitions * sizeof *t->stale);
+        t->epoch = xrealloc(t->epoch, (size_t)r[i].partitions * sizeof *t->epoch);
         if (t->nparts && wait_partitions(m, t->tgt_rkt, r[i].partitions,
                                          m->flow->admin_timeout_ms + 20000)) {
             if (atomic_load(m->stop)) break; /* stopping, not a failure */
@@ -1012,6 +1019,7 @@ static int apply_ready(mirror_t *m) {
                 ready_topics_free(r, n);
                 return -1;
             }
+            t->epoch[p] = (lm ? lm->max_epoch : 0) + 1; /* a new owner: a higher epoch */
             mpart_init(&t->parts[p], map_set_take(m->loaded, t->name, p));
             t->pub[p] = (struct mpub){0};
             t->task[p] = mtask_of(t->name, p, m->flow->tasks);
@@ -1338,6 +1346,8 @@ static void on_tasks_start(void *opaque, const int *tasks, int n) {
             if (!task_in(tasks, n, t->task[p]) || t->parts[p].started ||
                 t->parts[p].state != MPART_COPYING)
                 continue;
+            map_entry_t *lm = map_set_get(fresh, t->name, p);
+            t->epoch[p] = (lm ? lm->max_epoch : 0) + 1;
             part_reset(m, t, p, map_set_take(fresh, t->name, p));
             parts++;
         }
@@ -1595,6 +1605,7 @@ void mirror_destroy(mirror_t *m) {
         free(t->pub);
         free(t->task);
         free(t->stale);
+        free(t->epoch);
         free(t->name);
         free(t->target);
         free(t);
