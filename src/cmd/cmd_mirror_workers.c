@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -149,6 +150,7 @@ int cmd_mirror_workers(int argc, char **argv, int n, const char *summary, const 
         if (pid == 0) {
             signal(SIGTERM, SIG_DFL);
             signal(SIGINT, SIG_DFL);
+            prctl(PR_SET_PDEATHSIG, SIGTERM); /* a parent killed with -9 stops them too */
             execv(exe, cv);
             fprintf(stderr, "kmig mirror: --workers: cannot run %s: %s\n", exe, strerror(errno));
             _exit(KMIG_EXIT_FAIL);

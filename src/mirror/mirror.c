@@ -1305,6 +1305,8 @@ static void on_tasks_stop(void *opaque, const int *tasks, int n, bool lost) {
         /* Nothing is ours any more: what is still queued is not sent. */
         rd_kafka_purge(m->producer, RD_KAFKA_PURGE_F_QUEUE);
     }
+    /* (Exactly-once mode: each task's open transaction is committed, or
+     * aborted when lost, here: mtxn_task_stop.) */
     int parts = 0;
     for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
@@ -1323,7 +1325,9 @@ static void on_tasks_stop(void *opaque, const int *tasks, int n, bool lost) {
 static void on_tasks_start(void *opaque, const int *tasks, int n) {
     mirror_t *m = opaque;
     char err[1024];
-    /* Another worker may have copied them since this process read the map. */
+    /* (Exactly-once mode: each task's transactional producer is initialised
+     * here first, fencing the previous owner: mtxn_task_start.) Another worker
+     * may have copied them since this process read the map. */
     map_set_t *fresh = map_set_new();
     int64_t deadline = clock_mono_ms() + m->flow->admin_timeout_ms;
     while (map_load_into(m, fresh, err, sizeof err)) {
