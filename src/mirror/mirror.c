@@ -154,6 +154,16 @@ static void mirror_error(mirror_t *m, const char *fmt, ...) {
     if (m->nerrors++ < 100) sbuf_printf(&m->errors, "%s\n", line);
 }
 
+/* After a pause of the whole process past the workers' session timeout, its
+ * tasks may be another worker's by now: they are dropped (mworkers_poll calls
+ * the stop hook) before anything more is copied or mapped. True when it did. */
+static bool pause_check(mirror_t *m) {
+    if (!mworkers_paused(m->workers)) return false;
+    char err[256];
+    if (mworkers_poll(m->workers, err, sizeof err)) log_warn("%s", err);
+    return true;
+}
+
 /* ---------------------------------------------------------------- setup */
 
 mirror_t *mirror_new(const mirror_opts_t *opts, char *err, size_t errsz) {
@@ -412,10 +422,12 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
     mpart_t *p = &t->parts[dm->partition];
     if (t->stale[dm->partition] > 0) {
         /* Produced before its task was stopped: not mapped here (the task's
-         * next owner copies from the persisted map); a copy that landed is a
-         * duplicate, counted. */
+         * next owner copies from the persisted map). A copy that landed is a
+         * duplicate, counted; so is one whose request failed, since it may
+         * have landed all the same (only a record purged from the queue was
+         * never sent). */
         t->stale[dm->partition]--;
-        if (!dm->err) {
+        if (dm->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE) {
             m->stale_landed++;
             m->resend_estimate++;
         }
@@ -526,6 +538,11 @@ static bool copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
         rd_kafka_resp_err_t code = rd_kafka_error_code(e);
         if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL && !atomic_load(m->stop) && !m->fail) {
             rd_kafka_error_destroy(e);
+            if (pause_check(m)) { /* its task was dropped: not copied */
+                if (copy) rd_kafka_headers_destroy(copy);
+                rd_kafka_message_destroy(msg);
+                return true;
+            }
             rd_kafka_poll(m->producer, 20); /* backpressure: serve delivery reports */
             m->now_ms = clock_wall_ms();
             continue;
@@ -695,6 +712,7 @@ static void handle_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
     for (; i < n; i++) {
         rd_kafka_message_t *msg = msgs[i];
         mtopic_t *t = topic_of(m, msg);
+        pause_check(m);
         if (t && !t->parts[msg->partition].started) { /* its task stopped or not started */
             rd_kafka_message_destroy(msg);
             continue;
@@ -1435,6 +1453,7 @@ static int mirror_loop(mirror_t *m) {
         ssize_t n = kread_batch(m->cq, 100, msgs, MIRROR_BATCH);
         m->now_ms = clock_wall_ms();
         if (n > 0) handle_batch(m, msgs, n);
+        pause_check(m);
         rd_kafka_poll(m->producer, 0);
         if (m->unknown_parts) place_unknown_tails(m);
         int64_t now = clock_mono_ms();

@@ -45,6 +45,8 @@ struct mworkers {
     bool ticker_on;
     atomic_int stop_ticker;
     atomic_llong max_gap_ms;
+    atomic_llong last_tick_ms; /* when the ticker last ran (mono ms) */
+    int64_t pause_seen_ms;     /* when a pause was last acted on */
 };
 
 void mworkers_topic_name(char *buf, size_t size, const char *source) {
@@ -66,6 +68,7 @@ static void *ticker_main(void *arg) {
         int64_t now = clock_mono_ms(), gap = now - last;
         last = now;
         if (gap > atomic_load(&w->max_gap_ms)) atomic_store(&w->max_gap_ms, gap);
+        atomic_store(&w->last_tick_ms, now);
     }
     return NULL;
 }
@@ -180,6 +183,7 @@ mworkers_t *mworkers_new(const mm2_flow_t *f, const kv_list_t *tgt_consumer, rd_
     w->owned = xcalloc((size_t)w->ntasks, sizeof *w->owned);
     atomic_init(&w->stop_ticker, 0);
     atomic_init(&w->max_gap_ms, 0);
+    atomic_init(&w->last_tick_ms, clock_mono_ms());
     mworkers_topic_name(w->topic, sizeof w->topic, f->source);
     mworkers_group_id(w->group, sizeof w->group, f);
     int trc = tasks_topic(w, tadmin, err, errsz);
@@ -237,13 +241,31 @@ fail:
     return NULL;
 }
 
+static int64_t pause_limit(const mworkers_t *w) {
+    int64_t limit = w->session_ms - w->heartbeat_ms;
+    return limit < 1000 ? 1000 : limit;
+}
+
+/* The longest pause seen: the ticker's, or since its last tick (after a
+ * pause the copy loop may run before the ticker does). */
+static int64_t pause_gap(mworkers_t *w, bool take) {
+    int64_t gap = take ? atomic_exchange(&w->max_gap_ms, 0) : atomic_load(&w->max_gap_ms);
+    int64_t since = clock_mono_ms() - atomic_load(&w->last_tick_ms);
+    return since > gap ? since : gap;
+}
+
+bool mworkers_paused(mworkers_t *w) {
+    return w && w->nowned && pause_gap(w, false) >= pause_limit(w) &&
+           clock_mono_ms() - w->pause_seen_ms > 1000;
+}
+
 /* A pause of the whole process longer than the group's patience: every task
  * owned is dropped as lost now. */
 static void check_pause(mworkers_t *w) {
-    int64_t gap = atomic_exchange(&w->max_gap_ms, 0);
-    int64_t limit = w->session_ms - w->heartbeat_ms;
-    if (limit < 1000) limit = 1000;
-    if (gap < limit || !w->nowned) return;
+    int64_t gap = pause_gap(w, true);
+    /* The same pause reported again by the ticker is not a second one. */
+    if (gap < pause_limit(w) || !w->nowned || clock_mono_ms() - w->pause_seen_ms <= 1000) return;
+    w->pause_seen_ms = clock_mono_ms();
     int *tasks = xcalloc((size_t)w->ntasks, sizeof *tasks);
     int n = 0;
     for (int k = 0; k < w->ntasks; k++)

@@ -61,6 +61,11 @@ mworkers_t *mworkers_new(const mm2_flow_t *f, const kv_list_t *tgt_consumer, rd_
  * a fatal group error. */
 int mworkers_poll(mworkers_t *w, char *err, size_t errsz);
 
+/* True when the process was just paused past the group's patience and
+ * mworkers_poll() has not dropped its tasks yet: the copy loop checks it
+ * before each record it produces and each producer poll, so that nothing is
+ * copied or mapped for a task another worker may own by now. Any thread. */
+bool mworkers_paused(mworkers_t *w);
 bool mworkers_owns(const mworkers_t *w, int task); /* true for every task when w is NULL */
 int mworkers_owned(const mworkers_t *w);          /* tasks owned now */
 int mworkers_ntasks(const mworkers_t *w);
