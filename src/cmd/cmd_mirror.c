@@ -18,6 +18,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/cmd_common.h"
+#include "cmd/cmd_mirror_workers.h"
 #include "core/clock.h"
 #include "core/exitcode.h"
 #include "core/log.h"
@@ -82,6 +83,10 @@ static void mirror_usage(FILE *out) {
             "                           terminal, 30 otherwise; 0 turns them off)\n"
             "  --summary-json FILE      write the run's figures as JSON (per partition: copied,\n"
             "                           lost, re-sent, recovered) when kmig exits\n"
+            "  --workers N              run N worker processes of the flow here (they share its\n"
+            "                           tasks as N processes on N machines would; SIGTERM stops\n"
+            "                           all; --summary-json FILE gets one FILE.<k> per worker\n"
+            "                           and FILE with all of them; docs/WORKERS.md)\n"
             "  --log-level LEVEL        error, warn, info (default), debug\n");
 }
 
@@ -95,6 +100,7 @@ int cmd_mirror(int argc, char **argv) {
         {"http-port-file", required_argument, 0, 'P'}, {"verify-json", required_argument, 0, 'V'}, {"progress", required_argument, 0, 'p'},
         {"log-level", required_argument, 0, 'l'},  {"help", no_argument, 0, 'h'},
         {"summary-json", required_argument, 0, 'J'}, {"services", required_argument, 0, 'C'},
+        {"workers", required_argument, 0, 'W'},
         {0, 0, 0, 0}};
     const char *config = NULL, *src = NULL, *tgt = NULL, *metrics = NULL, *summary = NULL;
     const char *port_file = NULL, *verify_json = NULL, *services = NULL;
@@ -102,6 +108,7 @@ int cmd_mirror(int argc, char **argv) {
     size_t nov = 0;
     bool stop_at_end = false;
     int progress_s = isatty(STDERR_FILENO) ? 5 : 30;
+    int workers = 1;
     long long num;
     int c;
     optind = 1;
@@ -132,6 +139,10 @@ int cmd_mirror(int argc, char **argv) {
         case 'V': verify_json = optarg; break;
         case 'J': summary = optarg; break;
         case 'C': services = optarg; break;
+        case 'W':
+            if (cmd_parse_int("mirror", "--workers", optarg, 1, 64, &num)) return KMIG_EXIT_USAGE;
+            workers = (int)num;
+            break;
         case 'p':
             if (cmd_parse_int("mirror", "--progress", optarg, 0, 86400, &num))
                 return KMIG_EXIT_USAGE;
@@ -161,6 +172,16 @@ int cmd_mirror(int argc, char **argv) {
             return KMIG_EXIT_USAGE;
         }
         cutover_manifest_destroy(man);
+    }
+    if (workers > 1) {
+        const char *colon = metrics ? strrchr(metrics, ':') : NULL;
+        if (metrics && strcmp(colon ? colon + 1 : metrics, "0")) {
+            fprintf(stderr, "kmig mirror: --workers %d with --http needs port 0 (each worker "
+                            "picks one; --http-port-file FILE writes FILE.<k>)\n",
+                    workers);
+            return KMIG_EXIT_USAGE;
+        }
+        return cmd_mirror_workers(argc, argv, workers, summary, port_file);
     }
     /* From here on a signal stops the run cleanly, however early it comes. */
     sem_init(&signal_sem, 0, 0);

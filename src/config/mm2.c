@@ -53,7 +53,6 @@ static const struct {
     /* MM2 settings that have no meaning for kmig. */
     {"consumer.poll.timeout.ms", KEY_IGNORED},
     {"offset.lag.max", KEY_IGNORED}, /* kmig's offset map is exact */
-    {"tasks.max", KEY_IGNORED},
     {"replication.policy.internal.topic.separator.enabled", KEY_IGNORED},
     {"metric.reporters", KEY_IGNORED},
     {"dedicated.mode.enable.internal.rest", KEY_IGNORED},
@@ -433,6 +432,7 @@ static void flow_free(mm2_flow_t *f) {
     free(f->compression);
     free(f->groups);
     free(f->principal_map);
+    free(f->workers_group);
     free(f->groups_exclude);
     free(f);
 }
@@ -504,6 +504,7 @@ static mm2_flow_t *flow_resolve(mm2_t *m, const char *src, const char *tgt, char
                     CONFIG_PROPERTIES_EXCLUDE_DEFAULT);
     f->groups = flow_string(m, f, "groups", NULL, ".*");
     f->principal_map = flow_string(m, f, "kmig.principal.map", NULL, "");
+    f->workers_group = flow_string(m, f, "kmig.workers.group.id", NULL, "");
     f->groups_exclude =
         flow_string(m, f, "groups.exclude", "groups.blacklist", GROUPS_EXCLUDE_DEFAULT);
     int rc =
@@ -543,6 +544,7 @@ static mm2_flow_t *flow_resolve(mm2_t *m, const char *src, const char *tgt, char
         flow_int(m, f, "kmig.offset.map.flush.interval.ms", 1000, 1, INT_MAX,
                  &f->offset_map_flush_ms, err, errsz) ||
         flow_isolation(m, f, err, errsz) || flow_data_loss(m, f, err, errsz) ||
+        flow_int(m, f, "tasks.max", 8, 1, 1024, &f->tasks, err, errsz) ||
         entry_int(flow_entry_or(m, f, "kmig.admin.timeout.ms", "admin.timeout.ms"), 10000, 1,
                   ADMIN_TIMEOUT_MAX_MS, &f->admin_timeout_ms, err, errsz);
     if (rc) {
@@ -700,7 +702,7 @@ static const char *const flow_keys[] = {
     "emit.checkpoints.interval.seconds", "sync.group.offsets.enabled",
     "sync.group.offsets.interval.seconds", "admin.timeout.ms", "kmig.compression.type",
     "kmig.offset.map.flush.interval.ms", "kmig.isolation.level", "kmig.on.data.loss",
-    "kmig.admin.timeout.ms", "kmig.principal.map"};
+    "kmig.admin.timeout.ms", "kmig.principal.map", "tasks.max", "kmig.workers.group.id"};
 
 typedef struct cands {
     const char **k;

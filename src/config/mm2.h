@@ -75,6 +75,11 @@ typedef struct mm2_flow {
     bool continue_on_data_loss;    /* kmig.on.data.loss=continue (default fail) */
     int admin_timeout_ms;          /* kmig.admin.timeout.ms, else admin.timeout.ms, else 10000 */
     char *principal_map;           /* kmig.principal.map: ACL principal rule file, "" for none */
+    /* Workers (docs/WORKERS.md): the flow's partitions split into `tasks` tasks
+     * (mirror/mtask.h) that the flow's processes share through a consumer group
+     * on the target. */
+    int tasks;                     /* tasks.max, default 8, 1..1024 */
+    char *workers_group;           /* kmig.workers.group.id; "" = kmig.<source>-><target> */
 } mm2_flow_t;
 
 typedef enum { MM2_CLIENT_CONSUMER, MM2_CLIENT_PRODUCER, MM2_CLIENT_ADMIN } mm2_client_t;

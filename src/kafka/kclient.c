@@ -198,6 +198,7 @@ rd_kafka_t *kclient_new(const kclient_opts_t *o, char *err, size_t errsz) {
         if (o->opaque) rd_kafka_conf_set_opaque(conf, o->opaque);
     }
     if (o->dr_msg_cb) rd_kafka_conf_set_dr_msg_cb(conf, o->dr_msg_cb);
+    if (o->rebalance_cb) rd_kafka_conf_set_rebalance_cb(conf, o->rebalance_cb);
     rd_kafka_t *rk = rd_kafka_new(o->type, conf, why, sizeof why);
     if (!rk) {
         snprintf(err, errsz, "%s: %s", o->name, why);

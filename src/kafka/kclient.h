@@ -33,6 +33,8 @@ typedef struct kclient_opts {
     void *opaque;              /* rd_kafka_opaque() */
     /* Optional callbacks, passed to librdkafka as they are. */
     void (*dr_msg_cb)(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque);
+    void (*rebalance_cb)(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque);
     /* Optional: the handle's log and error lines go to the capture (and to
      * the debug log) instead of kmig's log; `opaque` is then ignored. */
     kclient_capture_t *capture;

@@ -4,11 +4,13 @@
 #include "mirror/groups_sync.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "core/clock.h"
 #include "core/sbuf.h"
+#include "core/log.h"
 #include "kafka/kgroups.h"
 
 struct groups_sync {
@@ -19,7 +21,15 @@ struct groups_sync {
     pthread_mutex_t mu;
     pthread_cond_t cond;
     bool stop;
+    atomic_int reload; /* passes that read the checkpoints again first (workers) */
 };
+
+/* Partitions taken over from another worker: its commits and checkpoints are
+ * read again, so that they are not mistaken for the target consumers' own
+ * (taken-over). A few passes, to cover a pass the old owner had under way. */
+void groups_sync_reload(groups_sync_t *s) {
+    if (s) atomic_store(&s->reload, 3);
+}
 
 static offset_map_result_t snap_translate(void *opaque, const char *topic, int32_t partition,
                                           int64_t committed, int64_t *target) {
@@ -65,6 +75,12 @@ static void *groups_sync_main(void *arg) {
             kgroups_names_free(names);
             names = groups_select(s->g, NULL);
             next_refresh = now + (int64_t)f->refresh_groups_interval_s * 1000;
+        }
+        if (atomic_load(&s->reload) > 0) {
+            char err[512];
+            atomic_fetch_sub(&s->reload, 1);
+            if (groups_load_checkpoints(s->g, err, sizeof err))
+                log_warn("consumer groups: reading the checkpoints again failed (%s)", err);
         }
         bool write = f->sync_group_offsets && now >= next_sync;
         if (write) next_sync = now + (int64_t)f->sync_group_offsets_interval_s * 1000;

@@ -26,6 +26,10 @@ groups_sync_t *groups_sync_start(groups_t *g, const mm2_flow_t *flow, msnap_hold
  * accepts NULL. */
 void groups_sync_stop(groups_sync_t *s, bool final_pass);
 
+/* Workers: partitions were taken over from another worker; the next passes
+ * read the checkpoints (what kmig committed) again first. Any thread. */
+void groups_sync_reload(groups_sync_t *s);
+
 /* One pass over `names` through snapshot `snap` (also used by the final pass). */
 void groups_sync_pass(groups_t *g, const msnap_t *snap, char **names, bool write);
 

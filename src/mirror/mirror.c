@@ -54,6 +54,8 @@
 #include "mirror/mirror_cutover.h"
 #include "mirror/mirror_dash.h"
 #include "mirror/msnap.h"
+#include "mirror/mtask.h"
+#include "mirror/mworkers.h"
 #include "mirror/recover.h"
 #include "mirror/topic_manager.h"
 #include "offsets/heartbeat_codec.h"
@@ -74,6 +76,12 @@ typedef struct mtopic {
         int64_t ms;       /* when (monotonic ms) */
     } *pub;               /* per partition */
     rd_kafka_topic_t *src_rkt, *tgt_rkt;
+    /* Per partition: its task (mtask.h), and the records still in flight
+     * from before its task was stopped (their delivery reports come first,
+     * in order, and are not mapped: on_tasks_stop). */
+    int *task;
+    int64_t *stale;
+    int64_t *epoch; /* the epoch its map segments are written with (OFFSET_MAP.md) */
     bool removed; /* no longer in the topic manager's list */
     bool heartbeats; /* the source's heartbeats topic (heartbeat.h) */
     lathist_t lat;   /* end-to-end latency of its records (docs/METRICS.md) */
@@ -84,6 +92,7 @@ typedef struct map_ack {
     mtopic_t *t;
     int32_t partition;
     size_t seg;
+    const offset_map_t *map; /* the partition's map then (a stopped task's is gone) */
 } map_ack_t;
 
 struct mirror {
@@ -128,6 +137,9 @@ struct mirror {
     lathist_t hb_lat;   /* this flow's heartbeats, source write to target ack */
     int64_t hb_last_ms; /* the latest one's, -1 none */
     mirror_dash_t *dash; /* the --http dashboard (used by the HTTP thread only) */
+    mworkers_t *workers; /* membership in the flow's workers' group; NULL: owns every task */
+    int64_t stale_landed;   /* records of stopped tasks that landed later: duplicates */
+    int64_t dropped_records, dropped_bytes; /* copied for tasks handed over since */
 
     atomic_int own_stop;
     atomic_int *stop; /* 1: stop; 2: stop now (second signal); opts' or own_stop */
@@ -143,6 +155,16 @@ static void mirror_error(mirror_t *m, const char *fmt, ...) {
     va_end(ap);
     log_error("%s", line);
     if (m->nerrors++ < 100) sbuf_printf(&m->errors, "%s\n", line);
+}
+
+/* After a pause of the whole process past the workers' session timeout, its
+ * tasks may be another worker's by now: they are dropped (mworkers_poll calls
+ * the stop hook) before anything more is copied or mapped. True when it did. */
+static bool pause_check(mirror_t *m) {
+    if (!mworkers_paused(m->workers)) return false;
+    char err[256];
+    if (mworkers_poll(m->workers, err, sizeof err)) log_warn("%s", err);
+    return true;
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -290,7 +312,7 @@ static int internal_topics(mirror_t *m) {
 
 /* ------------------------------------------------------- the offset map */
 
-static int map_load(mirror_t *m, char *err, size_t errsz) {
+static int map_load_into(mirror_t *m, map_set_t *set, char *err, size_t errsz) {
     kclient_opts_t o = {.type = RD_KAFKA_CONSUMER, .name = "target-map-reader",
                         .settings = &m->tgt_consumer};
     rd_kafka_t *rk = kclient_new(&o, err, errsz);
@@ -298,15 +320,23 @@ static int map_load(mirror_t *m, char *err, size_t errsz) {
     size_t records = 0;
     int64_t t0 = clock_mono_ms();
     int rc = map_store_load(rk, m->map_topic, m->flow->admin_timeout_ms + 20000, map_set_add_seg,
-                            m->loaded, &records, err, errsz);
+                            set, &records, err, errsz);
     rd_kafka_destroy(rk);
     if (rc == 0)
         log_info("offset map: %zu records for %zu partitions read from %s in %" PRId64 " ms",
-                 records, map_set_count(m->loaded), m->map_topic, clock_mono_ms() - t0);
-    if (map_set_conflicts(m->loaded))
+                 records, map_set_count(set), m->map_topic, clock_mono_ms() - t0);
+    if (map_set_conflicts(set))
         log_warn("offset map: %zu segments contradict earlier ones and were ignored",
-                 map_set_conflicts(m->loaded));
+                 map_set_conflicts(set));
+    if (map_set_superseded(set))
+        log_info("offset map: %zu segments written by a worker that had lost its partition "
+                 "were superseded by the next owner's (higher epoch)",
+                 map_set_superseded(set));
     return rc;
+}
+
+static int map_load(mirror_t *m, char *err, size_t errsz) {
+    return map_load_into(m, m->loaded, err, errsz);
 }
 
 /* Produces every changed segment of every partition to the map topic. A
@@ -334,10 +364,11 @@ static void map_flush(mirror_t *m) {
             offset_map_mark_clean(map);
             for (size_t s = from; s < n; s++) {
                 map_ack_t *a = xmalloc(sizeof *a);
-                *a = (map_ack_t){t, p, s};
+                *a = (map_ack_t){t, p, s, map};
                 rd_kafka_resp_err_t e;
-                while ((e = map_store_write(m->map_rkt, t->name, p, t->target,
-                                            offset_map_at(map, s), a)) ==
+                offset_seg_t seg = *offset_map_at(map, s);
+                seg.epoch = t->epoch[p];
+                while ((e = map_store_write(m->map_rkt, t->name, p, t->target, &seg, a)) ==
                        RD_KAFKA_RESP_ERR__QUEUE_FULL)
                     rd_kafka_poll(m->producer, 10);
                 if (e) {
@@ -359,7 +390,8 @@ static void map_delivered(mirror_t *m, const rd_kafka_message_t *dm) {
     if (dm->err) {
         /* Written again by the next flush, whatever the reason (a purge at
          * shutdown included: the final flush writes it). */
-        if (a) offset_map_mark_dirty_from(a->t->parts[a->partition].map, a->seg);
+        if (a && a->t->parts[a->partition].map == a->map)
+            offset_map_mark_dirty_from(a->t->parts[a->partition].map, a->seg);
         if (dm->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE &&
             dm->err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
             log_error("offset map write to %s failed: %s; writing it again", m->map_topic,
@@ -391,6 +423,20 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
     rd_kafka_message_t *src = dm->_private;
     mtopic_t *t = rd_kafka_topic_opaque(dm->rkt);
     mpart_t *p = &t->parts[dm->partition];
+    if (t->stale[dm->partition] > 0) {
+        /* Produced before its task was stopped: not mapped here (the task's
+         * next owner copies from the persisted map). A copy that landed is a
+         * duplicate, counted; so is one whose request failed, since it may
+         * have landed all the same (only a record purged from the queue was
+         * never sent). */
+        t->stale[dm->partition]--;
+        if (dm->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE) {
+            m->stale_landed++;
+            m->resend_estimate++;
+        }
+        rd_kafka_message_destroy(src);
+        return;
+    }
     if (dm->err) {
         bool purged = dm->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
                       dm->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT; /* only at shutdown */
@@ -495,6 +541,11 @@ static bool copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
         rd_kafka_resp_err_t code = rd_kafka_error_code(e);
         if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL && !atomic_load(m->stop) && !m->fail) {
             rd_kafka_error_destroy(e);
+            if (pause_check(m)) { /* its task was dropped: not copied */
+                if (copy) rd_kafka_headers_destroy(copy);
+                rd_kafka_message_destroy(msg);
+                return true;
+            }
             rd_kafka_poll(m->producer, 20); /* backpressure: serve delivery reports */
             m->now_ms = clock_wall_ms();
             continue;
@@ -667,6 +718,11 @@ static void handle_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
     for (; i < n; i++) {
         rd_kafka_message_t *msg = msgs[i];
         mtopic_t *t = topic_of(m, msg);
+        pause_check(m);
+        if (t && !t->parts[msg->partition].started) { /* its task stopped or not started */
+            rd_kafka_message_destroy(msg);
+            continue;
+        }
         if (msg->err) {
             if (t && msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                 mpart_t *p = &t->parts[msg->partition];
@@ -746,6 +802,7 @@ static void publish(mirror_t *m) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++) {
             mpart_t *mp = &t->parts[p];
+            if (!mworkers_owns(m->workers, t->task[p])) continue; /* another worker's */
             /* Copies cost the map's size: a map of many segments (a source
              * with many transactions) is copied at most every 10 s. */
             bool big = offset_map_count(mp->map) > 10000;
@@ -786,6 +843,15 @@ static void publish(mirror_t *m) {
             s->records += mp->records;
             s->bytes += mp->bytes;
         }
+    }
+    s->records += m->dropped_records;
+    s->bytes += m->dropped_bytes;
+    s->tasks_total = m->flow->tasks;
+    s->tasks_owned = m->workers ? mworkers_owned(m->workers) : m->flow->tasks;
+    s->duplicates_written = m->stale_landed;
+    if (m->workers) {
+        snprintf(s->worker_id, sizeof s->worker_id, "%s", mworkers_member_id(m->workers));
+        mworkers_counts(m->workers, &s->task_rebalances, &s->tasks_gained, &s->tasks_lost);
     }
     msnap_publish(m->snaps, s);
 }
@@ -961,6 +1027,9 @@ static int apply_ready(mirror_t *m) {
         if (r[i].partitions <= t->nparts) continue;
         t->parts = xrealloc(t->parts, (size_t)r[i].partitions * sizeof *t->parts);
         t->pub = xrealloc(t->pub, (size_t)r[i].partitions * sizeof *t->pub);
+        t->task = xrealloc(t->task, (size_t)r[i].partitions * sizeof *t->task);
+        t->stale = xrealloc(t->stale, (size_t)r[i].partitions * sizeof *t->stale);
+        t->epoch = xrealloc(t->epoch, (size_t)r[i].partitions * sizeof *t->epoch);
         if (t->nparts && wait_partitions(m, t->tgt_rkt, r[i].partitions,
                                          m->flow->admin_timeout_ms + 20000)) {
             if (atomic_load(m->stop)) break; /* stopping, not a failure */
@@ -979,8 +1048,11 @@ static int apply_ready(mirror_t *m) {
                 ready_topics_free(r, n);
                 return -1;
             }
+            t->epoch[p] = (lm ? lm->max_epoch : 0) + 1; /* a new owner: a higher epoch */
             mpart_init(&t->parts[p], map_set_take(m->loaded, t->name, p));
             t->pub[p] = (struct mpub){0};
+            t->task[p] = mtask_of(t->name, p, m->flow->tasks);
+            t->stale[p] = 0;
             m->unstarted++;
         }
         log_info("copying %s -> %s: partitions %d..%d", t->name, t->target, t->nparts,
@@ -1049,7 +1121,8 @@ static int start_partitions(mirror_t *m) {
     for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++)
-            if (!t->parts[p].started && t->parts[p].state == MPART_COPYING)
+            if (!t->parts[p].started && t->parts[p].state == MPART_COPYING &&
+                mworkers_owns(m->workers, t->task[p]))
                 rd_kafka_topic_partition_list_add(ends, t->target, p)->opaque = t;
     }
     char err[512];
@@ -1135,11 +1208,12 @@ static int start_partitions(mirror_t *m) {
 /* ------------------------------------------------------------- run */
 
 static bool all_caught_up(mirror_t *m) {
-    if (m->seen_gen == 0) return false;
+    if (m->seen_gen == 0 || !mworkers_joined(m->workers)) return false;
     for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++)
-            if (t->parts[p].state == MPART_COPYING && !mpart_caught_up(&t->parts[p]))
+            if (t->parts[p].state == MPART_COPYING && mworkers_owns(m->workers, t->task[p]) &&
+                !mpart_caught_up(&t->parts[p]))
                 return false;
     }
     return true;
@@ -1189,6 +1263,151 @@ static bool shutdown_flush(mirror_t *m) {
     return true;
 }
 
+/* ------------------------------------------------------------ tasks */
+/* The workers' hooks (mworkers.h), called on this thread from
+ * mworkers_poll(): a task is started from its persisted map and stopped by
+ * handing its partitions over with their maps persisted. */
+
+static bool task_in(const int *tasks, int n, int k) {
+    for (int i = 0; i < n; i++)
+        if (tasks[i] == k) return true;
+    return false;
+}
+
+/* Drops a partition's state for `map` (NULL: empty), not started: records
+ * still in flight become stale (dr_cb). */
+static void part_reset(mirror_t *m, mtopic_t *t, int32_t p, offset_map_t *map) {
+    mpart_t *mp = &t->parts[p];
+    t->stale[p] += mp->inflight;
+    m->dropped_records += mp->records;
+    m->dropped_bytes += mp->bytes;
+    if (mp->started) m->unstarted++;
+    mpart_clear(mp);
+    mpart_init(mp, map);
+    msnap_map_unref(t->pub[p].map);
+    t->pub[p] = (struct mpub){0};
+}
+
+static int64_t tasks_inflight(mirror_t *m, const int *tasks, int n) {
+    int64_t sum = 0;
+    for (size_t i = 0; i < m->ntopics; i++)
+        for (int32_t p = 0; p < m->topics_v[i]->nparts; p++)
+            if (task_in(tasks, n, m->topics_v[i]->task[p]))
+                sum += m->topics_v[i]->parts[p].inflight;
+    return sum;
+}
+
+static void on_tasks_stop(void *opaque, const int *tasks, int n, bool lost) {
+    mirror_t *m = opaque;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(16);
+    for (size_t i = 0; i < m->ntopics; i++)
+        for (int32_t p = 0; p < m->topics_v[i]->nparts; p++)
+            if (task_in(tasks, n, m->topics_v[i]->task[p]) && m->topics_v[i]->parts[p].started)
+                rd_kafka_topic_partition_list_add(l, m->topics_v[i]->name, p);
+    if (l->cnt) {
+        rd_kafka_error_t *e = rd_kafka_incremental_unassign(m->consumer, l);
+        if (e) {
+            log_warn("workers: unassigning %d source partition(s) failed: %s", l->cnt,
+                     rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+        }
+    }
+    int64_t left = 0;
+    if (!lost) {
+        /* Hand over: what is in flight lands and is mapped, then the maps are
+         * persisted; the next owner starts from them. */
+        int64_t deadline = clock_mono_ms() + 15000;
+        while ((left = tasks_inflight(m, tasks, n)) > 0 && clock_mono_ms() < deadline &&
+               !kclient_fatal() && atomic_load(m->stop) < 2) {
+            m->now_ms = clock_wall_ms();
+            rd_kafka_poll(m->producer, 50);
+        }
+        if (m->unknown_parts) place_unknown_tails(m);
+        m->map_failed_now = false;
+        map_flush(m);
+        drain(m, 5000, true);
+        if (left || m->map_failed_now || rd_kafka_outq_len(m->producer) > 0)
+            log_warn("workers: %d task(s) handed over with %" PRId64 " record(s) still in flight "
+                     "or the last map update unconfirmed: the next owner pairs them by content "
+                     "or copies them again (counted as duplicates)",
+                     n, left);
+    } else if (!mworkers_owned(m->workers)) {
+        /* Nothing is ours any more: what is still queued is not sent. */
+        rd_kafka_purge(m->producer, RD_KAFKA_PURGE_F_QUEUE);
+    }
+    /* (Exactly-once mode: each task's open transaction is committed, or
+     * aborted when lost, here: mtxn_task_stop.) */
+    int parts = 0;
+    for (size_t i = 0; i < m->ntopics; i++) {
+        mtopic_t *t = m->topics_v[i];
+        for (int32_t p = 0; p < t->nparts; p++)
+            if (task_in(tasks, n, t->task[p]) && t->parts[p].state == MPART_COPYING) {
+                parts += t->parts[p].started;
+                part_reset(m, t, p, NULL);
+            }
+    }
+    rd_kafka_poll(m->producer, 0); /* purged records: stale */
+    rd_kafka_topic_partition_list_destroy(l);
+    log_info("workers: stopped %d task(s) (%d partition(s))%s", n, parts,
+             lost ? "; lost: nothing more is written for them" : ", maps persisted");
+}
+
+static void on_tasks_start(void *opaque, const int *tasks, int n) {
+    mirror_t *m = opaque;
+    char err[1024];
+    /* (Exactly-once mode: each task's transactional producer is initialised
+     * here first, fencing the previous owner: mtxn_task_start.) Another worker
+     * may have copied them since this process read the map. */
+    map_set_t *fresh = map_set_new();
+    int64_t deadline = clock_mono_ms() + m->flow->admin_timeout_ms;
+    while (map_load_into(m, fresh, err, sizeof err)) {
+        map_set_destroy(fresh);
+        fresh = map_set_new();
+        if (atomic_load(m->stop) || clock_mono_ms() >= deadline) {
+            mirror_error(m, "workers: cannot read the offset map for %d task(s) taken over: %s; "
+                            "stopping (kmig copies only from a persisted map)",
+                         n, err);
+            m->fail = true;
+            map_set_destroy(fresh);
+            return;
+        }
+        clock_sleep_ms(1000);
+    }
+    int parts = 0;
+    for (size_t i = 0; i < m->ntopics; i++) {
+        mtopic_t *t = m->topics_v[i];
+        for (int32_t p = 0; p < t->nparts; p++) {
+            if (!task_in(tasks, n, t->task[p]) || t->parts[p].started ||
+                t->parts[p].state != MPART_COPYING)
+                continue;
+            map_entry_t *lm = map_set_get(fresh, t->name, p);
+            t->epoch[p] = (lm ? lm->max_epoch : 0) + 1;
+            part_reset(m, t, p, map_set_take(fresh, t->name, p));
+            parts++;
+        }
+    }
+    map_set_destroy(m->loaded); /* for partitions listed later */
+    m->loaded = fresh;
+    m->next_start = 0;
+    if (m->gsync) groups_sync_reload(m->gsync);
+    log_info("workers: starting %d task(s) (%d partition(s) listed so far)", n, parts);
+}
+
+static int workers_join(mirror_t *m) {
+    char err[1024];
+    bool no_admin = false;
+    mworkers_hooks_t h = {.opaque = m, .start = on_tasks_start, .stop = on_tasks_stop};
+    m->workers = mworkers_new(m->flow, &m->tgt_consumer, m->tadmin, &h, &no_admin, err,
+                              sizeof err);
+    if (m->workers) return 0;
+    if (no_admin) {
+        log_warn("workers: %s; this process copies every task alone", err);
+        return 0;
+    }
+    mirror_error(m, "workers: %s", err);
+    return -1;
+}
+
 /* Keeps the caller's exit hint current (see mirror_opts_t). */
 static void hint(mirror_t *m) {
     if (m->o.exit_hint)
@@ -1233,6 +1452,12 @@ static int mirror_loop(mirror_t *m) {
             m->fail = true;
             break;
         }
+        char werr[512];
+        if (mworkers_poll(m->workers, werr, sizeof werr)) {
+            mirror_error(m, "%s", werr);
+            m->fail = true;
+            break;
+        }
         if (apply_ready(m) || start_partitions(m)) {
             m->fail = true;
             break;
@@ -1241,6 +1466,7 @@ static int mirror_loop(mirror_t *m) {
         m->now_ms = clock_wall_ms();
         if (n > 0) handle_batch(m, msgs, n);
         backflow_tick(m->back, m->consumer);
+        pause_check(m);
         rd_kafka_poll(m->producer, 0);
         if (m->unknown_parts) place_unknown_tails(m);
         int64_t now = clock_mono_ms();
@@ -1323,6 +1549,7 @@ int mirror_run(mirror_t *m) {
         mirror_error(m, "the way back: %s", err);
         m->fail = true;
     }
+    if (workers_join(m)) return run_exit(m, KMIG_EXIT_USAGE, "workers");
     if (heartbeat_wanted(f) && !(m->hb = heartbeat_start(m->o.mm2, f, err, sizeof err)))
         log_warn("heartbeats: %s; the mirror runs without them", err);
     if (!(m->foreign = vforeign_start(&m->tgt_consumer, m->snaps, 5000, err, sizeof err)))
@@ -1367,7 +1594,10 @@ int mirror_run(mirror_t *m) {
         rc = run_exit(m, KMIG_EXIT_FAIL, "failed");
     } else
         rc = run_exit(m, KMIG_EXIT_OK, caught_up ? "caught-up" : "stopped");
-    /* After the summary: these threads may be in the middle of a broker call. */
+    /* After the summary: leaving the group hands the tasks on; these threads
+     * may be in the middle of a broker call. */
+    mworkers_destroy(m->workers);
+    m->workers = NULL;
     topic_manager_stop(m->tm);
     groups_sync_stop(m->gsync, caught_up && persisted && rc == KMIG_EXIT_OK &&
                                    atomic_load(m->stop) < 2);
@@ -1395,6 +1625,7 @@ void mirror_get_stats(mirror_t *m, mirror_stats_t *out) {
 void mirror_destroy(mirror_t *m) {
     if (!m) return;
     atomic_store(m->stop, 2);
+    mworkers_destroy(m->workers);
     topic_manager_destroy(m->tm);
     http_server_destroy(m->http);
     backflow_stop(m->back);
@@ -1415,6 +1646,9 @@ void mirror_destroy(mirror_t *m) {
         if (t->tgt_rkt) rd_kafka_topic_destroy(t->tgt_rkt);
         free(t->parts);
         free(t->pub);
+        free(t->task);
+        free(t->stale);
+        free(t->epoch);
         free(t->name);
         free(t->target);
         free(t);

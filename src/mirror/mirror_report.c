@@ -15,6 +15,27 @@
 #include "metrics/prom.h"
 #include "mirror/latency_report.h"
 
+/* Workers (docs/WORKERS.md): the tasks this process owns, its rebalances,
+ * and the records it wrote for tasks it no longer owned (duplicates). */
+static void mirror_report_workers_metrics(sbuf_t *out, const msnap_t *s, const char **fl) {
+    prom_family(out, "kmig_tasks_owned", "gauge",
+                "Tasks of the flow this process owns now (of kmig_tasks_total).");
+    prom_sample_i64(out, "kmig_tasks_owned", fl, s ? s->tasks_owned : 0);
+    prom_family(out, "kmig_tasks_total", "gauge", "The flow's tasks (tasks.max).");
+    prom_sample_i64(out, "kmig_tasks_total", fl, s ? s->tasks_total : 0);
+    prom_family(out, "kmig_task_rebalances_total", "counter",
+                "Rebalances of the workers' group this process took part in.");
+    prom_sample_i64(out, "kmig_task_rebalances_total", fl, s ? s->task_rebalances : 0);
+    prom_family(out, "kmig_tasks_lost_total", "counter",
+                "Tasks taken from this process without a hand-over (a pause past the session "
+                "timeout, or the group expelled it).");
+    prom_sample_i64(out, "kmig_tasks_lost_total", fl, s ? s->tasks_lost : 0);
+    prom_family(out, "kmig_duplicates_written_total", "counter",
+                "Records that landed on the target for tasks this process had stopped: "
+                "duplicates (the next owner copied them from the persisted map).");
+    prom_sample_i64(out, "kmig_duplicates_written_total", fl, s ? s->duplicates_written : 0);
+}
+
 void mirror_report_metrics(sbuf_t *out, const msnap_t *s, groups_t *g, const char *src,
                            const char *tgt) {
     static const struct {
@@ -70,6 +91,7 @@ void mirror_report_metrics(sbuf_t *out, const msnap_t *s, groups_t *g, const cha
     prom_family(out, "kmig_mirror_topics_missing", "gauge",
                 "Selected topics that are absent on the target and could not be created.");
     prom_sample_i64(out, "kmig_mirror_topics_missing", fl, s ? s->missing_topics : 0);
+    mirror_report_workers_metrics(out, s, fl);
     latency_report_metrics(out, s, src, tgt);
     if (!g) return;
     groups_stats_t gs;
@@ -145,6 +167,14 @@ int mirror_report_summary(const char *path, const msnap_t *s, const mirror_repor
     json_object_set_new(root, "topics", json_integer(s ? s->topics : 0));
     json_object_set_new(root, "missing_topics", json_integer(s ? s->missing_topics : 0));
     json_object_set_new(root, "foreign_records", json_integer(end->foreign_records));
+    if (s)
+        json_object_set_new(
+            root, "workers",
+            json_pack("{s:s, s:i, s:i, s:I, s:I, s:I, s:I}", "worker_id", s->worker_id,
+                      "tasks_total", s->tasks_total, "tasks_owned", s->tasks_owned,
+                      "rebalances", (json_int_t)s->task_rebalances, "tasks_gained",
+                      (json_int_t)s->tasks_gained, "tasks_lost", (json_int_t)s->tasks_lost,
+                      "duplicates_written", (json_int_t)s->duplicates_written));
     const char *e = end->errors ? end->errors : "";
     while (*e) {
         const char *nl = strchr(e, '\n');

@@ -62,6 +62,13 @@ typedef struct msnap {
     lathist_t hb_latency; /* heartbeats written by this flow, source write to target ack */
     int64_t hb_last_ms;   /* the latest heartbeat's latency, -1 none yet */
     int64_t hb_sent, hb_failed;
+    /* Workers (mirror/mworkers.h): tasks owned by this process of the flow's
+     * tasks, its member id in the workers' group ("" alone), rebalances and
+     * tasks gained and lost, and records that landed for tasks it had stopped
+     * (duplicates: the next owner copied them from the persisted map). */
+    int tasks_total, tasks_owned;
+    char worker_id[256];
+    int64_t task_rebalances, tasks_gained, tasks_lost, duplicates_written;
 } msnap_t;
 
 /* Building (copy loop): msnap_new, msnap_add for each partition in order,

@@ -1,6 +1,7 @@
 /* A table of per-partition offset maps with lookup by "topic:partition". */
 #include "offsets/map_set.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@ struct map_set {
     strmap_t *index;
     map_entry_t **v;
     size_t n;
-    size_t conflicts;
+    size_t conflicts, superseded;
     int sorted;
 };
 
@@ -41,6 +42,77 @@ static char *map_set_key(const char *topic, int32_t partition) {
     sbuf_t key = {0};
     sbuf_printf(&key, "%s:%d", topic, partition);
     return key.s;
+}
+
+/* Two segments claim some of the same source or target offsets. */
+static bool overlaps(const offset_seg_t *a, const offset_seg_t *b) {
+    if (a->src_start < b->src_end && b->src_start < a->src_end) return true;
+    return a->count && b->count && a->tgt_start < b->tgt_start + b->count &&
+           b->tgt_start < a->tgt_start + a->count;
+}
+
+/* Cuts x to the records it maps before `b` starts, on the source and on the
+ * target; false when none is left. A cut segment claims no trailing gap. */
+static bool cut_before(offset_seg_t *x, const offset_seg_t *b) {
+    if (x->src_start >= b->src_start || !x->count) return false;
+    int64_t n = x->count, before = b->src_start - x->src_start;
+    if (n > before) n = before;
+    if (b->count && b->tgt_start - x->tgt_start < n) n = b->tgt_start - x->tgt_start;
+    if (n <= 0) return false;
+    if (n < x->count || x->src_end > b->src_start) x->src_end = x->src_start + n;
+    x->count = n;
+    return true;
+}
+
+/* A segment that contradicts the partition's map: written by two owners of
+ * the partition (workers: one that lost it and wrote on, a zombie, and the
+ * next). The higher epoch wins: the lower one's segments keep only what they
+ * map before the winner's start, the rest is dropped (superseded). Equal
+ * epochs cannot contradict each other (one writer): that is a conflict. */
+static void resolve(map_set_t *s, map_entry_t *e, const offset_seg_t *seg) {
+    int64_t top = -1; /* the highest epoch among the overlapping segments */
+    size_t n = offset_map_count(e->map);
+    for (size_t i = 0; i < n; i++) {
+        const offset_seg_t *x = offset_map_at(e->map, i);
+        if (overlaps(x, seg) && x->epoch > top) top = x->epoch;
+    }
+    if (top < 0 || top == seg->epoch) {
+        s->conflicts++;
+        return;
+    }
+    if (seg->epoch < top) {
+        /* The newcomer loses: keep what it maps before the first winner. */
+        offset_seg_t y = *seg;
+        for (size_t i = 0; i < n; i++) {
+            const offset_seg_t *x = offset_map_at(e->map, i);
+            if (overlaps(x, &y) && !cut_before(&y, x)) {
+                s->superseded++;
+                return;
+            }
+        }
+        s->superseded++;
+        if (offset_map_load(e->map, &y)) s->conflicts++;
+        return;
+    }
+    /* The newcomer wins: the map again, the losers cut before it. */
+    offset_map_t *m = offset_map_new();
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; i++) {
+        offset_seg_t x = *offset_map_at(e->map, i);
+        if (overlaps(&x, seg)) {
+            s->superseded++;
+            if (!cut_before(&x, seg)) continue;
+        }
+        ok = !offset_map_load(m, &x);
+    }
+    if (ok && !offset_map_load(m, seg)) {
+        offset_map_destroy(e->map);
+        e->map = m;
+        e->max_epoch = seg->epoch;
+        return;
+    }
+    offset_map_destroy(m);
+    s->conflicts++;
 }
 
 map_entry_t *map_set_get(map_set_t *s, const char *topic, int32_t partition) {
@@ -74,10 +146,17 @@ void map_set_add_seg(void *set, const char *topic, int32_t partition, const char
                      const offset_seg_t *seg) {
     map_set_t *s = set;
     map_entry_t *e = map_set_ensure(s, topic, partition, target);
-    if (!e->map || offset_map_load(e->map, seg)) s->conflicts++;
+    if (!e->map) {
+        s->conflicts++;
+    } else if (!offset_map_load(e->map, seg)) {
+        if (seg->epoch > e->max_epoch) e->max_epoch = seg->epoch;
+    } else {
+        resolve(s, e, seg);
+    }
 }
 
 size_t map_set_conflicts(const map_set_t *s) { return s->conflicts; }
+size_t map_set_superseded(const map_set_t *s) { return s->superseded; }
 
 offset_map_t *map_set_take(map_set_t *s, const char *topic, int32_t partition) {
     map_entry_t *e = map_set_get(s, topic, partition);

@@ -18,6 +18,7 @@ typedef struct map_entry {
     /* The partition's end offsets when the caller last read them (-1: not
      * known), for map_set_translate. */
     int64_t source_end, target_end;
+    int64_t max_epoch; /* the highest writer epoch among its segments (workers) */
 } map_entry_t;
 
 typedef struct map_set map_set_t;
@@ -28,11 +29,16 @@ void map_set_destroy(map_set_t *s); /* accepts NULL */
 map_entry_t *map_set_get(map_set_t *s, const char *topic, int32_t partition);
 
 /* Adds a segment read from storage (creating the entry); the signature fits
- * map_store_seg_fn. A segment that contradicts an earlier one is counted in
- * map_set_conflicts() and dropped. */
+ * map_store_seg_fn. Where segments of different writer epochs contradict
+ * each other (two workers wrote for the partition: the one that lost it and
+ * the next owner), the higher epoch wins: the other's segments keep only what
+ * they map before it, in whatever order they arrive; the parts dropped are
+ * counted in map_set_superseded(). Any other segment that contradicts an
+ * earlier one is counted in map_set_conflicts() and dropped. */
 void map_set_add_seg(void *set, const char *topic, int32_t partition, const char *target,
                      const offset_seg_t *seg);
 size_t map_set_conflicts(const map_set_t *s);
+size_t map_set_superseded(const map_set_t *s);
 
 /* The entry of topic/partition, created with an empty map (copied to
  * `target`) when there is none. */

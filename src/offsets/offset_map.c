@@ -47,7 +47,7 @@ static void insert_at(offset_map_t *map, size_t pos, const offset_seg_t *seg) {
 }
 
 static void append(offset_map_t *map, int64_t src, int64_t tgt, int64_t count) {
-    offset_seg_t seg = {src, src + count, tgt, count};
+    offset_seg_t seg = {src, src + count, tgt, count, 0};
     insert_at(map, map->n, &seg);
     mark_dirty(map, map->n - 1);
 }
@@ -243,10 +243,14 @@ int offset_map_encode_value(char *buf, size_t size, const char *target_topic,
                             const offset_seg_t *seg) {
     for (const char *p = target_topic; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\') return -1;
+    if (seg->epoch < 0) return -1;
+    char epoch[40] = "";
+    if (seg->epoch > 0) snprintf(epoch, sizeof epoch, ",\"epoch\":%" PRId64, seg->epoch);
     int n = snprintf(buf, size,
-                     "{\"v\":1,\"target\":\"%s\",\"src_start\":%" PRId64 ",\"src_end\":%" PRId64
-                     ",\"tgt_start\":%" PRId64 ",\"count\":%" PRId64 "}",
-                     target_topic, seg->src_start, seg->src_end, seg->tgt_start, seg->count);
+                     "{\"v\":%d,\"target\":\"%s\",\"src_start\":%" PRId64 ",\"src_end\":%" PRId64
+                     ",\"tgt_start\":%" PRId64 ",\"count\":%" PRId64 "%s}",
+                     seg->epoch > 0 ? 2 : 1, target_topic, seg->src_start, seg->src_end,
+                     seg->tgt_start, seg->count, epoch);
     return n < 0 || (size_t)n >= size ? -1 : n;
 }
 
@@ -321,7 +325,7 @@ int offset_map_decode(const void *key, size_t key_len, const void *value, size_t
         goto out;
     }
     json_object_foreach(root, name, v) {
-        bool known = !strcmp(name, "v") || !strcmp(name, "target");
+        bool known = !strcmp(name, "v") || !strcmp(name, "target") || !strcmp(name, "epoch");
         for (size_t i = 0; i < 4; i++) known = known || !strcmp(name, ints[i]);
         if (!known) {
             fail(err, errsz, k, key_len, "value has an unknown field \"%s\"", name);
@@ -329,11 +333,26 @@ int offset_map_decode(const void *key, size_t key_len, const void *value, size_t
         }
     }
     v = json_object_get(root, "v");
-    if (!json_is_integer(v) || json_integer_value(v) != 1) {
+    if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 2) {
         fail(err, errsz, k, key_len,
-             "value has %s version (this kmig reads version 1; written by a newer kmig?)",
+             "value has %s version (this kmig reads versions 1 and 2; written by a newer kmig?)",
              v ? "an unsupported" : "no");
         goto out;
+    }
+    int version = (int)json_integer_value(v);
+    v = json_object_get(root, "epoch");
+    seg->epoch = 0;
+    if (version == 1 && v) {
+        fail(err, errsz, k, key_len, "value has an unknown field \"epoch\" (version 1)");
+        goto out;
+    }
+    if (version == 2) {
+        if (!json_is_integer(v) || json_integer_value(v) < 1) {
+            fail(err, errsz, k, key_len, "value's epoch is %s",
+                 v ? "not a positive integer" : "missing");
+            goto out;
+        }
+        seg->epoch = json_integer_value(v);
     }
     v = json_object_get(root, "target");
     if (!json_is_string(v) || json_string_length(v) == 0 ||

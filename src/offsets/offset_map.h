@@ -25,6 +25,11 @@ typedef struct offset_seg {
     int64_t src_end;   /* one past the last source offset covered */
     int64_t tgt_start; /* target offset of the record at src_start; -1 when count is 0 */
     int64_t count;     /* records copied: src_start .. src_start+count-1 */
+    /* The writer's ownership epoch (workers, docs/OFFSET_MAP.md): each new
+     * owner of a partition writes with a higher one; where persisted segments
+     * contradict each other the higher epoch wins (map_set.h). 0 in format
+     * version 1 records. Carried, not interpreted, by the map itself. */
+    int64_t epoch;
 } offset_seg_t;
 
 typedef struct offset_map offset_map_t;
@@ -118,12 +123,13 @@ void offset_map_mark_dirty_from(offset_map_t *map, size_t i);
 int offset_map_load(offset_map_t *map, const offset_seg_t *seg);
 
 /* Persisted record format (docs/OFFSET_MAP.md). Key: "<topic>:<partition>:<src_start>".
- * Value: JSON {"v":1,"target":"<target topic>","src_start":..,"src_end":..,
- * "tgt_start":..,"count":..}. encode_* write a NUL-terminated string into buf and
+ * Value: JSON {"v":2,"target":"<target topic>","src_start":..,"src_end":..,
+ * "tgt_start":..,"count":..,"epoch":..}; a segment of epoch 0 is written as
+ * version 1 (no "epoch"), and version 1 records read as epoch 0. encode_* write a NUL-terminated string into buf and
  * return its length, or -1 when buf is too small (or, for the value, when the
  * target topic holds a character that JSON would need escaped, which no valid
  * Kafka topic name does). decode returns 0 or -1 with a message in err; it
- * rejects any "v" other than 1, unknown or missing fields, non-integer numbers
+ * rejects any "v" other than 1 or 2, unknown or missing fields, non-integer numbers
  * and a segment offset_map_load() would call malformed. */
 int offset_map_encode_key(char *buf, size_t size, const char *topic, int32_t partition,
                           int64_t src_start);

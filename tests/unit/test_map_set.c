@@ -9,7 +9,7 @@
 
 static void add(map_set_t *s, const char *topic, int32_t p, int64_t src_start, int64_t src_end,
                 int64_t tgt_start, int64_t count) {
-    offset_seg_t seg = {src_start, src_end, tgt_start, count};
+    offset_seg_t seg = {src_start, src_end, tgt_start, count, 0};
     map_set_add_seg(s, topic, p, "A.target", &seg);
 }
 
@@ -40,6 +40,51 @@ static void test_partitions_apart(void) {
     CHECK(map_set_get(s, "v", 0) == NULL);
     map_set_destroy(s);
     map_set_destroy(NULL);
+}
+
+static void add_e(map_set_t *s, int64_t src_start, int64_t src_end, int64_t tgt_start,
+                  int64_t count, int64_t epoch) {
+    offset_seg_t seg = {src_start, src_end, tgt_start, count, epoch};
+    map_set_add_seg(s, "t", 0, "A.target", &seg);
+}
+
+/* Workers: a zombie (epoch 1) grew its segment past where the next owner
+ * (epoch 2) started; the higher epoch wins in either order of arrival and the
+ * zombie's segment keeps what it mapped before. */
+static void test_higher_epoch_wins(void) {
+    for (int order = 0; order < 2; order++) {
+        map_set_t *s = map_set_new();
+        if (order == 0) {
+            add_e(s, 0, 15, 0, 15, 1);  /* zombie: 0..14 -> 0..14 */
+            add_e(s, 10, 20, 12, 10, 2); /* next owner: 10..19 -> 12..21 */
+        } else {
+            add_e(s, 10, 20, 12, 10, 2);
+            add_e(s, 0, 15, 0, 15, 1);
+        }
+        map_entry_t *e = map_set_get(s, "t", 0);
+        CHECK_EQ_INT(map_set_conflicts(s), 0);
+        CHECK_EQ_INT(map_set_superseded(s), 1);
+        CHECK_EQ_INT(offset_map_count(e->map), 2);
+        const offset_seg_t *a = offset_map_at(e->map, 0), *b = offset_map_at(e->map, 1);
+        CHECK(a->src_start == 0 && a->src_end == 10 && a->count == 10 && a->epoch == 1);
+        CHECK(b->src_start == 10 && b->tgt_start == 12 && b->epoch == 2);
+        CHECK_EQ_INT(e->max_epoch, 2);
+        int64_t tgt = -1;
+        CHECK_EQ_INT(offset_map_translate(e->map, 12, &tgt), OFFSET_MAP_EXACT);
+        CHECK_EQ_INT(tgt, 14);
+        map_set_destroy(s);
+    }
+    /* The same epoch contradicting itself is a conflict, as before. */
+    map_set_t *s = map_set_new();
+    add_e(s, 0, 10, 0, 10, 3);
+    add_e(s, 5, 15, 20, 10, 3);
+    CHECK_EQ_INT(map_set_conflicts(s), 1);
+    CHECK_EQ_INT(map_set_superseded(s), 0);
+    /* A loser wholly inside the winner's range is dropped. */
+    add_e(s, 0, 10, 30, 10, 1);
+    CHECK_EQ_INT(map_set_superseded(s), 1);
+    CHECK_EQ_INT(offset_map_count(map_set_get(s, "t", 0)->map), 1);
+    map_set_destroy(s);
 }
 
 static void test_conflicts_counted(void) {
@@ -138,5 +183,5 @@ static void test_translate(void) {
     map_set_destroy(s);
 }
 
-UNIT_MAIN(UNIT_TEST(test_partitions_apart), UNIT_TEST(test_translate), UNIT_TEST(test_conflicts_counted), UNIT_TEST(test_take),
+UNIT_MAIN(UNIT_TEST(test_partitions_apart), UNIT_TEST(test_translate), UNIT_TEST(test_conflicts_counted), UNIT_TEST(test_higher_epoch_wins), UNIT_TEST(test_take),
           UNIT_TEST(test_sorted), UNIT_TEST(test_long_topics))

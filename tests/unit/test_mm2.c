@@ -871,7 +871,7 @@ static void test_unused_warning(void) {
     const char *w = mm2_unused_keys_warning(m);
     CHECK_EQ_STR(w,
                  "not supported yet: a->b.producer.linger.ms (mm2.properties:11); "
-                 "ignored: tasks.max (mm2.properties:9), offset.storage.replication.factor "
+                 "ignored: offset.storage.replication.factor "
                  "(mm2.properties:10), a.consumer.key.deserializer (mm2.properties:14), "
                  "a->b.replication.policy.internal.topic.separator.enabled (mm2.properties:17); "
                  "unknown: topcis (mm2.properties:8; did you mean `topics`?), c.bootstrap.servers "
@@ -1000,10 +1000,35 @@ static void test_file_flow_overrides(void) {
     CHECK(we && !we->enabled && we->policy == POLICY_DEFAULT);
     all_clients(m);
     CHECK_EQ_STR(mm2_unused_keys_warning(m),
-                 "ignored: tasks.max "
-                 "(data/flow_overrides.properties:28); unknown: topcis "
+                 "unknown: topcis "
                  "(data/flow_overrides.properties:29; did you mean `topics`?)");
     done(m, p);
+}
+
+/* tasks.max is a typed flow setting (workers): default 8, 1..1024, scoped. */
+static void test_tasks_max(void) {
+    props_t *p;
+    mm2_t *m = load(TWO "a->b.enabled = true\ntasks.max = 4\nb->a.tasks.max = 12\n"
+                        "b->a.kmig.workers.group.id = g1\n",
+                    &p);
+    const mm2_flow_t *f = mm2_flow(m, "a", "b", err, sizeof err);
+    CHECK(f && f->tasks == 4 && !strcmp(f->workers_group, ""));
+    f = mm2_flow(m, "b", "a", err, sizeof err);
+    CHECK(f && f->tasks == 12 && !strcmp(f->workers_group, "g1"));
+    done(m, p);
+    m = load(TWO "a->b.enabled = true\n", &p);
+    f = mm2_flow(m, "a", "b", err, sizeof err);
+    CHECK(f && f->tasks == 8);
+    done(m, p);
+    props_t *p2 = props_new();
+    char perr[256];
+    CHECK_EQ_INT(props_load_string(p2, "mm2.properties", TWO "a->b.enabled = true\ntasks.max = 0\n",
+                                   perr, sizeof perr),
+                 0);
+    mm2_t *bad = mm2_new(p2, err, sizeof err);
+    CHECK(bad == NULL && strstr(err, "tasks.max"));
+    mm2_destroy(bad);
+    props_destroy(p2);
 }
 
 static void test_file_msk(void) {
@@ -1039,8 +1064,8 @@ static void test_file_msk(void) {
                  "ignored: "
                  "offset.storage.replication.factor (data/msk.properties:26), "
                  "status.storage.replication.factor (data/msk.properties:27), "
-                 "config.storage.replication.factor (data/msk.properties:28), tasks.max "
-                 "(data/msk.properties:29), key.converter (data/msk.properties:30), "
+                 "config.storage.replication.factor (data/msk.properties:28), "
+                 "key.converter (data/msk.properties:30), "
                  "value.converter (data/msk.properties:31)");
     CHECK(!contains(w, "msk-Secret-42"));
     done(m, p);
@@ -1070,4 +1095,4 @@ UNIT_MAIN(UNIT_TEST(test_clusters), UNIT_TEST(test_cluster_errors), UNIT_TEST(te
           UNIT_TEST(test_jaas_errors), UNIT_TEST(test_client_sasl), UNIT_TEST(test_secret_keys),
           UNIT_TEST(test_unused_warning), UNIT_TEST(test_file_plain),
           UNIT_TEST(test_file_sasl_scram), UNIT_TEST(test_file_flow_overrides),
-          UNIT_TEST(test_file_msk), UNIT_TEST(test_kv_list))
+          UNIT_TEST(test_file_msk), UNIT_TEST(test_kv_list), UNIT_TEST(test_tasks_max))

@@ -273,8 +273,8 @@ static void test_dirty_tracking(void) {
 
 static void test_load_upsert(void) {
     offset_map_t *m = offset_map_new();
-    offset_seg_t a0 = {0, 0, -1, 0}, a1 = {0, 10, 0, 10}, a2 = {0, 15, 0, 10};
-    offset_seg_t b = {15, 20, 10, 5}, c = {20, 22, 15, 2};
+    offset_seg_t a0 = {0, 0, -1, 0, 0}, a1 = {0, 10, 0, 10, 0}, a2 = {0, 15, 0, 10, 0};
+    offset_seg_t b = {15, 20, 10, 5, 0}, c = {20, 22, 15, 2, 0};
     /* out of order, with older versions after newer ones */
     CHECK_EQ_INT(offset_map_load(m, &c), 0);
     CHECK_EQ_INT(offset_map_load(m, &a1), 0);
@@ -311,21 +311,21 @@ static void test_load_upsert(void) {
 
 static void test_load_rejects(void) {
     offset_map_t *m = offset_map_new();
-    offset_seg_t base = {100, 110, 50, 10};
+    offset_seg_t base = {100, 110, 50, 10, 0};
     CHECK_EQ_INT(offset_map_load(m, &base), 0);
     const offset_seg_t bad[] = {
-        {100, 110, 51, 10}, /* same src_start, other tgt_start */
-        {100, 112, 50, 9},  /* fewer records but a larger src_end: neither grows into the other */
-        {95, 101, 0, 1},    /* overlaps the source range from below */
-        {105, 120, 70, 1},  /* starts inside */
-        {90, 95, 55, 1},    /* target overlap from below */
-        {110, 111, 59, 1},  /* target overlap from above */
-        {-1, 0, -1, 0},     /* malformed: */
-        {0, 5, 0, 6},
-        {0, 5, -1, 2},
-        {0, 5, 0, 0},
-        {0, 5, 0, -1},
-        {6, 5, -1, 0},
+        {100, 110, 51, 10, 0}, /* same src_start, other tgt_start */
+        {100, 112, 50, 9, 0},  /* fewer records but a larger src_end: neither grows into the other */
+        {95, 101, 0, 1, 0},    /* overlaps the source range from below */
+        {105, 120, 70, 1, 0},  /* starts inside */
+        {90, 95, 55, 1, 0},    /* target overlap from below */
+        {110, 111, 59, 1, 0},  /* target overlap from above */
+        {-1, 0, -1, 0, 0},     /* malformed: */
+        {0, 5, 0, 6, 0},
+        {0, 5, -1, 2, 0},
+        {0, 5, 0, 0, 0},
+        {0, 5, 0, -1, 0},
+        {6, 5, -1, 0, 0},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (offset_map_load(m, &bad[i]) != -1) {
@@ -336,7 +336,7 @@ static void test_load_rejects(void) {
     CHECK_EQ_INT(offset_map_count(m), 1);
     CHECK_SEG(m, 0, 100, 110, 50, 10);
     /* a version with a trailing gap cannot gain records later */
-    offset_seg_t gap = {200, 210, 80, 5}, more = {200, 210, 80, 6};
+    offset_seg_t gap = {200, 210, 80, 5, 0}, more = {200, 210, 80, 6, 0};
     CHECK_EQ_INT(offset_map_load(m, &gap), 0);
     CHECK_EQ_INT(offset_map_load(m, &more), -1);
     offset_map_destroy(m);
@@ -348,12 +348,12 @@ static void test_load_rejects(void) {
 static void test_overflow_rejected(void) {
     offset_map_t *m = offset_map_new();
     const offset_seg_t bad[] = {
-        {0, 5, INT64_MAX, 1},
-        {0, 5, INT64_MAX - 2, 5},
-        {0, INT64_MAX, INT64_MAX - 1, INT64_MAX},
-        {INT64_MAX - 1, INT64_MAX, 0, 2},
-        {INT64_MAX, INT64_MAX, 0, INT64_MAX},
-        {1, INT64_MAX, 1, INT64_MAX},
+        {0, 5, INT64_MAX, 1, 0},
+        {0, 5, INT64_MAX - 2, 5, 0},
+        {0, INT64_MAX, INT64_MAX - 1, INT64_MAX, 0},
+        {INT64_MAX - 1, INT64_MAX, 0, 2, 0},
+        {INT64_MAX, INT64_MAX, 0, INT64_MAX, 0},
+        {1, INT64_MAX, 1, INT64_MAX, 0},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (offset_map_load(m, &bad[i]) != -1) {
@@ -363,7 +363,7 @@ static void test_overflow_rejected(void) {
     }
     CHECK_EQ_INT(offset_map_count(m), 0);
     /* the largest representable segments load and translate */
-    offset_seg_t top = {0, INT64_MAX, INT64_MAX - 5, 5};
+    offset_seg_t top = {0, INT64_MAX, INT64_MAX - 5, 5, 0};
     CHECK_EQ_INT(offset_map_load(m, &top), 0);
     int64_t t = 0;
     CHECK_EQ_INT(offset_map_translate(m, 4, &t), OFFSET_MAP_EXACT);
@@ -421,7 +421,7 @@ static void test_overflow_rejected(void) {
 
 static void test_encode_decode(void) {
     char key[128], val[256], topic[64], target[64], err[256];
-    offset_seg_t seg = {1000, 1500, 42, 480}, out;
+    offset_seg_t seg = {1000, 1500, 42, 480, 0}, out;
     int32_t part = -5;
     int kn = offset_map_encode_key(key, sizeof key, "orders.v2", 7, 1000);
     int vn = offset_map_encode_value(val, sizeof val, "A.orders.v2", &seg);
@@ -442,7 +442,7 @@ static void test_encode_decode(void) {
     CHECK_EQ_INT(out.count, 480);
 
     /* empty segment, large offsets */
-    offset_seg_t e = {INT64_MAX - 10, INT64_MAX, -1, 0};
+    offset_seg_t e = {INT64_MAX - 10, INT64_MAX, -1, 0, 0};
     kn = offset_map_encode_key(key, sizeof key, "t", INT32_MAX, e.src_start);
     vn = offset_map_encode_value(val, sizeof val, "t", &e);
     CHECK_EQ_INT(offset_map_decode(key, (size_t)kn, val, (size_t)vn, topic, sizeof topic, &part,
@@ -469,6 +469,29 @@ static int decode(const char *key, const char *val, char *err, size_t errsz) {
                              &part, target, sizeof target, &seg, err, errsz);
 }
 
+/* Format version 2 carries the writer's epoch; epoch 0 is written as version 1. */
+static void test_epoch_round_trip(void) {
+    char key[64], val[256], topic[64], target[64], err[256];
+    int32_t part;
+    offset_seg_t seg = {10, 20, 5, 10, 7}, out;
+    int kn = offset_map_encode_key(key, sizeof key, "t", 3, seg.src_start);
+    int vn = offset_map_encode_value(val, sizeof val, "A.t", &seg);
+    CHECK(vn > 0 && strstr(val, "\"v\":2") && strstr(val, "\"epoch\":7"));
+    CHECK_EQ_INT(offset_map_decode(key, (size_t)kn, val, (size_t)vn, topic, sizeof topic, &part,
+                                   target, sizeof target, &out, err, sizeof err),
+                 0);
+    CHECK(out.epoch == 7 && out.count == 10 && out.tgt_start == 5);
+    seg.epoch = 0;
+    vn = offset_map_encode_value(val, sizeof val, "A.t", &seg);
+    CHECK(vn > 0 && strstr(val, "\"v\":1") && !strstr(val, "epoch"));
+    CHECK_EQ_INT(offset_map_decode(key, (size_t)kn, val, (size_t)vn, topic, sizeof topic, &part,
+                                   target, sizeof target, &out, err, sizeof err),
+                 0);
+    CHECK(out.epoch == 0);
+    seg.epoch = -1;
+    CHECK_EQ_INT(offset_map_encode_value(val, sizeof val, "A.t", &seg), -1);
+}
+
 static void test_decode_errors(void) {
 #define OK_VALUE "{\"v\":1,\"target\":\"A.t\",\"src_start\":5,\"src_end\":9,\"tgt_start\":0,\"count\":3}"
     const char *ok = OK_VALUE;
@@ -490,9 +513,18 @@ static void test_decode_errors(void) {
         {"t:0:5", "{\"v\":1,", "not valid JSON"},
         {"t:0:5", "[1]", "not a JSON object"},
         {"t:0:5", "{\"v\":1,\"v\":1}", "not valid JSON"}, /* duplicate key */
-        {"t:0:5", "{\"v\":2,\"target\":\"A.t\",\"src_start\":5,\"src_end\":9,\"tgt_start\":0,"
+        {"t:0:5", "{\"v\":3,\"target\":\"A.t\",\"src_start\":5,\"src_end\":9,\"tgt_start\":0,"
                   "\"count\":3}",
          "unsupported version"},
+        {"t:0:5", "{\"v\":2,\"target\":\"A.t\",\"src_start\":5,\"src_end\":9,\"tgt_start\":0,"
+                  "\"count\":3}",
+         "epoch is missing"},
+        {"t:0:5", "{\"v\":2,\"target\":\"A.t\",\"src_start\":5,\"src_end\":9,\"tgt_start\":0,"
+                  "\"count\":3,\"epoch\":0}",
+         "epoch is not a positive integer"},
+        {"t:0:5", "{\"v\":1,\"target\":\"A.t\",\"src_start\":5,\"src_end\":9,\"tgt_start\":0,"
+                  "\"count\":3,\"epoch\":2}",
+         "unknown field \"epoch\""},
         {"t:0:5", "{\"v\":\"1\",\"target\":\"A.t\",\"src_start\":5,\"src_end\":9,\"tgt_start\":0,"
                   "\"count\":3}",
          "unsupported version"},
@@ -603,7 +635,7 @@ static void test_random_vs_oracle(void) {
     for (size_t i = 0; i < offset_map_count(m); i++) {
         offset_seg_t seg = *offset_map_at(m, i), back;
         if (seg.count > 1 && rnd(2)) { /* an earlier version of the same segment */
-            offset_seg_t old = {seg.src_start, seg.src_start + 1, seg.tgt_start, 1};
+            offset_seg_t old = {seg.src_start, seg.src_start + 1, seg.tgt_start, 1, 0};
             CHECK_EQ_INT(offset_map_load(re, &old), 0);
         }
         int kn = offset_map_encode_key(key, sizeof key, "orders", 3, seg.src_start);
@@ -656,5 +688,5 @@ UNIT_MAIN(UNIT_TEST(test_empty_map), UNIT_TEST(test_overflow_rejected), UNIT_TES
           UNIT_TEST(test_doc_example),
           UNIT_TEST(test_out_of_order_rejected), UNIT_TEST(test_target_jump_same_source),
           UNIT_TEST(test_dirty_tracking), UNIT_TEST(test_load_upsert), UNIT_TEST(test_load_rejects),
-          UNIT_TEST(test_encode_decode), UNIT_TEST(test_decode_errors),
+          UNIT_TEST(test_encode_decode), UNIT_TEST(test_decode_errors), UNIT_TEST(test_epoch_round_trip),
           UNIT_TEST(test_random_vs_oracle))

@@ -262,7 +262,7 @@ static void test_edges(void) {
 /* Several segments with holes from a reloaded map. */
 static void test_loaded_segments(void) {
     offset_map_t *m = offset_map_new();
-    offset_seg_t a = {0, 4, 0, 4}, b = {10, 14, 4, 4};
+    offset_seg_t a = {0, 4, 0, 4, 0}, b = {10, 14, 4, 4, 0};
     CHECK_EQ_INT(offset_map_load(m, &a), 0);
     CHECK_EQ_INT(offset_map_load(m, &b), 0);
     side_t s = {0}, t = {0};
