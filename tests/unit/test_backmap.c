@@ -17,8 +17,8 @@ static offset_map_t *map_of(const offset_seg_t *segs, size_t n) {
 /* The cutover example: A 0..9 copied to B 0..9 by the forward flow; B 10..19
  * produced on B and copied by the reverse flow to A 10..19 (its map starts at
  * B's log start 0, the forward copies being gaps in it). */
-static const offset_seg_t FWD[] = {{0, 10, 0, 10}};
-static const offset_seg_t REV[] = {{0, 10, -1, 0}, {10, 20, 10, 10}};
+static const offset_seg_t FWD[] = {{0, 10, 0, 10, 0}};
+static const offset_seg_t REV[] = {{0, 10, -1, 0, 0}, {10, 20, 10, 10, 0}};
 
 static void test_classify(void) {
     offset_map_t *f = map_of(FWD, 1);
@@ -38,7 +38,7 @@ static void test_classify(void) {
 
     /* a re-sent forward run: B 7,8 hold records not in the map (the
      * documented example of OFFSET_MAP.md); they are copied, counted */
-    static const offset_seg_t resent[] = {{0, 8, 0, 5}, {8, 11, 5, 2}, {11, 13, 9, 2}};
+    static const offset_seg_t resent[] = {{0, 8, 0, 5, 0}, {8, 11, 5, 2, 0}, {11, 13, 9, 2, 0}};
     offset_map_t *r = map_of(resent, 3);
     CHECK_EQ_INT(backmap_classify(r, 6, -1), BACKMAP_SKIP);
     CHECK_EQ_INT(backmap_classify(r, 7, -1), BACKMAP_COPY_UNACCOUNTED);
@@ -62,7 +62,7 @@ static void test_settled(void) {
      * forward map accounts for is decided */
     CHECK_EQ_INT(backmap_settled(f, NULL, 20, 0, 12), 10);
     /* ... unless they are the reverse flow's own copies */
-    static const offset_seg_t own[] = {{10, 12, 10, 2}};
+    static const offset_seg_t own[] = {{10, 12, 10, 2, 0}};
     offset_map_t *o = map_of(own, 1);
     CHECK_EQ_INT(backmap_settled(f, o, 20, 0, 12), 20);
     /* ends unknown: only what opp decides */
@@ -108,7 +108,7 @@ static void test_translate_back(void) {
     offset_map_destroy(r);
 
     /* the reverse flow has copied B only up to 15 */
-    static const offset_seg_t half[] = {{0, 10, -1, 0}, {10, 15, 10, 5}};
+    static const offset_seg_t half[] = {{0, 10, -1, 0, 0}, {10, 15, 10, 5, 0}};
     r = map_of(half, 2);
     CHECK_EQ_INT(backmap_translate(f, r, 12, 20, 15, &a, &why), BACKMAP_EXACT);
     CHECK_EQ_INT(a, 12);
@@ -120,7 +120,7 @@ static void test_translate_back(void) {
     /* everything copied one way, nothing produced on B: the end is A's end */
     CHECK_EQ_INT(backmap_translate(f, NULL, 10, 10, 10, &a, &why), BACKMAP_PENDING);
     offset_map_destroy(r);
-    static const offset_seg_t empty_rev[] = {{0, 10, -1, 0}};
+    static const offset_seg_t empty_rev[] = {{0, 10, -1, 0, 0}};
     r = map_of(empty_rev, 1);
     CHECK_EQ_INT(backmap_translate(f, r, 10, 10, 10, &a, &why), BACKMAP_EXACT);
     CHECK_EQ_INT(a, 10);
@@ -132,8 +132,8 @@ static void test_translate_gaps_and_conflicts(void) {
     /* forward: A 0..4 -> B 0..4, A 5..7 a gap (markers), A 8..9 -> B 5..6;
      * B 7..9 produced on B -> A 10..12; B 10 a gap for the reverse flow
      * (a marker), B 11 -> A 13 */
-    static const offset_seg_t fwd[] = {{0, 8, 0, 5}, {8, 10, 5, 2}};
-    static const offset_seg_t rev[] = {{0, 7, -1, 0}, {7, 11, 10, 3}, {11, 12, 13, 1}};
+    static const offset_seg_t fwd[] = {{0, 8, 0, 5, 0}, {8, 10, 5, 2, 0}};
+    static const offset_seg_t rev[] = {{0, 7, -1, 0, 0}, {7, 11, 10, 3, 0}, {11, 12, 13, 1, 0}};
     offset_map_t *f = map_of(fwd, 2), *r = map_of(rev, 3);
     int64_t a = -1;
     CHECK_EQ_INT(backmap_translate(f, r, 5, 12, 14, &a, NULL), BACKMAP_EXACT);
@@ -150,8 +150,8 @@ static void test_translate_gaps_and_conflicts(void) {
      * produced on B; the forward flow copies A 10 to B 8, the reverse flow
      * copies B 7 to A 11. A group at B 8 read B 7 (= A 11) but not B 8
      * (= A 10): no position on A is exact. */
-    static const offset_seg_t fwd2[] = {{0, 8, 0, 5}, {8, 10, 5, 2}, {10, 11, 8, 1}};
-    static const offset_seg_t rev2[] = {{0, 7, -1, 0}, {7, 8, 11, 1}};
+    static const offset_seg_t fwd2[] = {{0, 8, 0, 5, 0}, {8, 10, 5, 2, 0}, {10, 11, 8, 1, 0}};
+    static const offset_seg_t rev2[] = {{0, 7, -1, 0, 0}, {7, 8, 11, 1, 0}};
     offset_map_t *f2 = map_of(fwd2, 3);
     r = map_of(rev2, 2);
     const char *why = NULL;
@@ -165,7 +165,7 @@ static void test_translate_gaps_and_conflicts(void) {
     offset_map_destroy(f2);
 
     /* below what either flow copied */
-    static const offset_seg_t late[] = {{100, 110, 50, 10}};
+    static const offset_seg_t late[] = {{100, 110, 50, 10, 0}};
     offset_map_t *l = map_of(late, 1);
     CHECK_EQ_INT(backmap_translate(l, NULL, 10, 60, 110, &a, NULL), BACKMAP_NOT_COPIED);
     CHECK_EQ_INT(backmap_translate(l, NULL, 50, 60, 110, &a, NULL), BACKMAP_EXACT);
