@@ -16,7 +16,13 @@
 # KMIG_TEST_TIMEOUT (seconds per test, default 300), KMIG_KAFKA_VERSIONS
 # (default "3.9.2 4.1.2"), KMIG_LEGACY_KAFKA_VERSION (the ZooKeeper-mode legacy
 # source, default 0.10.0.0), KMIG_SKIP_REAL=1 (skip the real tier; not in CI),
-# KMIG_REAL_KEEP=1 (reuse running clusters and leave them running).
+# KMIG_REAL_KEEP=1 (reuse running clusters and leave them running),
+# KMIG_REAL_JOBS / KMIG_MOCK_JOBS (tests run side by side, default 2 / 1).
+#
+# Tests of one tier run side by side (up to JOBS at once) unless their file has
+# the line "# kmig-test: exclusive" (it restarts a shared cluster, or needs the
+# machine to itself): such a test starts once the others ended and runs alone.
+# Files with "# kmig-test: long" start first, so that the tier ends sooner.
 KMIG_LIB_NO_TEST=1
 . "$(dirname "$0")/lib.sh"
 set +e
@@ -34,7 +40,9 @@ PASSED=0
 FAILED=0
 CLUSTERS=()
 LEGACY_ZK="" # the legacy cluster's ZooKeeper, if this run started it
-CURRENT_TEST=""
+FAILED_OUTSIDE=0 # failures not of a test run (setup, unknown names)
+RESULTS=$(mktemp -d "${TMPDIR:-/tmp}/kmig-results.XXXXXX")
+JOBS=1
 
 usage() {
     echo "usage: tests/run.sh unit|mock|real|all... [TEST_NAME...]" >&2
@@ -55,7 +63,7 @@ done
 matched=()
 # Ports handed out to clusters this run (see free_port).
 _LIB_PORTS_FILE=$(mktemp "${TMPDIR:-/tmp}/kmig-ports.XXXXXX")
-trap 'rm -f "$_LIB_PORTS_FILE"' EXIT
+trap 'rm -rf "$_LIB_PORTS_FILE" "$RESULTS"' EXIT
 
 now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 secs_since() { # START_MS -> "1.2s"
@@ -64,13 +72,17 @@ secs_since() { # START_MS -> "1.2s"
 }
 
 pass() {
-    PASSED=$((PASSED + 1))
     printf 'ok   %s (%s)\n' "$1" "$2"
+}
+
+# fail_outside ID WHY [LOG]: a failure that is not a test's run
+fail_outside() {
+    FAILED_OUTSIDE=$((FAILED_OUTSIDE + 1))
+    fail_test "$@"
 }
 
 # fail_test ID WHY [LOG]
 fail_test() {
-    FAILED=$((FAILED + 1))
     printf 'FAIL %s (%s)\n' "$1" "$2"
     if [ -n "${3:-}" ]; then
         tail -n 40 "$3" | sed 's/^/     | /'
@@ -110,26 +122,83 @@ describe_rc() { # "exit 1", or "killed by SIGABRT" for 134
     fi
 }
 
-# run_test TIER NAME CWD CMD...
+# run_test TIER NAME CWD CMD...: runs one test in the background (at most
+# JOBS at once) and prints its line when it ends; the tally is read by
+# wait_tests from one result file per test.
+RUNNING=() # pids of the tests running now
 run_test() {
-    local tier=$1 name=$2 dir=$3 log t0 rc
+    local tier=$1 name=$2 dir=$3
     shift 3
-    log=$LOGS/$tier/$name.log
-    t0=$(now_ms)
-    # In the background so that Ctrl-C reaches on_signal at once (timeout puts
-    # the test in its own process group, away from the terminal's signals).
-    (cd "$dir" && exec timeout -k 10 "$TEST_TIMEOUT" "$@") >"$log" 2>&1 </dev/null &
-    CURRENT_TEST=$!
-    wait "$CURRENT_TEST" 2>/dev/null # (no "Aborted" notice; rc tells)
-    rc=$?
-    CURRENT_TEST=""
-    # 124: timed out; 137 after the timeout: it also needed the KILL.
-    [ "$rc" != 137 ] || [ $(($(now_ms) - t0)) -lt $((TEST_TIMEOUT * 1000)) ] || rc=124
-    case $rc in
-    0) pass "$tier/$name" "$(secs_since "$t0")" ;;
-    124) fail_test "$tier/$name" "timed out after ${TEST_TIMEOUT}s" "$log" ;;
-    *) fail_test "$tier/$name" "$(describe_rc "$rc"), $(secs_since "$t0")" "$log" ;;
-    esac
+    while [ ${#RUNNING[@]} -ge "$JOBS" ]; do reap_one; done
+    (
+        trap - INT TERM
+        log=$LOGS/$tier/$name.log
+        t0=$(now_ms)
+        (cd "$dir" && exec timeout -k 10 "$TEST_TIMEOUT" "$@") >"$log" 2>&1 </dev/null &
+        child=$!
+        trap 'kill -TERM $child 2>/dev/null' TERM
+        wait "$child" 2>/dev/null # (no "Aborted" notice; rc tells)
+        rc=$?
+        # 124: timed out; 137 after the timeout: it also needed the KILL.
+        [ "$rc" != 137 ] || [ $(($(now_ms) - t0)) -lt $((TEST_TIMEOUT * 1000)) ] || rc=124
+        case $rc in
+        0) pass "$tier/$name" "$(secs_since "$t0")" ;;
+        124) fail_test "$tier/$name" "timed out after ${TEST_TIMEOUT}s" "$log" ;;
+        *) fail_test "$tier/$name" "$(describe_rc "$rc"), $(secs_since "$t0")" "$log" ;;
+        esac >"$RESULTS/$tier-$name.out"
+        [ "$rc" = 0 ] && touch "$RESULTS/$tier-$name.pass" || touch "$RESULTS/$tier-$name.fail"
+    ) &
+    RUNNING+=($!)
+}
+
+# Waits for one running test to end and prints its line.
+reap_one() {
+    local pid keep=() f
+    wait -n "${RUNNING[@]}" 2>/dev/null
+    for pid in "${RUNNING[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then keep+=("$pid"); else wait "$pid" 2>/dev/null; fi
+    done
+    RUNNING=("${keep[@]+"${keep[@]}"}")
+    for f in "$RESULTS"/*.out; do
+        [ -f "$f" ] || continue
+        cat "$f"
+        rm -f "$f"
+    done
+}
+
+# Waits for every running test, prints their lines and counts the results.
+wait_tests() {
+    while [ ${#RUNNING[@]} -gt 0 ]; do reap_one; done
+    PASSED=$(find "$RESULTS" -name '*.pass' | wc -l)
+    FAILED=$((FAILED_OUTSIDE + $(find "$RESULTS" -name '*.fail' | wc -l)))
+}
+
+# run_tests TIER CWD RUNNER...: every test of TESTS, "long" ones first,
+# "exclusive" ones alone.
+run_tests() {
+    local tier=$1 dir=$2 name path pass
+    shift 2
+    for pass in long other exclusive; do
+        while read -r name path; do
+            case "$pass:$(test_kind "$path")" in
+            long:long | other:other) run_test "$tier" "$name" "$dir" "$@" "$path" ;;
+            exclusive:exclusive)
+                while [ ${#RUNNING[@]} -gt 0 ]; do reap_one; done
+                JOBS_SAVED=$JOBS JOBS=1
+                run_test "$tier" "$name" "$dir" "$@" "$path"
+                reap_one
+                JOBS=$JOBS_SAVED
+                ;;
+            esac
+        done <<<"$TESTS"
+    done
+    while [ ${#RUNNING[@]} -gt 0 ]; do reap_one; done
+}
+
+test_kind() { # PATH -> long | exclusive | other
+    local k
+    k=$(sed -n 's/^# kmig-test: \(long\|exclusive\)\b.*/\1/p' "$1" 2>/dev/null | head -n 1)
+    echo "${k:-other}"
 }
 
 # Stops the clusters of this run side by side; the legacy broker's ZooKeeper
@@ -154,7 +223,8 @@ stop_clusters() {
 # Ctrl-C or TERM: end the running test, let cluster start-ups finish, then
 # stop the clusters of this run.
 on_signal() {
-    [ -z "$CURRENT_TEST" ] || kill -TERM "$CURRENT_TEST" 2>/dev/null
+    local pid
+    for pid in "${RUNNING[@]+"${RUNNING[@]}"}"; do kill -TERM "$pid" 2>/dev/null; done
     wait
     [ -n "${KMIG_REAL_KEEP:-}" ] || stop_clusters
     exit 130
@@ -254,21 +324,23 @@ run_tier() {
     list_tests "$tier"
     tests=$TESTS
     if [ "$tier" = unit ] && [ ! -d "$BUILD_SAN" ]; then
-        fail_test "unit/build" "$BUILD_SAN/ missing: run make build-san"
+        fail_outside "unit/build" "$BUILD_SAN/ missing: run make build-san"
         return
     fi
     [ -n "$tests" ] || { [ ${#names[@]} -gt 0 ] || echo "note: no $tier tests"; return; }
     case $tier in
     unit)
+        JOBS=1
         while read -r name path; do
             [ "${path#/}" != "$path" ] || path=$ROOT/$path
             run_test unit "$name" tests/unit "$path"
         done <<<"$tests"
+        wait_tests
         ;;
     mock)
-        while read -r name path; do
-            run_test mock "$name" "$ROOT" bash "$path"
-        done <<<"$tests"
+        JOBS=${KMIG_MOCK_JOBS:-1}
+        run_tests mock "$ROOT" bash
+        wait_tests
         ;;
     real)
         if [ -n "${KMIG_SKIP_REAL:-}" ] && [ "${CI:-}" != true ]; then
@@ -279,14 +351,14 @@ run_tier() {
         fi
         [ -z "${KMIG_SKIP_REAL:-}" ] || echo "note: KMIG_SKIP_REAL ignored: CI never skips the real tier"
         if ! real_setup; then
-            fail_test "real/setup" "$REAL_WHY" "$LOGS/real/setup.log"
+            fail_outside "real/setup" "$REAL_WHY" "$LOGS/real/setup.log"
             while read -r name path; do
-                fail_test "real/$name" "not run: no Kafka clusters"
+                fail_outside "real/$name" "not run: no Kafka clusters"
             done <<<"$tests"
         else
-            while read -r name path; do
-                run_test real "$name" "$ROOT" bash "$path"
-            done <<<"$tests"
+            JOBS=${KMIG_REAL_JOBS:-2}
+            run_tests real "$ROOT" bash
+            wait_tests
         fi
         stop_clusters
         ;;
@@ -299,8 +371,9 @@ done
 for n in "${names[@]}"; do
     case " ${matched[*]} " in
     *" $n "*) ;;
-    *) fail_test "$n" "no such test in tiers: ${tiers[*]}" ;;
+    *) fail_outside "$n" "no such test in tiers: ${tiers[*]}" ;;
     esac
 done
+wait_tests
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

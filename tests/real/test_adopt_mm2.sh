@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# kmig-test: long
 # Taking over from MirrorMaker 2. MM2 (connect-mirror, identity policy) copies
 # N records (every generator shape, 100-byte large values, 8 partitions) and
 # is stopped; `kmig mirror --stop-at-end` with the same properties adopts the

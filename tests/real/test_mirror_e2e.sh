@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# kmig-test: exclusive (restarts the shared target cluster)
 # End to end on real Kafka: records of every shape (NULL and empty keys and
 # values, binary data, repeated and NULL-valued headers, explicit timestamps,
 # large values) are copied exactly, in order, into the same partitions, while

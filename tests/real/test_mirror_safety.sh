@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# kmig-test: long
 # kmig keeps its promises when the clusters do not cooperate (facts from
 # --summary-json, offsets and records; not log prose):
 #  1. No copy without a persisted map: on a one-broker target with topic
