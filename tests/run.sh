@@ -17,7 +17,7 @@
 # (default "3.9.2 4.1.2"), KMIG_LEGACY_KAFKA_VERSION (the ZooKeeper-mode legacy
 # source, default 0.10.0.0), KMIG_SKIP_REAL=1 (skip the real tier; not in CI),
 # KMIG_REAL_KEEP=1 (reuse running clusters and leave them running),
-# KMIG_REAL_JOBS / KMIG_MOCK_JOBS (tests run side by side, default 2 / 1).
+# KMIG_REAL_JOBS / KMIG_MOCK_JOBS (tests run side by side, default 1).
 #
 # Tests of one tier run side by side (up to JOBS at once) unless their file has
 # the line "# kmig-test: exclusive" (it restarts a shared cluster, or needs the
@@ -356,7 +356,7 @@ run_tier() {
                 fail_outside "real/$name" "not run: no Kafka clusters"
             done <<<"$tests"
         else
-            JOBS=${KMIG_REAL_JOBS:-2}
+            JOBS=${KMIG_REAL_JOBS:-1}
             run_tests real "$ROOT" bash
             wait_tests
         fi

@@ -49,8 +49,21 @@ struct mworkers {
     int64_t pause_seen_ms;     /* when a pause was last acted on */
 };
 
-void mworkers_topic_name(char *buf, size_t size, const char *source) {
-    snprintf(buf, size, "kmig-tasks.%s.internal", source);
+void mworkers_topic_name(char *buf, size_t size, const mm2_flow_t *f) {
+    if (!f->workers_group || !*f->workers_group) {
+        snprintf(buf, size, "kmig-tasks.%s.internal", f->source);
+        return;
+    }
+    /* A group of its own has a tasks topic of its own: its characters other
+     * than Kafka's topic characters become '_'. */
+    int n = snprintf(buf, size, "kmig-tasks.%s.internal", f->workers_group);
+    size_t end = n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+    for (size_t i = strlen("kmig-tasks."); i < end; i++) {
+        char c = buf[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            buf[i] = '_';
+    }
 }
 
 void mworkers_group_id(char *buf, size_t size, const mm2_flow_t *f) {
@@ -184,7 +197,7 @@ mworkers_t *mworkers_new(const mm2_flow_t *f, const kv_list_t *tgt_consumer, rd_
     atomic_init(&w->stop_ticker, 0);
     atomic_init(&w->max_gap_ms, 0);
     atomic_init(&w->last_tick_ms, clock_mono_ms());
-    mworkers_topic_name(w->topic, sizeof w->topic, f->source);
+    mworkers_topic_name(w->topic, sizeof w->topic, f);
     mworkers_group_id(w->group, sizeof w->group, f);
     int trc = tasks_topic(w, tadmin, err, errsz);
     if (trc == 1) *no_admin = true;

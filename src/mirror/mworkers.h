@@ -43,8 +43,10 @@ typedef struct mworkers_hooks {
 
 typedef struct mworkers mworkers_t;
 
-/* The tasks topic of a flow: "kmig-tasks.<source>.internal". */
-void mworkers_topic_name(char *buf, size_t size, const char *source);
+/* The tasks topic of a flow: "kmig-tasks.<source>.internal", or with
+ * kmig.workers.group.id set "kmig-tasks.<that group id>.internal" (characters
+ * a topic name cannot hold become '_'), so that two groups never share one. */
+void mworkers_topic_name(char *buf, size_t size, const mm2_flow_t *f);
 /* The group id: kmig.workers.group.id, else "kmig.<source>-><target>". */
 void mworkers_group_id(char *buf, size_t size, const mm2_flow_t *f);
 

@@ -28,7 +28,10 @@ check_version() {
     pfx=$(unique_name g)
     gen=(--partitions "$P" --size 300 --base-ts $(($(date +%s%3N) - 3600000)))
     cfg=$T/mm2-$tag.properties
+    # a group (and so a tasks topic) of its own: other tests' flows s$tag->t$tag
+    # have 8 tasks, and a tasks topic of another count is refused
     groups_config "$cfg" "$tag" "$topic" "$pfx-.*" "tasks.max = 4" \
+        "kmig.workers.group.id = $(unique_name kmig-workers)" \
         "refresh.topics.interval.seconds = 1" "kmig.offset.map.flush.interval.ms = 300" \
         "emit.heartbeats.enabled = false"
 
