@@ -10,6 +10,7 @@
 #include "kafka/compat.h"
 #include "kafka/kadmin.h"
 #include "kafka/kclient.h"
+#include "kafka/kprobe.h"
 
 void kgroup_offsets_add(kgroup_offsets_t *l, const char *topic, int32_t partition, int64_t offset) {
     if (l->n == l->cap) {
@@ -287,6 +288,68 @@ int kgroups_describe(rd_kafka_t *rk, const char *group, int timeout_ms, char *st
     rd_kafka_AdminOptions_destroy(o);
     rd_kafka_queue_destroy(q);
     return rc;
+}
+
+int kgroups_member_clients(rd_kafka_t *rk, const char *group, int timeout_ms, char ***ids,
+                           char *err, size_t errsz) {
+    *ids = NULL;
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *o =
+        kgroups_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout_ms);
+    const char *groups[] = {group};
+    rd_kafka_DescribeConsumerGroups(rk, groups, 1, o, q);
+    rd_kafka_event_t *ev = kadmin_wait(q, timeout_ms, err, errsz, "DescribeConsumerGroups");
+    int rc = -1;
+    if (ev) {
+        size_t n;
+        const rd_kafka_ConsumerGroupDescription_t **d = rd_kafka_DescribeConsumerGroups_result_groups(
+            rd_kafka_event_DescribeConsumerGroups_result(ev), &n);
+        const rd_kafka_error_t *ge = n ? rd_kafka_ConsumerGroupDescription_error(d[0]) : NULL;
+        if (!n || ge) {
+            snprintf(err, errsz, "DescribeConsumerGroups %s: %s", group,
+                     ge ? rd_kafka_error_string(ge) : "no result");
+        } else {
+            size_t m = rd_kafka_ConsumerGroupDescription_member_count(d[0]);
+            *ids = xcalloc(m + 1, sizeof **ids);
+            for (size_t i = 0; i < m; i++) {
+                const char *c = rd_kafka_MemberDescription_client_id(
+                    rd_kafka_ConsumerGroupDescription_member(d[0], i));
+                (*ids)[i] = xstrdup(c ? c : "");
+            }
+            rc = 0;
+        }
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+    return rc;
+}
+
+int kgroups_serves_describe(const kv_list_t *settings, int timeout_ms, char *err, size_t errsz) {
+    const char *bs = kv_list_get(settings, "bootstrap.servers");
+    char host[256] = "";
+    if (!bs) {
+        snprintf(err, errsz, "no bootstrap.servers");
+        return -1;
+    }
+    const char *p = strstr(bs, "://");
+    p = p ? p + 3 : bs;
+    size_t len = strcspn(p, ", ");
+    if (len >= sizeof host) len = sizeof host - 1;
+    memcpy(host, p, len);
+    host[len] = 0;
+    char *colon = strrchr(host, ':');
+    int port = colon ? atoi(colon + 1) : 9092;
+    if (colon) *colon = 0;
+    char *h = host;
+    if (*h == '[') {
+        h++;
+        char *close = strchr(h, ']');
+        if (close) *close = 0;
+    }
+    kprobe_result_t r;
+    if (kprobe_broker(h, port, settings, timeout_ms, &r, err, errsz)) return -1;
+    return r.describe_groups_max >= 0;
 }
 
 /* Buffers behind a group_probe_t's strings. */

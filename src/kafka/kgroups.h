@@ -71,6 +71,18 @@ int kgroups_alter(rd_kafka_t *rk, const char *group, kgroup_offsets_t *offsets, 
 int kgroups_describe(rd_kafka_t *rk, const char *group, int timeout_ms, char *state,
                      size_t state_size, int *members, char *err, size_t errsz);
 
+/* The client ids of `group`'s members (DescribeConsumerGroups), a
+ * NULL-terminated array freed with kgroups_names_free(). `rk` a handle of its
+ * own (see the caveat above). */
+int kgroups_member_clients(rd_kafka_t *rk, const char *group, int timeout_ms, char ***ids,
+                           char *err, size_t errsz);
+
+/* Whether the cluster of `settings` serves DescribeGroups, asked of its first
+ * bootstrap broker (kprobe.h): 1 yes, 0 no (the librdkafka mock: describing
+ * there aborts the process in librdkafka 2.0.2), -1 unknown with err (the
+ * broker did not answer: describing could hit the same abort). */
+int kgroups_serves_describe(const kv_list_t *settings, int timeout_ms, char *err, size_t errsz);
+
 /* Whether `group` has members on the cluster of `settings`, and its protocol
  * (classic or KIP-848 consumer): DescribeConsumerGroups, then, when that
  * says "Dead" (as Kafka 4 does for a consumer-protocol group),

@@ -19,7 +19,6 @@
 #include "cutover/cutover_board.h"
 #include "cutover/cutover_manifest.h"
 #include "kafka/kgroups.h"
-#include "kafka/kprobe.h"
 #include "mirror/mirror_dash.h"
 #include "mirror/name_filter.h"
 
@@ -49,38 +48,7 @@ struct mirror_cutover {
     pthread_t thread;
 };
 
-/* Whether the cluster serves DescribeGroups, asked of its first bootstrap
- * broker (kprobe.h): 1 yes, 0 no (the librdkafka mock: describing there
- * aborts the process in librdkafka 2.0.2, confluentinc/librdkafka#4605), -1
- * unknown (the broker did not answer: describing could hit the same abort). */
-static int serves_describe(const kv_list_t *settings, int timeout_ms, char *err, size_t errsz) {
-    const char *bs = kv_list_get(settings, "bootstrap.servers");
-    char host[256] = "";
-    if (!bs) {
-        snprintf(err, errsz, "no bootstrap.servers");
-        return -1;
-    }
-    const char *p = strstr(bs, "://");
-    p = p ? p + 3 : bs;
-    size_t len = strcspn(p, ", ");
-    if (len >= sizeof host) len = sizeof host - 1;
-    memcpy(host, p, len);
-    host[len] = 0;
-    char *colon = strrchr(host, ':');
-    int port = colon ? atoi(colon + 1) : 9092;
-    if (colon) *colon = 0;
-    char *h = host;
-    if (*h == '[') {
-        h++;
-        char *close = strchr(h, ']');
-        if (close) *close = 0;
-    }
-    kprobe_result_t r;
-    if (kprobe_broker(h, port, settings, timeout_ms, &r, err, errsz)) return -1;
-    return r.describe_groups_max >= 0;
-}
-
-/* Members of group on one cluster; sv is serves_describe()'s answer of this
+/* Members of group on one cluster; sv is kgroups_serves_describe()'s answer of this
  * round, with its error in sverr. */
 static int describe(mirror_cutover_t *c, const kv_list_t *settings, const char *alias,
                     const char *group, int sv, const char *sverr, char **reason) {
@@ -114,12 +82,12 @@ static void *members_thread(void *arg) {
     mirror_cutover_t *c = arg;
     for (;;) {
         char es[512] = "", et[512] = "";
-        int ss = c->nm ? serves_describe(&c->sadm, c->timeout_ms, es, sizeof es) : -1;
+        int ss = c->nm ? kgroups_serves_describe(&c->sadm, c->timeout_ms, es, sizeof es) : -1;
         pthread_mutex_lock(&c->mu);
         bool stopping = c->stop;
         pthread_mutex_unlock(&c->mu);
         if (stopping) return NULL;
-        int st = c->nm ? serves_describe(&c->tadm, c->timeout_ms, et, sizeof et) : -1;
+        int st = c->nm ? kgroups_serves_describe(&c->tadm, c->timeout_ms, et, sizeof et) : -1;
         for (size_t i = 0; i < c->nm; i++) {
             pthread_mutex_lock(&c->mu);
             bool stop = c->stop;

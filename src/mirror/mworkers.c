@@ -8,7 +8,12 @@
  * session timeout (less a heartbeat) means the group has probably given this
  * process's tasks to others, so they are dropped as lost at once, without
  * waiting for the group to say so; if the group then leaves them assigned
- * here, they are started again from their persisted maps. */
+ * here, they are started again from their persisted maps.
+ * Every worker's group client id carries its flow's fingerprint (mtask.h): a
+ * checker thread describes the group now and then and, when a member runs
+ * the flow with another selection (another file, another tasks.max), fails
+ * the run: such workers would split the tasks over different partition sets
+ * and leave some partitions copied by nobody. */
 #include "mirror/mworkers.h"
 
 #include <pthread.h>
@@ -22,8 +27,13 @@
 #include "core/sbuf.h"
 #include "kafka/kadmin.h"
 #include "kafka/kclient.h"
+#include "kafka/kgroups.h"
+#include "mirror/mtask.h"
 
 #define TICK_MS 100
+#define CHECK_FIRST_MS 3000    /* the first look at the group's members (once joined) */
+#define CHECK_INTERVAL_MS 30000 /* then */
+#define CLIENT_PREFIX "kmig-worker-"
 
 struct mworkers {
     const mm2_flow_t *flow;
@@ -47,6 +57,15 @@ struct mworkers {
     atomic_llong max_gap_ms;
     atomic_llong last_tick_ms; /* when the ticker last ran (mono ms) */
     int64_t pause_seen_ms;     /* when a pause was last acted on */
+    /* The checker: other members' fingerprints (see the top). */
+    char fp[17];
+    const kv_list_t *settings;
+    pthread_t checker;
+    bool checker_on;
+    atomic_int stop_checker;
+    atomic_int checkable; /* joined: the group's members are those of a generation with us */
+    pthread_mutex_t lock; /* guards mismatch */
+    char mismatch[1200];  /* set once by the checker: why this run must stop */
 };
 
 void mworkers_topic_name(char *buf, size_t size, const mm2_flow_t *f) {
@@ -89,6 +108,53 @@ static void *ticker_main(void *arg) {
 /* Creates the tasks topic with one partition per task, or checks its count.
  * Returns 1 when the target does not answer CreateTopics (librdkafka's mock
  * cluster) and the topic is missing. */
+/* Looks at the group's members (a handle per look, kgroups.h); a member
+ * whose client id has another fingerprint is a mismatch. A group that cannot
+ * be described is looked at again next time. */
+static void check_members(mworkers_t *w) {
+    char err[512];
+    if (kgroups_serves_describe(w->settings, 2000, err, sizeof err) != 1) return;
+    rd_kafka_t *rk = kgroups_admin_new("target-workers-check", w->settings, err, sizeof err);
+    if (!rk) return;
+    char **ids = NULL;
+    if (!kgroups_member_clients(rk, w->group, 2000, &ids, err, sizeof err)) {
+        for (char **p = ids; *p; p++) {
+            size_t n = strlen(CLIENT_PREFIX);
+            if (strncmp(*p, CLIENT_PREFIX, n) || !strcmp(*p + n, w->fp)) continue;
+            pthread_mutex_lock(&w->lock);
+            int wn = snprintf(w->mismatch, sizeof w->mismatch,
+                     "a member of the workers' group %s on %s runs this flow with other "
+                     "settings (its fingerprint %.16s, this process's %s: aliases, topics, "
+                     "topics.exclude, tasks.max or the replication policy differ): workers "
+                     "would split the tasks over different partitions and leave some copied "
+                     "by nobody. Give every worker of a flow the same file; an independent "
+                     "copy of a flow needs its own kmig.workers.group.id",
+                     w->group, w->flow->target, *p + n, w->fp);
+            (void)wn; /* a cut message still says why */
+            pthread_mutex_unlock(&w->lock);
+            break;
+        }
+    } else {
+        log_debug("workers: cannot look at the group's members: %s", err);
+    }
+    kgroups_names_free(ids);
+    rd_kafka_destroy(rk);
+}
+
+static void *checker_main(void *arg) {
+    mworkers_t *w = arg;
+    int64_t next = clock_mono_ms() + CHECK_FIRST_MS;
+    while (!atomic_load(&w->stop_checker)) {
+        clock_sleep_ms(TICK_MS);
+        /* Only once joined: before, the group may still list a member that
+         * died (it leaves at its session timeout, before our generation). */
+        if (clock_mono_ms() < next || !atomic_load(&w->checkable)) continue;
+        check_members(w);
+        next = clock_mono_ms() + CHECK_INTERVAL_MS;
+    }
+    return NULL;
+}
+
 static int tasks_topic(mworkers_t *w, rd_kafka_t *tadmin, char *err, size_t errsz) {
     const mm2_flow_t *f = w->flow;
     ktopics_t t;
@@ -153,6 +219,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
             tasks[n++] = k;
         }
         w->joined = true;
+        atomic_store(&w->checkable, 1);
         w->suspended = false;
         refresh_member(w);
         log_info("workers: member %s of %s took %d task(s), owns %d of %d", w->member, w->group,
@@ -197,6 +264,11 @@ mworkers_t *mworkers_new(const mm2_flow_t *f, const kv_list_t *tgt_consumer, rd_
     atomic_init(&w->stop_ticker, 0);
     atomic_init(&w->max_gap_ms, 0);
     atomic_init(&w->last_tick_ms, clock_mono_ms());
+    atomic_init(&w->stop_checker, 0);
+    atomic_init(&w->checkable, 0);
+    pthread_mutex_init(&w->lock, NULL);
+    w->settings = tgt_consumer;
+    mtask_fingerprint(f, w->fp, sizeof w->fp);
     mworkers_topic_name(w->topic, sizeof w->topic, f);
     mworkers_group_id(w->group, sizeof w->group, f);
     int trc = tasks_topic(w, tadmin, err, errsz);
@@ -206,7 +278,10 @@ mworkers_t *mworkers_new(const mm2_flow_t *f, const kv_list_t *tgt_consumer, rd_
     kv_list_t def = {0}, req = {0};
     kv_list_add(&def, "session.timeout.ms", "10000", "kmig default (workers)", false);
     kv_list_add(&def, "heartbeat.interval.ms", "1000", "kmig default (workers)", false);
+    char client_id[64];
+    snprintf(client_id, sizeof client_id, CLIENT_PREFIX "%s", w->fp);
     kv_list_add(&req, "group.id", w->group, "kmig.workers.group.id", false);
+    kv_list_add(&req, "client.id", client_id, "kmig (workers: the flow's fingerprint)", false);
     kv_list_add(&req, "partition.assignment.strategy", "cooperative-sticky", "kmig (workers)",
                 false);
     kv_list_add(&req, "enable.auto.commit", "false", "kmig (workers)", false);
@@ -245,6 +320,11 @@ mworkers_t *mworkers_new(const mm2_flow_t *f, const kv_list_t *tgt_consumer, rd_
         goto fail;
     }
     w->ticker_on = true;
+    if (pthread_create(&w->checker, NULL, checker_main, w)) {
+        snprintf(err, errsz, "cannot start the workers' checker thread");
+        goto fail;
+    }
+    w->checker_on = true;
     log_info("workers: joining group %s on %s (%d tasks, topic %s, session timeout %d ms)",
              w->group, f->target, w->ntasks, w->topic, w->session_ms);
     return w;
@@ -325,6 +405,11 @@ static void check_resume(mworkers_t *w) {
 
 int mworkers_poll(mworkers_t *w, char *err, size_t errsz) {
     if (!w) return 0;
+    pthread_mutex_lock(&w->lock);
+    bool bad = w->mismatch[0];
+    if (bad) snprintf(err, errsz, "%s", w->mismatch);
+    pthread_mutex_unlock(&w->lock);
+    if (bad) return -1;
     check_pause(w);
     for (int i = 0; i < 100; i++) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(w->rk, 0);
@@ -363,6 +448,10 @@ void mworkers_counts(const mworkers_t *w, int64_t *rebalances, int64_t *gained, 
 
 void mworkers_destroy(mworkers_t *w) {
     if (!w) return;
+    if (w->checker_on) {
+        atomic_store(&w->stop_checker, 1);
+        pthread_join(w->checker, NULL);
+    }
     if (w->ticker_on) {
         atomic_store(&w->stop_ticker, 1);
         pthread_join(w->ticker, NULL);
@@ -396,6 +485,7 @@ void mworkers_destroy(mworkers_t *w) {
         rd_kafka_queue_destroy(q);
         rd_kafka_destroy_flags(w->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
+    pthread_mutex_destroy(&w->lock);
     free(w->owned);
     free(w);
 }

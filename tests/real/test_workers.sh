@@ -145,6 +145,23 @@ check_version() {
     expect_eq "$(firsts "$T/$tag-src-half.out")" "$(firsts "$T/$tag-tgt-half.out")" \
         "Kafka $tag: the group's next record per partition on the target"
     echo "Kafka $tag: group half resumes on the target at the exact offsets"
+
+    # A process of the same group with another selection (another topics
+    # list) is refused: the two would split the tasks over different
+    # partitions and leave some copied by nobody.
+    sed "s|^\(s$tag->t$tag.topics = \).*|\1$topic, other-$topic|" "$cfg" >"$T/mm2-$tag-other.properties"
+    start_worker 0
+    wait_for "[ \"\$(owned 0)\" = 4 ]" 90 0.3 || fail "Kafka $tag: the lone worker does not own 4 tasks"
+    local orc=0
+    timeout 90 "$KMIG" mirror --config "$T/mm2-$tag-other.properties" --progress 0 \
+        --summary-json "$T/$tag-summary-other.json" >"$T/$tag-other.log" 2>&1 || orc=$?
+    [ "$orc" != 0 ] && [ "$orc" != 124 ] ||
+        fail "Kafka $tag: a worker with another topics list in the same group exited $orc"
+    jq -e '[.errors[] | tostring | select(test("other settings"))] | length > 0' \
+        "$T/$tag-summary-other.json" >/dev/null ||
+        fail "Kafka $tag: the refusal does not say why: $(cat "$T/$tag-summary-other.json")"
+    kill -TERM "$(wpid 0)" 2>/dev/null
+    echo "Kafka $tag: a worker with another selection in the same group refused (exit $orc)"
 }
 
 for_each_version check_version

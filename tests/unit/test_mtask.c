@@ -1,5 +1,7 @@
 /* Unit tests of the task split (mtask.h): stable known answers, a topic's
  * partitions spread over consecutive tasks, every task used. */
+#include <string.h>
+
 #include "mirror/mtask.h"
 #include "unit.h"
 
@@ -23,4 +25,28 @@ static void test_spread(void) {
     }
 }
 
-UNIT_MAIN(UNIT_TEST(test_known_answers), UNIT_TEST(test_spread))
+static void test_fingerprint(void) {
+    mm2_flow_t a = {.source = "A", .target = "B", .topics = "orders.*", .topics_exclude = "x",
+                    .tasks = 8, .policy = POLICY_IDENTITY, .separator = "."};
+    mm2_flow_t b = a;
+    char fa[17], fb[17];
+    mtask_fingerprint(&a, fa, sizeof fa);
+    mtask_fingerprint(&b, fb, sizeof fb);
+    CHECK_EQ_INT(strlen(fa), 16);
+    CHECK_EQ_STR(fa, fb);
+    b.topics = "orders.*|invoices";
+    mtask_fingerprint(&b, fb, sizeof fb);
+    CHECK(strcmp(fa, fb) != 0);
+    b = a;
+    b.tasks = 4;
+    mtask_fingerprint(&b, fb, sizeof fb);
+    CHECK(strcmp(fa, fb) != 0);
+    /* fields are delimited: moving a character between two fields changes it */
+    b = a;
+    b.source = "AB";
+    b.target = "";
+    mtask_fingerprint(&b, fb, sizeof fb);
+    CHECK(strcmp(fa, fb) != 0);
+}
+
+UNIT_MAIN(UNIT_TEST(test_known_answers), UNIT_TEST(test_spread), UNIT_TEST(test_fingerprint))
