@@ -19,6 +19,7 @@ typedef struct kprobe_result {
     int fetch_max;       /* highest Fetch version, -1 unknown */
     int produce_max;     /* highest Produce version, -1 unknown */
     int api_versions_max;/* highest ApiVersions version, -1 unknown */
+    int init_producer_id_max; /* highest InitProducerId version (3: Kafka 2.5), -1 unknown */
 } kprobe_result_t;
 
 /* Probes host:port. `client` is the librdkafka settings of the cluster (for

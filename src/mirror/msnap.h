@@ -60,6 +60,10 @@ typedef struct msnap {
     lathist_t hb_latency; /* heartbeats written by this flow, source write to target ack */
     int64_t hb_last_ms;   /* the latest heartbeat's latency, -1 none yet */
     int64_t hb_sent, hb_failed;
+    /* Exactly-once mode (mirror/mtxn.h; docs/EXACTLY_ONCE.md): */
+    bool exactly_once;
+    int64_t txn_committed, txn_aborted, txn_fenced;
+    lathist_t txn_ms; /* each task's commit: flush of its records + segments + commit */
 } msnap_t;
 
 /* Building (copy loop): msnap_new, msnap_add for each partition in order,
