@@ -58,6 +58,10 @@ static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
 static void reader_init(void) {
     kv_list_add(&reader_required, "isolation.level", "read_committed",
                 "kmig (offset map readers)", false);
+    /* Exactly once: the map ends in a transaction marker, never delivered;
+     * only the end-of-partition event says the read reached the end. */
+    kv_list_add(&reader_required, "enable.partition.eof", "true", "kmig (offset map readers)",
+                false);
 }
 
 const kv_list_t *map_store_reader_required(void) {

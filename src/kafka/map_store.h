@@ -19,7 +19,9 @@ typedef void (*map_store_seg_fn)(void *opaque, const char *topic, int32_t partit
 
 /* The settings every map reader requires (kclient_opts_t.required):
  * isolation.level=read_committed, so that in exactly-once mode a segment of
- * an open or aborted transaction is never read (docs/EXACTLY_ONCE.md). Static;
+ * an open or aborted transaction is never read (docs/EXACTLY_ONCE.md), and
+ * enable.partition.eof=true (a map written in transactions ends in a commit
+ * marker no reader is given: the end is known from the EOF event). Static;
  * never freed. */
 const kv_list_t *map_store_reader_required(void);
 
