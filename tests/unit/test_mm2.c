@@ -871,7 +871,7 @@ static void test_unused_warning(void) {
     const char *w = mm2_unused_keys_warning(m);
     CHECK_EQ_STR(w,
                  "not supported yet: a->b.producer.linger.ms (mm2.properties:11); "
-                 "ignored: tasks.max (mm2.properties:9), offset.storage.replication.factor "
+                 "ignored: offset.storage.replication.factor "
                  "(mm2.properties:10), a.consumer.key.deserializer (mm2.properties:14), "
                  "a->b.replication.policy.internal.topic.separator.enabled (mm2.properties:17); "
                  "unknown: topcis (mm2.properties:8; did you mean `topics`?), c.bootstrap.servers "
@@ -1000,8 +1000,7 @@ static void test_file_flow_overrides(void) {
     CHECK(we && !we->enabled && we->policy == POLICY_DEFAULT);
     all_clients(m);
     CHECK_EQ_STR(mm2_unused_keys_warning(m),
-                 "ignored: tasks.max "
-                 "(data/flow_overrides.properties:28); unknown: topcis "
+                 "unknown: topcis "
                  "(data/flow_overrides.properties:29; did you mean `topics`?)");
     done(m, p);
 }
@@ -1039,8 +1038,8 @@ static void test_file_msk(void) {
                  "ignored: "
                  "offset.storage.replication.factor (data/msk.properties:26), "
                  "status.storage.replication.factor (data/msk.properties:27), "
-                 "config.storage.replication.factor (data/msk.properties:28), tasks.max "
-                 "(data/msk.properties:29), key.converter (data/msk.properties:30), "
+                 "config.storage.replication.factor (data/msk.properties:28), "
+                 "key.converter (data/msk.properties:30), "
                  "value.converter (data/msk.properties:31)");
     CHECK(!contains(w, "msk-Secret-42"));
     done(m, p);
