@@ -753,6 +753,7 @@ static void publish_latency(mirror_t *m, msnap_t *s) {
 }
 
 static void txn_publish(mirror_t *m, msnap_t *s);
+static int task_of(mirror_t *m, const mtopic_t *t, int32_t part);
 
 static void publish(mirror_t *m) {
     size_t n = 0;
@@ -784,6 +785,10 @@ static void publish(mirror_t *m) {
                 msnap_map_unref(pub->map);
                 *pub = (struct mpub){msnap_map_new(mp->map), mp->version, s->published_ms};
             }
+            /* A map changed without records (a gap covered at the end) is
+             * committed by its task's next round too. */
+            if (m->txn && !committed && offset_map_dirty_from(mp->map) < offset_map_count(mp->map))
+                mtxn_wrote(m->txn, task_of(m, t, p));
             msnap_part_t *sp = msnap_add(s, t->name, t->target, p, pub->map);
             bool done = mpart_caught_up(mp);
             sp->state = done                                         ? "caught-up"
@@ -1305,6 +1310,7 @@ static int mirror_loop(mirror_t *m) {
     return caught_up;
 }
 
+static int txn_check(mirror_t *m);
 static int txn_start(mirror_t *m);
 
 int mirror_run(mirror_t *m) {
@@ -1318,6 +1324,7 @@ int mirror_run(mirror_t *m) {
              f->target, f->topics, f->topics_exclude,
              f->policy == POLICY_IDENTITY ? "identity" : "default",
              m->txn ? "exactly-once" : "at-least-once");
+    if (m->txn && txn_check(m)) return run_exit(m, KMIG_EXIT_USAGE, "exactly-once");
     /* Before any handle names the map topic: a broker with auto-creation on
      * would otherwise create it uncompacted. */
     if (internal_topics(m)) return run_exit(m, KMIG_EXIT_USAGE, "internal-topics");
@@ -1493,16 +1500,22 @@ static int task_of(mirror_t *m, const mtopic_t *t, int32_t part) {
     return mtask_of(t->name, part, mtxn_ntasks(m->txn));
 }
 
-/* Before the map is read: the target can do transactions, and every task's
- * producer is ready (which fences an earlier owner and aborts its open
- * transaction, so the map read next is the committed one). */
-static int txn_start(mirror_t *m) {
+/* Before anything is created on the target: it can do transactions. */
+static int txn_check(mirror_t *m) {
     char err[1024];
     publish(m); /* the summary names the mode even if this fails */
     if (mtxn_check_brokers(m->o.mm2, m->flow, &m->tgt_admin, err, sizeof err)) {
         mirror_error(m, "%s", err);
         return -1;
     }
+    return 0;
+}
+
+/* Before the map is read: every task's producer is ready (which fences an
+ * earlier owner and aborts its open transaction, so the map read next is the
+ * committed one). */
+static int txn_start(mirror_t *m) {
+    char err[1024];
     for (int k = 0; k < mtxn_ntasks(m->txn) && !atomic_load(m->stop); k++)
         if (mtxn_task_start(m->txn, k, err, sizeof err)) {
             mirror_error(m, "exactly-once copy cannot start: %s", err);
@@ -1586,7 +1599,7 @@ static void txn_round(mirror_t *m, bool force, int tmo) {
     int nt = mtxn_ntasks(m->txn);
     mtxn_result_t *res = xcalloc((size_t)nt, sizeof *res);
     char why[1024];
-    mtxn_round_end(m->txn, res, tmo, why, sizeof why);
+    mtxn_round_end(m->txn, res, why, sizeof why);
     bool failed = false, fenced = false, aborted = false;
     for (int k = 0; k < nt; k++) {
         failed |= res[k] == MTXN_FAILED;

@@ -42,6 +42,7 @@ typedef struct mtxn_task {
 struct mtxn_set {
     mtxn_opts_t o;
     kv_list_t defaults, settings, required; /* copies; o's pointers point here */
+    int64_t round_deadline; /* monotonic ms: the current round's flushes and commits end by then */
     char *map_topic;
     int ntasks;
     mtxn_task_t *t;
@@ -166,9 +167,12 @@ int mtxn_check_brokers(const mm2_t *mm2, const mm2_flow_t *f, const kv_list_t *c
     return -1;
 }
 
-static void fill_error(rd_kafka_error_t *e, const char *what, int task, char *err, size_t errsz) {
-    snprintf(err, errsz, "task %d: %s: %s (%s)", task, what, rd_kafka_error_string(e),
-             rd_kafka_error_name(e));
+static void fill_error(const mtxn_set_t *s, rd_kafka_error_t *e, const char *what, int task,
+                       char *err, size_t errsz) {
+    char id[400];
+    mtxn_transactional_id(s->o.flow, task, id, sizeof id);
+    snprintf(err, errsz, "task %d (transactional id %s): %s: %s (%s)", task, id, what,
+             rd_kafka_error_string(e), rd_kafka_error_name(e));
 }
 
 static bool is_fenced(rd_kafka_resp_err_t c) {
@@ -181,7 +185,7 @@ static int begin(mtxn_set_t *s, int k, char *err, size_t errsz) {
     mtxn_task_t *t = &s->t[k];
     rd_kafka_error_t *e = rd_kafka_begin_transaction(t->rk);
     if (e) {
-        fill_error(e, "begin_transaction", k, err, errsz);
+        fill_error(s, e, "begin_transaction", k, err, errsz);
         rd_kafka_error_destroy(e);
         return -1;
     }
@@ -226,13 +230,13 @@ int mtxn_task_start(mtxn_set_t *s, int k, char *err, size_t errsz) {
     int tmo_ms = f->admin_timeout_ms + 30000;
     rd_kafka_error_t *e = rd_kafka_init_transactions(t->rk, tmo_ms);
     if (e) {
-        char why[600];
-        fill_error(e, "init_transactions", k, why, sizeof why);
+        char why[900];
+        fill_error(s, e, "init_transactions", k, why, sizeof why);
         snprintf(err, errsz,
-                 "%s; transactional id %s on the target %s (kmig's principal needs Write and "
-                 "Describe on it: docs/SECURITY.md; the target needs a transaction coordinator: "
-                 "transaction.state.log.replication.factor <= its brokers)",
-                 why, id, f->target);
+                 "%s, on the target %s (kmig's principal needs Write and Describe on the "
+                 "transactional id: docs/SECURITY.md; the target needs a transaction "
+                 "coordinator: transaction.state.log.replication.factor <= its brokers)",
+                 why, f->target);
         if (is_fenced(rd_kafka_error_code(e))) t->fenced = true;
         rd_kafka_error_destroy(e);
         task_drop(t);
@@ -260,7 +264,7 @@ int mtxn_task_stop(mtxn_set_t *s, int k, char *err, size_t errsz) {
                                         : rd_kafka_commit_transaction(t->rk, 5000);
         rd_kafka_poll(t->rk, 0);
         if (e) {
-            fill_error(e, t->doomed ? "abort_transaction" : "commit_transaction", k, err, errsz);
+            fill_error(s, e, t->doomed ? "abort_transaction" : "commit_transaction", k, err, errsz);
             rd_kafka_error_destroy(e);
             rc = -1;
         } else if (!t->doomed) {
@@ -335,8 +339,15 @@ bool mtxn_due(const mtxn_set_t *s, int64_t now, bool force) {
     return false;
 }
 
+/* What is left of the round's time, at least 100 ms. */
+static int round_left(const mtxn_set_t *s) {
+    int64_t left = s->round_deadline - clock_mono_ms();
+    return left < 100 ? 100 : (int)left;
+}
+
 void mtxn_round_begin(mtxn_set_t *s, int64_t now, bool force, int timeout_ms) {
     if (!s) return;
+    s->round_deadline = clock_mono_ms() + timeout_ms;
     for (int k = 0; k < s->ntasks; k++) {
         mtxn_task_t *t = &s->t[k];
         t->in_round = task_due(s, t, now, force);
@@ -344,7 +355,7 @@ void mtxn_round_begin(mtxn_set_t *s, int64_t now, bool force, int timeout_ms) {
         t->round_t0 = clock_mono_ms();
         /* Every delivery report of its records, before its segments are
          * written: the map must cover exactly what the transaction holds. */
-        if (!t->doomed && rd_kafka_flush(t->rk, timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (!t->doomed && rd_kafka_flush(t->rk, round_left(s)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
             log_warn("task %d: records of the open transaction not delivered within %d ms; "
                      "it aborts and they are sent again",
                      k, timeout_ms);
@@ -369,7 +380,7 @@ static mtxn_result_t abort_task(mtxn_set_t *s, int k, int timeout_ms, char *why,
     rd_kafka_poll(t->rk, 0); /* the purged records' delivery reports */
     if (e) {
         bool fenced = is_fenced(rd_kafka_error_code(e));
-        if (!*why) fill_error(e, "abort_transaction", k, why, whysz);
+        if (!*why) fill_error(s, e, "abort_transaction", k, why, whysz);
         rd_kafka_error_destroy(e);
         t->open = false;
         if (fenced) {
@@ -399,7 +410,7 @@ static mtxn_result_t abort_task(mtxn_set_t *s, int k, int timeout_ms, char *why,
     return MTXN_ABORTED;
 }
 
-void mtxn_round_end(mtxn_set_t *s, mtxn_result_t *res, int timeout_ms, char *why, size_t whysz) {
+void mtxn_round_end(mtxn_set_t *s, mtxn_result_t *res, char *why, size_t whysz) {
     if (whysz) *why = '\0';
     if (!s) return;
     for (int k = 0; k < s->ntasks; k++) {
@@ -408,16 +419,16 @@ void mtxn_round_end(mtxn_set_t *s, mtxn_result_t *res, int timeout_ms, char *why
         if (!t->in_round) continue;
         t->in_round = false;
         if (t->doomed) {
-            res[k] = abort_task(s, k, timeout_ms, why, whysz);
+            res[k] = abort_task(s, k, round_left(s), why, whysz);
             continue;
         }
-        rd_kafka_error_t *e = rd_kafka_commit_transaction(t->rk, timeout_ms);
+        rd_kafka_error_t *e = rd_kafka_commit_transaction(t->rk, round_left(s));
         /* A retriable error (a timeout) leaves the outcome open: asked once
          * more, then the run stops (the next owner's init_transactions
          * settles it; records and map still go together). */
         if (e && rd_kafka_error_is_retriable(e)) {
             rd_kafka_error_destroy(e);
-            e = rd_kafka_commit_transaction(t->rk, timeout_ms);
+            e = rd_kafka_commit_transaction(t->rk, round_left(s));
         }
         if (!e) {
             lathist_add(&s->st.commit_ms, clock_mono_ms() - t->round_t0);
@@ -435,10 +446,10 @@ void mtxn_round_end(mtxn_set_t *s, mtxn_result_t *res, int timeout_ms, char *why
         }
         s->st.open_bytes -= t->bytes;
         rd_kafka_resp_err_t code = rd_kafka_error_code(e);
-        if (!*why) fill_error(e, "commit_transaction", k, why, whysz);
+        if (!*why) fill_error(s, e, "commit_transaction", k, why, whysz);
         if (rd_kafka_error_txn_requires_abort(e)) {
             rd_kafka_error_destroy(e);
-            res[k] = abort_task(s, k, timeout_ms, why, whysz);
+            res[k] = abort_task(s, k, round_left(s), why, whysz);
         } else if (is_fenced(code) || (rd_kafka_error_is_fatal(e) && is_fenced(
                        rd_kafka_fatal_error(t->rk, NULL, 0)))) {
             rd_kafka_error_destroy(e);

@@ -105,8 +105,9 @@ bool mtxn_blocked(const mtxn_set_t *s, int task);
  * interval, holds more than kmig.transaction.max.kbytes, or must abort; with
  * `force` when any task has an open transaction with something in it. */
 bool mtxn_due(const mtxn_set_t *s, int64_t now_ms, bool force);
-/* Starts a round: picks the due tasks and flushes their producers for up to
- * timeout_ms (serving delivery reports). */
+/* Starts a round: picks the due tasks and flushes their producers (serving
+ * delivery reports). The round's flushes and commits together take at most
+ * about timeout_ms. */
 void mtxn_round_begin(mtxn_set_t *s, int64_t now_ms, bool force, int timeout_ms);
 /* Whether task k commits in the current round (write its segments now). */
 bool mtxn_in_round(const mtxn_set_t *s, int task);
@@ -115,7 +116,7 @@ void mtxn_wrote(mtxn_set_t *s, int task);
 /* Ends the round: commits (or aborts) each due task and begins its next
  * transaction; res[k] (mtxn_ntasks entries) gets each task's result. `why`
  * gets the first error's text. */
-void mtxn_round_end(mtxn_set_t *s, mtxn_result_t *res, int timeout_ms, char *why, size_t whysz);
+void mtxn_round_end(mtxn_set_t *s, mtxn_result_t *res, char *why, size_t whysz);
 
 void mtxn_get_stats(const mtxn_set_t *s, mtxn_stats_t *out);
 

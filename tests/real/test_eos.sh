@@ -12,7 +12,11 @@
 #  - the persisted map is exact: `kmig verify --json` finds every record
 #    matched, nothing missing, extra or different;
 #  - the groups translate exactly: a consumer of each group on the target
-#    reads the same continuation as on the source.
+#    reads the same continuation as on the source;
+#  - a second kmig started with the same file fences the first (exit 1,
+#    named in its summary), which writes nothing more;
+#  - a target older than Kafka 2.5 (the legacy 0.10 broker) is refused at
+#    start-up with exit 2, naming the version.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/groupslib.sh"
 no_leak_check
@@ -55,6 +59,27 @@ check_version() {
         kill_bg "$pid" KILL
         echo "Kafka $tag: run $run killed with -9 at target end offsets totalling $(copied)"
     done
+    # A second kmig with the same file: its init_transactions fences the first,
+    # which stops (exit 1) naming the fencing, and never writes again.
+    run_bg "$T/$tag-fenced.log" "$KMIG" mirror --config "$cfg" --progress 0 \
+        --summary-json "$T/$tag-fenced.json"
+    local first=$BG_PID
+    before=$(copied)
+    wait_for "[ \$(copied) -gt $((before + 50)) ]" 90 0.2 ||
+        fail "the first of two copied nothing: $(tail -20 "$T/$tag-fenced.log")"
+    run_bg "$T/$tag-fencer.log" "$KMIG" mirror --config "$cfg" --progress 0
+    local second=$BG_PID
+    wait_for "proc_exited $first" 90 0.2 ||
+        fail "the first kmig was not fenced by the second: $(tail -20 "$T/$tag-fenced.log")"
+    kill_bg "$first"
+    expect_eq 1 "$BG_RC" "exit status of the fenced kmig: $(tail -5 "$T/$tag-fenced.log")"
+    jq -r '.errors[]' "$T/$tag-fenced.json" | grep -qi "fenced" ||
+        fail "the fenced kmig's summary does not say so: $(jq -c .errors "$T/$tag-fenced.json")"
+    sleep 2
+    proc_exited "$second" && fail "the second kmig stopped: $(tail -20 "$T/$tag-fencer.log")"
+    kill_bg "$second" KILL
+    echo "Kafka $tag: a second kmig fenced the first (exit 1), then was killed with -9"
+
     kill_bg "$prod" TERM
     expect_eq 0 "$BG_RC" "producer exit status"
     n=$(sed -n 's/^produced=//p' "$T/$tag-produce.out")
@@ -107,5 +132,30 @@ check_version() {
     done
     echo "Kafka $tag: after $KILLS kills, every record once, map exact, groups half and all resume exactly"
 }
+
+# Exactly-once mode needs Kafka 2.5+ on the target: with the legacy broker
+# (Kafka 0.10) as target, kmig exits 2 before creating anything, naming the
+# broker's version and what it needs.
+legacy_target() {
+    local cfg=$T/legacy.properties rc=0 src
+    [ -n "${KMIG_REAL_LEGACY_SRC:-}" ] || fail "KMIG_REAL_LEGACY_* not set"
+    src=KMIG_REAL_SRC_${KMIG_REAL_VERSIONS%% *}; src=${!src}
+    {
+        echo "clusters = s, old"
+        echo "s.bootstrap.servers = $src"
+        echo "old.bootstrap.servers = $KMIG_REAL_LEGACY_SRC"
+        echo "s->old.enabled = true"
+        echo "s->old.topics = nothing-$$"
+        echo "exactly.once.support = enabled"
+    } >"$cfg"
+    "$KMIG" mirror --config "$cfg" --stop-at-end --progress 0 --summary-json "$T/legacy.json" \
+        >"$T/legacy.log" 2>&1 || rc=$?
+    expect_eq 2 "$rc" "exit status with a Kafka $KMIG_REAL_LEGACY_VERSION target: $(tail -3 "$T/legacy.log")"
+    expect_eq exactly-once "$(jq -r .exit_reason "$T/legacy.json")" "exit reason"
+    expect_contains "$(jq -r '.errors[0]' "$T/legacy.json")" "needs Kafka 2.5 or later" \
+        "the error says what the target needs"
+    echo "a Kafka $KMIG_REAL_LEGACY_VERSION target: exit 2, $(jq -r '.errors[0]' "$T/legacy.json" | cut -c1-120)..."
+}
+legacy_target
 
 for_each_version check_version
