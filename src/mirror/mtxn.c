@@ -153,11 +153,14 @@ int mtxn_check_brokers(const mm2_t *mm2, const mm2_flow_t *f, const kv_list_t *c
             continue;
         }
         if (pr.init_producer_id_max >= 3) return 0;
+        char ipid[40] = "no InitProducerId";
+        if (pr.init_producer_id_max >= 0)
+            snprintf(ipid, sizeof ipid, "InitProducerId v%d", pr.init_producer_id_max);
         snprintf(err, errsz,
-                 "exactly.once.support: the target %s's broker %s:%d is Kafka %s (InitProducerId "
-                 "v%d); exactly-once copy needs Kafka 2.5 or later on the target (InitProducerId "
-                 "v3, KIP-360). Upgrade the target, or set exactly.once.support=disabled",
-                 f->target, host, port, pr.version, pr.init_producer_id_max);
+                 "exactly.once.support: the target %s's broker %s:%d is Kafka %s (%s); "
+                 "exactly-once copy needs Kafka 2.5 or later on the target (InitProducerId v3, "
+                 "KIP-360). Upgrade the target, or set exactly.once.support=disabled",
+                 f->target, host, port, pr.version, ipid);
         return -1;
     }
     snprintf(err, errsz,

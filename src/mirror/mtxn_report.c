@@ -58,7 +58,8 @@ void mtxn_report_metrics(sbuf_t *out, const msnap_t *s, const char *src, const c
 }
 
 void mtxn_report_json(json_t *root, const msnap_t *s) {
-    json_object_set_new(root, "mode", json_string(mtxn_report_mode(s)));
+    /* Before the first snapshot the mode is not known yet: null. */
+    json_object_set_new(root, "mode", s ? json_string(mtxn_report_mode(s)) : json_null());
     if (!s || !s->exactly_once) return;
     double p50 = lathist_quantile(&s->txn_ms, 0.5), p99 = lathist_quantile(&s->txn_ms, 0.99);
     json_object_set_new(

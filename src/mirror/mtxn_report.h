@@ -13,6 +13,8 @@
  * crash are paired away or counted). */
 const char *mtxn_report_mode(const msnap_t *s);
 void mtxn_report_metrics(sbuf_t *out, const msnap_t *s, const char *source, const char *target);
+/* Sets `mode` (null while s is NULL) and, in exactly-once mode,
+ * `transactions` {committed, aborted, fenced, commit_p50_ms, commit_p99_ms}. */
 void mtxn_report_json(json_t *root, const msnap_t *s);
 
 #endif
