@@ -22,6 +22,10 @@
  *
  * Before copying anything, the internal topics (offset map, checkpoints) must
  * exist and be compacted: no copy without a persisted map.
+ *
+ * In exactly-once mode (exactly.once.support; mtxn.h, docs/EXACTLY_ONCE.md)
+ * records go to their task's transactional producer and the map segments
+ * into the same transactions (the txn_* section at the end of this file).
  */
 #include "mirror/mirror.h"
 
