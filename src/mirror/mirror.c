@@ -1260,7 +1260,7 @@ static int run_exit(mirror_t *m, int rc, const char *reason) {
     return rc;
 }
 
-static void txn_round(mirror_t *m, bool force, int timeout_ms);
+static void txn_round(mirror_t *m, bool force, int timeout_ms, bool final);
 
 static int mirror_loop(mirror_t *m) {
     const mm2_flow_t *f = m->flow;
@@ -1286,7 +1286,7 @@ static int mirror_loop(mirror_t *m) {
         if (m->unknown_parts) place_unknown_tails(m);
         int64_t now = clock_mono_ms();
         if (m->txn) {
-            if (mtxn_due(m->txn, now, false)) txn_round(m, false, f->admin_timeout_ms);
+            if (mtxn_due(m->txn, now, false)) txn_round(m, false, f->admin_timeout_ms, false);
         } else if (now >= next_flush) {
             map_flush(m);
             next_flush = now + f->offset_map_flush_ms;
@@ -1303,6 +1303,11 @@ static int mirror_loop(mirror_t *m) {
             last_progress = now;
         }
         hint(m);
+        if (m->o.stop_at_end && all_caught_up(m) && m->txn && mtxn_due(m->txn, now, true)) {
+            /* Exactly once: caught up means committed too. */
+            txn_round(m, true, f->admin_timeout_ms, false);
+            continue;
+        }
         if (m->o.stop_at_end && all_caught_up(m)) {
             log_info("caught up: every selected partition is copied to its end");
             caught_up = true;
@@ -1587,7 +1592,7 @@ static void txn_write_segments(mirror_t *m, mtopic_t *t, int32_t p, int task) {
  * segments written into the same transactions, each committed; an aborted
  * task's partitions go back to their last committed map position and fetch
  * from there again. */
-static void txn_round(mirror_t *m, bool force, int tmo) {
+static void txn_round(mirror_t *m, bool force, int tmo, bool final) {
     mtxn_round_begin(m->txn, clock_mono_ms(), force, tmo);
     m->now_ms = clock_wall_ms();
     if (m->unknown_parts) place_unknown_tails(m);
@@ -1636,7 +1641,12 @@ static void txn_round(mirror_t *m, bool force, int tmo) {
                      why);
         m->fail = true;
     }
-    if (failed) {
+    if (failed && final) {
+        /* Stopping anyway: not a failure of the run. */
+        log_warn("exactly-once: %s; the next start settles the open transaction (records and "
+                 "map commit or abort together; aborted records are sent again)",
+                 why);
+    } else if (failed) {
         mirror_error(m, "exactly-once: %s; stopping (the next start settles the open "
                         "transaction: records and map commit or abort together)",
                      why);
@@ -1650,8 +1660,8 @@ static void txn_round(mirror_t *m, bool force, int tmo) {
  * transactions abort, nothing half-written is visible). */
 static bool txn_shutdown(mirror_t *m) {
     if (atomic_load(m->stop) > 1 || kclient_fatal()) return false;
-    txn_round(m, true, 2000);
-    return !m->fail;
+    txn_round(m, true, 2000, true);
+    return !m->fail && !mtxn_due(m->txn, clock_mono_ms(), true);
 }
 
 static void txn_publish(mirror_t *m, msnap_t *s) {
