@@ -30,6 +30,7 @@ typedef struct mtxn_task {
     bool doomed;   /* a delivery failed: it must abort */
     bool fenced;   /* another owner: never written again */
     bool in_round; /* commits in the current round */
+    bool forced;   /* due at the next round (mtxn_mark_due) */
     int64_t begun_ms, bytes, round_t0;
     int aborts_in_row;             /* since the last commit */
     rd_kafka_resp_err_t doom_err;  /* the first failed delivery of the open transaction */
@@ -92,9 +93,14 @@ static void task_drop(mtxn_task_t *t) {
 
 void mtxn_set_destroy(mtxn_set_t *s) {
     if (!s) return;
+    /* A process fenced on any task (or with any fatal error) sends nothing
+     * more, not even an abort: seen on Kafka 4.1 with librdkafka 2.0.2, the
+     * fenced process's abort at exit fenced the new owner in turn. The new
+     * owner's init_transactions aborts what is open. */
+    bool quiet = kclient_fatal() || s->st.fenced > 0;
     for (int k = 0; k < s->ntasks; k++) {
         mtxn_task_t *t = &s->t[k];
-        if (t->rk && t->open && !t->fenced) {
+        if (t->rk && t->open && !t->fenced && !quiet) {
             /* Records not committed are not mapped: readers never see them. */
             rd_kafka_error_t *e = rd_kafka_abort_transaction(t->rk, 2000);
             if (e) rd_kafka_error_destroy(e);
@@ -319,6 +325,7 @@ void mtxn_delivery_failed(mtxn_set_t *s, int k, rd_kafka_resp_err_t err) {
                  k, rd_kafka_err2str(err));
     if (!s->t[k].doomed) s->t[k].doom_err = err;
     s->t[k].doomed = true;
+    if (is_fenced(err)) s->t[k].fenced = true; /* never aborted by this process */
 }
 
 bool mtxn_blocked(const mtxn_set_t *s, int k) {
@@ -328,8 +335,9 @@ bool mtxn_blocked(const mtxn_set_t *s, int k) {
 }
 
 static bool task_due(const mtxn_set_t *s, const mtxn_task_t *t, int64_t now, bool force) {
-    if (!t->rk || !t->open || t->fenced) return false;
-    if (t->doomed) return true;
+    if (!t->rk || !t->open) return false;
+    if (t->fenced || rd_kafka_fatal_error(t->rk, NULL, 0)) return true; /* reported once */
+    if (t->doomed || t->forced) return true;
     if (!t->used) return false;
     return force || now - t->begun_ms >= s->o.flow->offset_map_flush_ms ||
            t->bytes >= (int64_t)s->o.flow->txn_max_kbytes * 1024;
@@ -348,6 +356,10 @@ static int round_left(const mtxn_set_t *s) {
     return left < 100 ? 100 : (int)left;
 }
 
+void mtxn_mark_due(mtxn_set_t *s, int k) {
+    if (s && k >= 0 && k < s->ntasks) s->t[k].forced = true;
+}
+
 void mtxn_round_begin(mtxn_set_t *s, int64_t now, bool force, int timeout_ms) {
     if (!s) return;
     s->round_deadline = clock_mono_ms() + timeout_ms;
@@ -355,7 +367,9 @@ void mtxn_round_begin(mtxn_set_t *s, int64_t now, bool force, int timeout_ms) {
         mtxn_task_t *t = &s->t[k];
         t->in_round = task_due(s, t, now, force);
         if (!t->in_round) continue;
+        t->forced = false;
         t->round_t0 = clock_mono_ms();
+        if (t->fenced || rd_kafka_fatal_error(t->rk, NULL, 0)) continue;
         /* Every delivery report of its records, before its segments are
          * written: the map must cover exactly what the transaction holds. */
         if (!t->doomed && rd_kafka_flush(t->rk, round_left(s)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -421,6 +435,22 @@ void mtxn_round_end(mtxn_set_t *s, mtxn_result_t *res, char *why, size_t whysz) 
         res[k] = MTXN_IDLE;
         if (!t->in_round) continue;
         t->in_round = false;
+        rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(t->rk, NULL, 0);
+        if (t->fenced || fatal) {
+            /* No abort: a fenced producer must not touch the transaction. */
+            t->open = false;
+            if (!*why)
+                snprintf(why, whysz, "task %d: %s", k,
+                         fatal ? rd_kafka_err2str(fatal) : "fenced by a newer owner");
+            if (t->fenced || is_fenced(fatal)) {
+                t->fenced = true;
+                s->st.fenced++;
+                res[k] = MTXN_FENCED;
+            } else {
+                res[k] = MTXN_FAILED;
+            }
+            continue;
+        }
         if (t->doomed) {
             res[k] = abort_task(s, k, round_left(s), why, whysz);
             continue;

@@ -105,6 +105,9 @@ bool mtxn_blocked(const mtxn_set_t *s, int task);
  * interval, holds more than kmig.transaction.max.kbytes, or must abort; with
  * `force` when any task has an open transaction with something in it. */
 bool mtxn_due(const mtxn_set_t *s, int64_t now_ms, bool force);
+/* Makes task k due at the next round whatever its age and size (workers'
+ * `task stop`: mtxn_mark_due, a round, then mtxn_task_stop). */
+void mtxn_mark_due(mtxn_set_t *s, int task);
 /* Starts a round: picks the due tasks and flushes their producers (serving
  * delivery reports). The round's flushes and commits together take at most
  * about timeout_ms. */

@@ -64,6 +64,10 @@ check_version() {
     run_bg "$T/$tag-fenced.log" "$KMIG" mirror --config "$cfg" --progress 0 \
         --summary-json "$T/$tag-fenced.json"
     local first=$BG_PID
+    # Started, not racing the second's start: two processes starting at once
+    # fence each other task by task (the workers' group prevents that).
+    wait_for "grep -q 'copying $topic' '$T/$tag-fenced.log'" 90 0.2 ||
+        fail "the first of two did not start: $(tail -20 "$T/$tag-fenced.log")"
     before=$(copied)
     wait_for "[ \$(copied) -gt $((before + 50)) ]" 90 0.2 ||
         fail "the first of two copied nothing: $(tail -20 "$T/$tag-fenced.log")"
