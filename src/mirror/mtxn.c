@@ -94,9 +94,8 @@ static void task_drop(mtxn_task_t *t) {
 void mtxn_set_destroy(mtxn_set_t *s) {
     if (!s) return;
     /* A process fenced on any task (or with any fatal error) sends nothing
-     * more, not even an abort: seen on Kafka 4.1 with librdkafka 2.0.2, the
-     * fenced process's abort at exit fenced the new owner in turn. The new
-     * owner's init_transactions aborts what is open. */
+     * more, not even an abort: another process owns its tasks now, and the
+     * new owner's init_transactions aborts what is open. */
     bool quiet = kclient_fatal() || s->st.fenced > 0;
     for (int k = 0; k < s->ntasks; k++) {
         mtxn_task_t *t = &s->t[k];
