@@ -39,7 +39,7 @@ function jstr(s) {
 function ratio(a, b) { return b > 0 ? a / b : 0 }
 
 END {
-    nrows = split("ceiling-read ceiling-write mm2 kmig", rows, " ")
+    nrows = split("ceiling-read ceiling-write mm2 kmig kmig-eos", rows, " ")
     for (i = 1; i <= nsizes; i++) {
         s = sizes[i]
         printf "\n%d-byte records: %d records (%.0f MB), %d partitions, Kafka %s, %d cores, load %s\n",

@@ -218,6 +218,21 @@ run_case() {
     measure kmig count-wait "$topic" "$N" kmig "$KMIG" mirror --config "$cfg" --stop-at-end \
         --progress 0 "${set[@]+"${set[@]}"}"
     delete_target_topics "kmig-.*" "kmig-offset-map.source.internal"
+    measure_eos
+}
+
+# kmig-eos: kmig in exactly-once mode (docs/EXACTLY_ONCE.md) on the same data,
+# right after the default mode's row, into a fresh target topic and map. Its
+# target count includes one commit marker per partition and transaction (a
+# few hundred offsets at most), so it is seen done a few records early.
+measure_eos() {
+    local topic=bench-$SIZE cfg=$WORK/mm2-$SIZE.properties set=(--set exactly.once.support=enabled)
+    delete_target_topics "$topic" "$topic"
+    for x in $KMIG_SET; do set+=(--set "$x"); done
+    measure kmig-eos count-wait "$topic" "$N" kmig "$KMIG" mirror --config "$cfg" --stop-at-end \
+        --progress 0 "${set[@]}"
+    [ "$B_RC" = 0 ] || die "kmig (exactly once) exited $B_RC: $(tail -5 "$WORK/kmig-eos-$SIZE.out")"
+    delete_target_topics "kmig-.*|$topic" "kmig-offset-map.source.internal"
 }
 
 [ -x "$KMIG" ] || die "$KMIG not built (make build)"

@@ -307,7 +307,8 @@ int cutover_group_cmd(int argc, char **argv) {
                                  x.cf.flow->target, x.timeout)))
         goto out;
     rc = KMIG_EXIT_FAIL;
-    kclient_opts_t ro = {.type = RD_KAFKA_CONSUMER, .name = "map-reader", .settings = &x.tcons};
+    kclient_opts_t ro = {.type = RD_KAFKA_CONSUMER, .name = "map-reader", .settings = &x.tcons,
+                         .required = map_store_reader_required()};
     kclient_opts_t ao = {.type = RD_KAFKA_PRODUCER, .name = "source-admin", .settings = &x.sadm};
     if (!(x.reader = kclient_new(&ro, err, sizeof err)) ||
         !(x.sadmin = kclient_new(&ao, err, sizeof err)) ||

@@ -83,7 +83,8 @@ int cmd_map(int argc, char **argv) {
                                  cf.flow->admin_timeout_ms)))
         goto out;
     rc = KMIG_EXIT_FAIL;
-    kclient_opts_t ko = {.type = RD_KAFKA_CONSUMER, .name = "map-reader", .settings = &settings};
+    kclient_opts_t ko = {.type = RD_KAFKA_CONSUMER, .name = "map-reader", .settings = &settings,
+                          .required = map_store_reader_required()};
     char map_topic[300];
     size_t records;
     map_store_topic_name(map_topic, sizeof map_topic, cf.flow->source);

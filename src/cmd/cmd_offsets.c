@@ -199,7 +199,8 @@ int cmd_offsets(int argc, char **argv) {
         goto out;
     rc = KMIG_EXIT_FAIL;
     /* The offset maps, and the source end offsets of their partitions. */
-    kclient_opts_t ro = {.type = RD_KAFKA_CONSUMER, .name = "map-reader", .settings = &tcons};
+    kclient_opts_t ro = {.type = RD_KAFKA_CONSUMER, .name = "map-reader", .settings = &tcons,
+                         .required = map_store_reader_required()};
     kclient_opts_t ao = {.type = RD_KAFKA_PRODUCER, .name = "source-admin", .settings = &sadm};
     char map_topic[300];
     size_t records;

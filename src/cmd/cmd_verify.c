@@ -365,7 +365,8 @@ int cmd_verify(int argc, char **argv) {
     pool.t_set = &t_set;
     pool.timeout_ms = cf.flow->admin_timeout_ms + 20000;
     /* The persisted maps, read as the mirror reads them at start-up. */
-    kclient_opts_t ro = {.type = RD_KAFKA_CONSUMER, .name = "map-reader", .settings = &t_set};
+    kclient_opts_t ro = {.type = RD_KAFKA_CONSUMER, .name = "map-reader", .settings = &t_set,
+                         .required = map_store_reader_required()};
     char map_topic[300];
     size_t records;
     map_store_topic_name(map_topic, sizeof map_topic, cf.flow->source);

@@ -433,6 +433,7 @@ static void flow_free(mm2_flow_t *f) {
     free(f->groups);
     free(f->principal_map);
     free(f->workers_group);
+    free(f->txn_id_prefix);
     free(f->groups_exclude);
     free(f);
 }
@@ -472,6 +473,32 @@ static int flow_isolation(mm2_t *m, mm2_flow_t *f, char *err, size_t errsz) {
 static int flow_int(mm2_t *m, const mm2_flow_t *f, const char *key, int def, long long min,
                     long long max, int *out, char *err, size_t errsz) {
     return entry_int(flow_entry(m, f, key), def, min, max, out, err, errsz);
+}
+
+/* Exactly-once mode (docs/EXACTLY_ONCE.md). MM2's connector key
+ * exactly.once.support takes `requested` (its default: exactly once when the
+ * worker's exactly.once.source.support is `enabled`) or `required`; kmig also
+ * takes `enabled` (= required) and `disabled`. The worker key takes
+ * `enabled`, `preparing` (MM2's rolling-upgrade step: not yet exactly once)
+ * or `disabled` (its default). */
+static int flow_exactly_once(mm2_t *m, mm2_flow_t *f, char *err, size_t errsz) {
+    static const char *const conn[] = {"requested", "required", "enabled", "disabled"};
+    static const char *const worker[] = {"disabled", "preparing", "enabled"};
+    const char *c = conn[0], *w = worker[0];
+    props_entry_t *e = flow_entry(m, f, "exactly.once.support");
+    if (e && one_of(e, conn, 4, &c, err, errsz)) return -1;
+    e = flow_entry(m, f, "exactly.once.source.support");
+    if (!e) { /* MM2 scopes the worker key by the target cluster's alias */
+        sbuf_t k = {0};
+        sbuf_printf(&k, "%s.exactly.once.source.support", f->target);
+        e = props_get(m->props, k.s);
+        sbuf_free(&k);
+    }
+    if (e && one_of(e, worker, 3, &w, err, errsz)) return -1;
+    f->exactly_once = c == conn[1] || c == conn[2] || (c == conn[0] && w == worker[2]);
+    f->txn_id_prefix = flow_string(m, f, "kmig.transactional.id.prefix", NULL, "");
+    return flow_int(m, f, "kmig.transaction.max.kbytes", 65536, 64, 4194304, &f->txn_max_kbytes,
+                    err, errsz);
 }
 
 static int flow_data_loss(mm2_t *m, mm2_flow_t *f, char *err, size_t errsz) {
@@ -545,6 +572,7 @@ static mm2_flow_t *flow_resolve(mm2_t *m, const char *src, const char *tgt, char
                  &f->offset_map_flush_ms, err, errsz) ||
         flow_isolation(m, f, err, errsz) || flow_data_loss(m, f, err, errsz) ||
         flow_int(m, f, "tasks.max", 8, 1, 1024, &f->tasks, err, errsz) ||
+        flow_exactly_once(m, f, err, errsz) ||
         entry_int(flow_entry_or(m, f, "kmig.admin.timeout.ms", "admin.timeout.ms"), 10000, 1,
                   ADMIN_TIMEOUT_MAX_MS, &f->admin_timeout_ms, err, errsz);
     if (rc) {
@@ -702,7 +730,9 @@ static const char *const flow_keys[] = {
     "emit.checkpoints.interval.seconds", "sync.group.offsets.enabled",
     "sync.group.offsets.interval.seconds", "admin.timeout.ms", "kmig.compression.type",
     "kmig.offset.map.flush.interval.ms", "kmig.isolation.level", "kmig.on.data.loss",
-    "kmig.admin.timeout.ms", "kmig.principal.map", "tasks.max", "kmig.workers.group.id"};
+    "kmig.admin.timeout.ms", "kmig.principal.map", "tasks.max", "kmig.workers.group.id",
+    "exactly.once.support", "exactly.once.source.support", "kmig.transactional.id.prefix",
+    "kmig.transaction.max.kbytes"};
 
 typedef struct cands {
     const char **k;

@@ -70,6 +70,11 @@ typedef struct mm2_flow {
     /* kmig's own keys (docs/CONFIG.md), also settable per flow: */
     char *compression;             /* kmig.compression.type (default: <tgt>.producer's, else lz4) */
     int offset_map_flush_ms;       /* kmig.offset.map.flush.interval.ms, default 1000 */
+    /* Exactly-once copy (docs/EXACTLY_ONCE.md): exactly.once.support (enabled/required,
+     * or requested with exactly.once.source.support=enabled) turns it on. */
+    bool exactly_once;
+    char *txn_id_prefix;           /* kmig.transactional.id.prefix; "" = kmig.<src>-><tgt> */
+    int txn_max_kbytes;            /* kmig.transaction.max.kbytes, default 65536 */
     /* kmig.isolation.level; default: <src>.consumer.isolation.level, else read_committed */
     bool read_committed;
     bool continue_on_data_loss;    /* kmig.on.data.loss=continue (default fail) */

@@ -43,6 +43,7 @@ enum {
     API_DESCRIBE_GROUPS = 15,
     API_LIST_GROUPS = 16,
     API_VERSIONS = 18,
+    API_INIT_PRODUCER_ID = 22,
     API_CREATE_TOPICS = 19,
     API_ADD_PARTITIONS_TO_TXN = 24,
     API_DESCRIBE_ACLS = 29,
@@ -537,6 +538,7 @@ static int kprobe_parse(kprobe_conn_t *c, const unsigned char *p, size_t n, kpro
     out->fetch_max = api_max[API_FETCH];
     out->api_versions_max = api_max[API_VERSIONS];
     out->describe_groups_max = api_max[API_DESCRIBE_GROUPS];
+    out->init_producer_id_max = api_max[API_INIT_PRODUCER_ID];
     kprobe_estimate(api_max, KPROBE_KEYS, out->version, sizeof out->version);
     return 0;
 }
@@ -548,7 +550,8 @@ int kprobe_broker(const char *host, int port, const kv_list_t *client, int timeo
                                         0, 0, 0, KPROBE_CORRELATION_ID,
                                         0, 4, 'k', 'm', 'i', 'g'};
     memset(out, 0, sizeof *out);
-    out->fetch_max = out->produce_max = out->api_versions_max = out->describe_groups_max = -1;
+    out->fetch_max = out->produce_max = out->api_versions_max = out->describe_groups_max =
+        out->init_producer_id_max = -1;
     const char *proto = client ? kv_list_get(client, "security.protocol") : NULL;
     bool tls = proto && (!strcasecmp(proto, "ssl") || !strcasecmp(proto, "sasl_ssl"));
     kprobe_conn_t c = {.host = host, .port = port, .fd = -1, .err = err, .errsz = errsz,

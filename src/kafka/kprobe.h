@@ -20,6 +20,7 @@ typedef struct kprobe_result {
     int produce_max;     /* highest Produce version, -1 unknown */
     int api_versions_max;/* highest ApiVersions version, -1 unknown */
     int describe_groups_max; /* highest DescribeGroups version, -1 absent (the librdkafka mock) */
+    int init_producer_id_max; /* highest InitProducerId version (3: Kafka 2.5), -1 unknown */
 } kprobe_result_t;
 
 /* Probes host:port. `client` is the librdkafka settings of the cluster (for

@@ -2,6 +2,7 @@
  * on the target, and read back in full at start-up. */
 #include "kafka/map_store.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +53,33 @@ static int load_record(void *opaque, const rd_kafka_message_t *m, char *err, siz
     return 0;
 }
 
+static kv_list_t reader_required;
+static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
+static void reader_init(void) {
+    kv_list_add(&reader_required, "isolation.level", "read_committed",
+                "kmig (offset map readers)", false);
+    /* Exactly once: the map ends in a transaction marker, never delivered;
+     * only the end-of-partition event says the read reached the end. */
+    kv_list_add(&reader_required, "enable.partition.eof", "true", "kmig (offset map readers)",
+                false);
+}
+
+const kv_list_t *map_store_reader_required(void) {
+    pthread_once(&reader_once, reader_init);
+    return &reader_required;
+}
+
 int map_store_load(rd_kafka_t *rk, const char *map_topic, int timeout_ms, map_store_seg_fn fn,
                    void *opaque, size_t *records, char *err, size_t errsz) {
+    char iso[32] = "";
+    size_t isz = sizeof iso;
+    if (rd_kafka_conf_get(rd_kafka_conf(rk), "isolation.level", iso, &isz) == RD_KAFKA_CONF_OK &&
+        strcmp(iso, "read_committed")) {
+        snprintf(err, errsz, "offset map %s: its reader must read committed records only "
+                             "(isolation.level is %s)", map_topic, iso);
+        *records = 0;
+        return -1;
+    }
     load_ctx_t c = {map_topic, fn, opaque, 0};
     int rc = kread_topic(rk, map_topic, timeout_ms, load_record, &c, err, errsz);
     *records = c.records;

@@ -8,6 +8,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "config/mm2.h" /* kv_list_t */
 #include "offsets/offset_map.h"
 
 /* Name of the map topic for a source alias, written into buf. */
@@ -16,8 +17,17 @@ void map_store_topic_name(char *buf, size_t size, const char *source_alias);
 typedef void (*map_store_seg_fn)(void *opaque, const char *topic, int32_t partition,
                                  const char *target_topic, const offset_seg_t *seg);
 
+/* The settings every map reader requires (kclient_opts_t.required):
+ * isolation.level=read_committed, so that in exactly-once mode a segment of
+ * an open or aborted transaction is never read (docs/EXACTLY_ONCE.md), and
+ * enable.partition.eof=true (a map written in transactions ends in a commit
+ * marker no reader is given: the end is known from the EOF event). Static;
+ * never freed. */
+const kv_list_t *map_store_reader_required(void);
+
 /* Reads every record of map_topic up to the end offsets at the time of the
- * call, through `consumer` (a consumer handle on the target; the legacy
+ * call, through `consumer` (a consumer handle on the target, reading
+ * committed records only: map_store_reader_required(); the legacy
  * per-partition API is used, so it needs no group.id), calling fn for each
  * segment in log order. A missing topic is an empty map. A record that does
  * not decode is an error (a corrupt map must not be silently ignored).

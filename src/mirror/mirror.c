@@ -22,6 +22,10 @@
  *
  * Before copying anything, the internal topics (offset map, checkpoints) must
  * exist and be compacted: no copy without a persisted map.
+ *
+ * In exactly-once mode (exactly.once.support; mtxn.h, docs/EXACTLY_ONCE.md)
+ * records go to their task's transactional producer and the map segments
+ * into the same transactions (the txn_* section at the end of this file).
  */
 #include "mirror/mirror.h"
 
@@ -56,6 +60,7 @@
 #include "mirror/msnap.h"
 #include "mirror/mtask.h"
 #include "mirror/mworkers.h"
+#include "mirror/mtxn.h"
 #include "mirror/recover.h"
 #include "mirror/topic_manager.h"
 #include "offsets/heartbeat_codec.h"
@@ -140,6 +145,7 @@ struct mirror {
     mworkers_t *workers; /* membership in the flow's workers' group; NULL: owns every task */
     int64_t stale_landed;   /* records of stopped tasks that landed later: duplicates */
     int64_t dropped_records, dropped_bytes; /* copied for tasks handed over since */
+    mtxn_set_t *txn;     /* exactly-once mode's producers (mtxn.h), NULL otherwise */
 
     atomic_int own_stop;
     atomic_int *stop; /* 1: stop; 2: stop now (second signal); opts' or own_stop */
@@ -258,6 +264,9 @@ static int mirror_connect(mirror_t *m, char *err, size_t errsz) {
         !(m->sadmin = kclient_new(&sa, err, errsz)) || !(m->tadmin = kclient_new(&ta, err, errsz)))
         goto out;
     m->cq = rd_kafka_queue_get_consumer(m->consumer);
+    m->txn = mtxn_set_new(&(mtxn_opts_t){.flow = f, .defaults = &pdef, .settings = &m->tgt_producer,
+                                         .required = &preq, .opaque = m, .dr_msg_cb = dr_cb,
+                                         .map_topic = m->map_topic});
     rc = 0;
 out:
     kv_list_clear(&cdef);
@@ -314,7 +323,7 @@ static int internal_topics(mirror_t *m) {
 
 static int map_load_into(mirror_t *m, map_set_t *set, char *err, size_t errsz) {
     kclient_opts_t o = {.type = RD_KAFKA_CONSUMER, .name = "target-map-reader",
-                        .settings = &m->tgt_consumer};
+                        .settings = &m->tgt_consumer, .required = map_store_reader_required()};
     rd_kafka_t *rk = kclient_new(&o, err, errsz);
     if (!rk) return -1;
     size_t records = 0;
@@ -414,9 +423,11 @@ static void heartbeat_seen(mirror_t *m, const rd_kafka_message_t *src) {
     m->hb_last_ms = lat;
 }
 
+static bool txn_delivery(mirror_t *m, rd_kafka_t *rk, mtopic_t *t, const rd_kafka_message_t *dm);
+
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
     mirror_t *m = opaque;
-    if (dm->rkt == m->map_rkt) {
+    if (dm->rkt == m->map_rkt || rd_kafka_topic_opaque(dm->rkt) == mtxn_map_opaque()) {
         map_delivered(m, dm);
         return;
     }
@@ -434,6 +445,10 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
             m->stale_landed++;
             m->resend_estimate++;
         }
+        rd_kafka_message_destroy(src);
+        return;
+    }
+    if (m->txn && txn_delivery(m, rk, t, dm)) {
         rd_kafka_message_destroy(src);
         return;
     }
@@ -500,10 +515,20 @@ static void place_unknown_tails(mirror_t *m) {
     m->unknown_parts = waiting;
 }
 
+static bool txn_route(mirror_t *m, mtopic_t *t, int32_t part, int *task, rd_kafka_t **pk,
+                      rd_kafka_topic_t **rkt);
+
 /* Produces one consumed record, zero-copy; the consumed message is released
  * by the delivery report. Returns false when the loop must stop. */
 static bool copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
     mpart_t *p = &t->parts[msg->partition];
+    rd_kafka_t *pk = m->producer;
+    rd_kafka_topic_t *rkt = t->tgt_rkt;
+    int task = -1;
+    if (m->txn && !txn_route(m, t, msg->partition, &task, &pk, &rkt)) {
+        rd_kafka_message_destroy(msg); /* fetched again after the task's abort */
+        return true;
+    }
     rd_kafka_timestamp_type_t tstype;
     int64_t ts = rd_kafka_message_timestamp(msg, &tstype);
     rd_kafka_headers_t *hdrs = NULL, *copy = NULL;
@@ -511,7 +536,7 @@ static bool copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
     rd_kafka_vu_t vu[8];
     size_t n = 0;
     vu[n].vtype = RD_KAFKA_VTYPE_RKT;
-    vu[n++].u.rkt = t->tgt_rkt;
+    vu[n++].u.rkt = rkt;
     vu[n].vtype = RD_KAFKA_VTYPE_PARTITION;
     vu[n++].u.i32 = msg->partition;
     vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
@@ -533,8 +558,9 @@ static bool copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
         vu[n++].u.headers = copy;
     }
     for (;;) {
-        rd_kafka_error_t *e = rd_kafka_produceva(m->producer, vu, n);
+        rd_kafka_error_t *e = rd_kafka_produceva(pk, vu, n);
         if (!e) {
+            if (task >= 0) mtxn_produced(m->txn, task, (int64_t)(msg->len + msg->key_len));
             mpart_consumed(p, msg->offset);
             return true;
         }
@@ -546,9 +572,18 @@ static bool copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
                 rd_kafka_message_destroy(msg);
                 return true;
             }
-            rd_kafka_poll(m->producer, 20); /* backpressure: serve delivery reports */
+            rd_kafka_poll(pk, 20); /* backpressure: serve delivery reports */
             m->now_ms = clock_wall_ms();
             continue;
+        }
+        if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL && task >= 0) {
+            /* Exactly once: the task's transaction aborts and this record
+             * is fetched and sent again (mtxn.h bounds the aborts in a row). */
+            mtxn_delivery_failed(m->txn, task, code);
+            rd_kafka_error_destroy(e);
+            if (copy) rd_kafka_headers_destroy(copy);
+            rd_kafka_message_destroy(msg);
+            return true;
         }
         if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             mirror_error(m, "produce to %s [%d] failed: %s", t->target, msg->partition,
@@ -785,6 +820,9 @@ static void publish_latency(mirror_t *m, msnap_t *s) {
     s->hb_failed = hs.failed;
 }
 
+static void txn_publish(mirror_t *m, msnap_t *s);
+static int task_of(mirror_t *m, const mtopic_t *t, int32_t part);
+
 static void publish(mirror_t *m) {
     size_t n = 0;
     for (size_t i = 0; i < m->ntopics; i++) n += (size_t)m->topics_v[i]->nparts;
@@ -798,6 +836,7 @@ static void publish(mirror_t *m) {
     s->recovered = m->recovered;
     s->published_ms = clock_mono_ms();
     publish_latency(m, s);
+    txn_publish(m, s);
     for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++) {
@@ -807,11 +846,18 @@ static void publish(mirror_t *m) {
              * with many transactions) is copied at most every 10 s. */
             bool big = offset_map_count(mp->map) > 10000;
             struct mpub *pub = &t->pub[p];
-            if (!pub->map || (pub->version != mp->version &&
-                              (!big || s->published_ms >= pub->ms + 10000))) {
+            /* Exactly once: only a committed map is published (txn_round
+             * publishes each one as it commits). */
+            bool committed = !m->txn || offset_map_src_next(mp->map) == mp->txn_src_next;
+            if (committed && (!pub->map || (pub->version != mp->version &&
+                                            (!big || s->published_ms >= pub->ms + 10000)))) {
                 msnap_map_unref(pub->map);
                 *pub = (struct mpub){msnap_map_new(mp->map), mp->version, s->published_ms};
             }
+            /* A map changed without records (a gap covered at the end) is
+             * committed by its task's next round too. */
+            if (m->txn && !committed && offset_map_dirty_from(mp->map) < offset_map_count(mp->map))
+                mtxn_wrote(m->txn, task_of(m, t, p));
             msnap_part_t *sp = msnap_add(s, t->name, t->target, p, pub->map);
             bool done = mpart_caught_up(mp);
             sp->state = done                                         ? "caught-up"
@@ -1153,7 +1199,9 @@ static int start_partitions(mirror_t *m) {
         g->opaque = t;
     }
     rd_kafka_topic_partition_list_destroy(ends);
-    recover_unmapped(m, go);
+    /* Exactly once: records and map commit together, so the target holds no
+     * committed record beyond the map (docs/EXACTLY_ONCE.md): no pairing. */
+    if (!m->txn) recover_unmapped(m, go);
     /* Partitions copied for the first time start at their log start, and so
      * does their map: a group committed in a gap before the first record that
      * survives (an aborted transaction, compaction) then translates too. */
@@ -1239,12 +1287,15 @@ static void drain(mirror_t *m, int64_t budget_ms, bool urgent) {
     }
 }
 
+static bool txn_shutdown(mirror_t *m);
+
 /* Within about 2.5 s: lets in-flight records land for up to 1.5 s (not after
  * a second signal), places records acknowledged without offsets, then
  * persists the map as it stands and waits up to 1 s for it. Records not
  * acknowledged are not in the map and are fetched again by the next run.
  * Returns true when the map is persisted. */
 static bool shutdown_flush(mirror_t *m) {
+    if (m->txn) return txn_shutdown(m);
     drain(m, atomic_load(m->stop) > 1 ? 0 : 1500, true);
     rd_kafka_purge(m->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(m->producer, 0);
@@ -1297,6 +1348,8 @@ static int64_t tasks_inflight(mirror_t *m, const int *tasks, int n) {
     return sum;
 }
 
+static void txn_round(mirror_t *m, bool force, int timeout_ms, bool final);
+
 static void on_tasks_stop(void *opaque, const int *tasks, int n, bool lost) {
     mirror_t *m = opaque;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(16);
@@ -1313,7 +1366,20 @@ static void on_tasks_stop(void *opaque, const int *tasks, int n, bool lost) {
         }
     }
     int64_t left = 0;
-    if (!lost) {
+    if (m->txn) {
+        /* Exactly once: a task handed over commits its records and their
+         * segments in one last round; a lost one aborts (its next owner's
+         * init_transactions fences this process anyway). */
+        char err[512];
+        for (int i = 0; i < n; i++) {
+            if (lost) mtxn_task_lost(m->txn, tasks[i]);
+            else mtxn_mark_due(m->txn, tasks[i]);
+        }
+        if (!lost) txn_round(m, true, m->flow->admin_timeout_ms, false);
+        for (int i = 0; i < n; i++)
+            if (mtxn_task_stop(m->txn, tasks[i], err, sizeof err))
+                log_warn("workers: task %d: %s", tasks[i], err);
+    } else if (!lost) {
         /* Hand over: what is in flight lands and is mapped, then the maps are
          * persisted; the next owner starts from them. */
         int64_t deadline = clock_mono_ms() + 15000;
@@ -1335,8 +1401,6 @@ static void on_tasks_stop(void *opaque, const int *tasks, int n, bool lost) {
         /* Nothing is ours any more: what is still queued is not sent. */
         rd_kafka_purge(m->producer, RD_KAFKA_PURGE_F_QUEUE);
     }
-    /* (Exactly-once mode: each task's open transaction is committed, or
-     * aborted when lost, here: mtxn_task_stop.) */
     int parts = 0;
     for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
@@ -1355,9 +1419,16 @@ static void on_tasks_stop(void *opaque, const int *tasks, int n, bool lost) {
 static void on_tasks_start(void *opaque, const int *tasks, int n) {
     mirror_t *m = opaque;
     char err[1024];
-    /* (Exactly-once mode: each task's transactional producer is initialised
-     * here first, fencing the previous owner: mtxn_task_start.) Another worker
-     * may have copied them since this process read the map. */
+    /* Exactly once: each task's transactional producer first, which fences
+     * the previous owner and settles its open transaction, so the map read
+     * next is the committed one. */
+    for (int i = 0; m->txn && i < n; i++)
+        if (mtxn_task_start(m->txn, tasks[i], err, sizeof err)) {
+            mirror_error(m, "exactly-once: task %d cannot start: %s", tasks[i], err);
+            m->fail = true;
+            return;
+        }
+    /* Another worker may have copied them since this process read the map. */
     map_set_t *fresh = map_set_new();
     int64_t deadline = clock_mono_ms() + m->flow->admin_timeout_ms;
     while (map_load_into(m, fresh, err, sizeof err)) {
@@ -1470,7 +1541,9 @@ static int mirror_loop(mirror_t *m) {
         rd_kafka_poll(m->producer, 0);
         if (m->unknown_parts) place_unknown_tails(m);
         int64_t now = clock_mono_ms();
-        if (now >= next_flush) {
+        if (m->txn) {
+            if (mtxn_due(m->txn, now, false)) txn_round(m, false, f->admin_timeout_ms, false);
+        } else if (now >= next_flush) {
             map_flush(m);
             next_flush = now + f->offset_map_flush_ms;
         }
@@ -1486,6 +1559,11 @@ static int mirror_loop(mirror_t *m) {
             last_progress = now;
         }
         hint(m);
+        if (m->o.stop_at_end && all_caught_up(m) && m->txn && mtxn_due(m->txn, now, true)) {
+            /* Exactly once: caught up means committed too. */
+            txn_round(m, true, f->admin_timeout_ms, false);
+            continue;
+        }
         if (m->o.stop_at_end && all_caught_up(m)) {
             log_info("caught up: every selected partition is copied to its end");
             caught_up = true;
@@ -1497,6 +1575,9 @@ static int mirror_loop(mirror_t *m) {
     return caught_up;
 }
 
+static int txn_check(mirror_t *m);
+static int txn_start(mirror_t *m);
+
 int mirror_run(mirror_t *m) {
     char err[1024];
     const mm2_flow_t *f = m->flow;
@@ -1504,12 +1585,19 @@ int mirror_run(mirror_t *m) {
         mirror_error(m, "%s", err);
         return run_exit(m, KMIG_EXIT_FAIL, "failed");
     }
-    log_info("mirror %s -> %s: topics '%s' excluding '%s', %s policy", f->source, f->target,
-             f->topics, f->topics_exclude, f->policy == POLICY_IDENTITY ? "identity" : "default");
+    log_info("mirror %s -> %s: topics '%s' excluding '%s', %s policy, %s copy", f->source,
+             f->target, f->topics, f->topics_exclude,
+             f->policy == POLICY_IDENTITY ? "identity" : "default",
+             m->txn ? "exactly-once" : "at-least-once");
+    if (m->txn && txn_check(m)) return run_exit(m, KMIG_EXIT_USAGE, "exactly-once");
     /* Before any handle names the map topic: a broker with auto-creation on
      * would otherwise create it uncompacted. */
     if (internal_topics(m)) return run_exit(m, KMIG_EXIT_USAGE, "internal-topics");
     m->map_rkt = rd_kafka_topic_new(m->producer, m->map_topic, NULL);
+    /* Joined before the map is read; tasks start when the group gives them
+     * (on_tasks_start), or here for a process alone (no workers' group). */
+    if (workers_join(m)) return run_exit(m, KMIG_EXIT_USAGE, "workers");
+    if (m->txn && !m->workers && txn_start(m)) return run_exit(m, KMIG_EXIT_USAGE, "exactly-once");
     /* A target restarting under kmig's start answers "unknown partition" for a
      * while: reading the map is tried again until the admin timeout. */
     int64_t deadline = clock_mono_ms() + f->admin_timeout_ms;
@@ -1549,10 +1637,12 @@ int mirror_run(mirror_t *m) {
         mirror_error(m, "the way back: %s", err);
         m->fail = true;
     }
-    if (workers_join(m)) return run_exit(m, KMIG_EXIT_USAGE, "workers");
     if (heartbeat_wanted(f) && !(m->hb = heartbeat_start(m->o.mm2, f, err, sizeof err)))
         log_warn("heartbeats: %s; the mirror runs without them", err);
-    if (!(m->foreign = vforeign_start(&m->tgt_consumer, m->snaps, 5000, err, sizeof err)))
+    /* Exactly once: transaction markers take target offsets, so the end
+     * offsets cannot tell foreign writes (and a fenced writer writes none). */
+    if (!m->txn &&
+        !(m->foreign = vforeign_start(&m->tgt_consumer, m->snaps, 5000, err, sizeof err)))
         log_warn("foreign writes on the target will not be watched: %s", err);
     if (m->o.metrics_addr) {
         m->dash = mirror_dash_new(m->flow->source, m->flow->target, m->snaps, m->groups,
@@ -1636,6 +1726,7 @@ void mirror_destroy(mirror_t *m) {
     groups_sync_stop(m->gsync, false);
     groups_destroy(m->groups);
     msnap_holder_destroy(m->snaps);
+    mtxn_set_destroy(m->txn); /* its delivery reports still reach the topics */
     for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++) {
@@ -1683,4 +1774,178 @@ void mirror_destroy(mirror_t *m) {
     kv_list_clear(&m->tgt_admin);
     kv_list_clear(&m->tgt_consumer);
     free(m);
+}
+
+/* ------------------------------------------------- exactly once (mtxn.h) */
+
+static int task_of(mirror_t *m, const mtopic_t *t, int32_t part) {
+    return mtask_of(t->name, part, mtxn_ntasks(m->txn));
+}
+
+/* Before anything is created on the target: it can do transactions. */
+static int txn_check(mirror_t *m) {
+    char err[1024];
+    publish(m); /* the summary names the mode even if this fails */
+    if (mtxn_check_brokers(m->o.mm2, m->flow, &m->tgt_admin, err, sizeof err)) {
+        mirror_error(m, "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Before the map is read: every task's producer is ready (which fences an
+ * earlier owner and aborts its open transaction, so the map read next is the
+ * committed one). */
+static int txn_start(mirror_t *m) {
+    char err[1024];
+    for (int k = 0; k < mtxn_ntasks(m->txn) && !atomic_load(m->stop); k++)
+        if (mtxn_task_start(m->txn, k, err, sizeof err)) {
+            mirror_error(m, "exactly-once copy cannot start: %s", err);
+            return -1;
+        }
+    char id[400];
+    mtxn_transactional_id(m->flow, 0, id, sizeof id);
+    log_info("exactly-once copy: %d tasks, transactional ids %.*s<k>, one transaction per task "
+             "every %d ms (or %d KiB)",
+             mtxn_ntasks(m->txn), (int)(strlen(id) - 1), id, m->flow->offset_map_flush_ms,
+             m->flow->txn_max_kbytes);
+    return 0;
+}
+
+/* The producer and topic handle of a record's task; false when the task
+ * takes no record now (its transaction aborts at the next round). */
+static bool txn_route(mirror_t *m, mtopic_t *t, int32_t part, int *task, rd_kafka_t **pk,
+                      rd_kafka_topic_t **rkt) {
+    *task = task_of(m, t, part);
+    if (mtxn_blocked(m->txn, *task)) return false;
+    *pk = mtxn_producer(m->txn, *task);
+    *rkt = mtxn_topic(m->txn, *task, t->target, t);
+    return *pk && *rkt;
+}
+
+/* A delivery report of a record produced by a task's producer: failures
+ * doom the task's transaction instead of failing the partition (the abort
+ * sends them again); reports of a doomed transaction map nothing. True when
+ * handled here. */
+static bool txn_delivery(mirror_t *m, rd_kafka_t *rk, mtopic_t *t, const rd_kafka_message_t *dm) {
+    if (rk == m->producer) return false;
+    int task = task_of(m, t, dm->partition);
+    mpart_t *p = &t->parts[dm->partition];
+    if (!dm->err && !mtxn_blocked(m->txn, task)) return false;
+    if (dm->err) mtxn_delivery_failed(m->txn, task, dm->err);
+    if (p->inflight > 0) p->inflight--;
+    return true;
+}
+
+/* Writes the dirty segments of partition p of t into its task's transaction. */
+static void txn_write_segments(mirror_t *m, mtopic_t *t, int32_t p, int task) {
+    offset_map_t *map = t->parts[p].map;
+    size_t from = offset_map_dirty_from(map), n = offset_map_count(map);
+    rd_kafka_topic_t *rkt = mtxn_map_topic(m->txn, task);
+    offset_map_mark_clean(map);
+    for (size_t s = from; s < n && rkt; s++) {
+        map_ack_t *a = xmalloc(sizeof *a);
+        *a = (map_ack_t){t, p, s, map};
+        rd_kafka_resp_err_t e;
+        offset_seg_t seg = *offset_map_at(map, s);
+        seg.epoch = t->epoch[p];
+        while ((e = map_store_write(rkt, t->name, p, t->target, &seg, a)) ==
+               RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            rd_kafka_poll(mtxn_producer(m->txn, task), 10);
+        if (e) {
+            free(a);
+            m->map_errors++;
+            offset_map_mark_dirty_from(map, s);
+            mtxn_delivery_failed(m->txn, task, e); /* segments missing: the transaction aborts */
+            break;
+        }
+        mtxn_wrote(m->txn, task);
+    }
+}
+
+/* One commit round: the due tasks' records delivered, their partitions'
+ * segments written into the same transactions, each committed; an aborted
+ * task's partitions go back to their last committed map position and fetch
+ * from there again. */
+static void txn_round(mirror_t *m, bool force, int tmo, bool final) {
+    mtxn_round_begin(m->txn, clock_mono_ms(), force, tmo);
+    m->now_ms = clock_wall_ms();
+    if (m->unknown_parts) place_unknown_tails(m);
+    for (size_t i = 0; i < m->ntopics; i++) {
+        mtopic_t *t = m->topics_v[i];
+        for (int32_t p = 0; p < t->nparts; p++) {
+            int k = task_of(m, t, p);
+            if (mtxn_in_round(m->txn, k) &&
+                offset_map_dirty_from(t->parts[p].map) < offset_map_count(t->parts[p].map))
+                txn_write_segments(m, t, p, k);
+        }
+    }
+    int nt = mtxn_ntasks(m->txn);
+    mtxn_result_t *res = xcalloc((size_t)nt, sizeof *res);
+    char why[1024];
+    mtxn_round_end(m->txn, res, why, sizeof why);
+    bool failed = false, fenced = false, aborted = false;
+    for (int k = 0; k < nt; k++) {
+        failed |= res[k] == MTXN_FAILED;
+        fenced |= res[k] == MTXN_FENCED;
+        aborted |= res[k] == MTXN_ABORTED;
+    }
+    for (size_t i = 0; i < m->ntopics; i++) {
+        mtopic_t *t = m->topics_v[i];
+        for (int32_t p = 0; p < t->nparts; p++) {
+            mpart_t *mp = &t->parts[p];
+            mtxn_result_t r = res[task_of(m, t, p)];
+            if (r == MTXN_COMMITTED) {
+                mpart_txn_committed(mp);
+                /* The group sync translates through committed maps only. */
+                if (t->pub[p].version != mp->version) {
+                    msnap_map_unref(t->pub[p].map);
+                    t->pub[p] = (struct mpub){msnap_map_new(mp->map), mp->version, clock_mono_ms()};
+                }
+            } else if (r == MTXN_ABORTED && mp->started && mp->state == MPART_COPYING) {
+                int64_t from = mpart_txn_rewind(mp);
+                if (refetch(m, t, p, from >= 0 ? from : RD_KAFKA_OFFSET_BEGINNING)) m->fail = true;
+            }
+        }
+    }
+    if (aborted) log_warn("exactly-once: %s; the aborted records are sent again", why);
+    if (fenced) {
+        mirror_error(m, "exactly-once: %s: another kmig process took over this flow's task(s) "
+                        "with the same transactional id; this process stops and writes nothing "
+                        "more for them",
+                     why);
+        m->fail = true;
+    }
+    if (failed && final) {
+        /* Stopping anyway: not a failure of the run. */
+        log_warn("exactly-once: %s; the next start settles the open transaction (records and "
+                 "map commit or abort together; aborted records are sent again)",
+                 why);
+    } else if (failed) {
+        mirror_error(m, "exactly-once: %s; stopping (the next start settles the open "
+                        "transaction: records and map commit or abort together)",
+                     why);
+        m->fail = true;
+    }
+    free(res);
+}
+
+/* Stopping in exactly-once mode: the records delivered within about 2.5 s
+ * and their segments commit (none after a second signal: then the open
+ * transactions abort, nothing half-written is visible). */
+static bool txn_shutdown(mirror_t *m) {
+    if (atomic_load(m->stop) > 1 || kclient_fatal()) return false;
+    txn_round(m, true, 2000, true);
+    return !m->fail && !mtxn_due(m->txn, clock_mono_ms(), true);
+}
+
+static void txn_publish(mirror_t *m, msnap_t *s) {
+    if (!m->txn) return;
+    mtxn_stats_t st;
+    mtxn_get_stats(m->txn, &st);
+    s->exactly_once = true;
+    s->txn_committed = st.committed;
+    s->txn_aborted = st.aborted;
+    s->txn_fenced = st.fenced;
+    s->txn_ms = st.commit_ms;
 }

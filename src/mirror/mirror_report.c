@@ -14,6 +14,7 @@
 
 #include "metrics/prom.h"
 #include "mirror/latency_report.h"
+#include "mirror/mtxn_report.h"
 
 /* Workers (docs/WORKERS.md): the tasks this process owns, its rebalances,
  * and the records it wrote for tasks it no longer owned (duplicates). */
@@ -93,6 +94,7 @@ void mirror_report_metrics(sbuf_t *out, const msnap_t *s, groups_t *g, const cha
     prom_sample_i64(out, "kmig_mirror_topics_missing", fl, s ? s->missing_topics : 0);
     mirror_report_workers_metrics(out, s, fl);
     latency_report_metrics(out, s, src, tgt);
+    mtxn_report_metrics(out, s, src, tgt);
     if (!g) return;
     groups_stats_t gs;
     groups_get_stats(g, &gs);
@@ -184,6 +186,7 @@ int mirror_report_summary(const char *path, const msnap_t *s, const mirror_repor
     }
     json_object_set_new(root, "errors", errors);
     latency_report_json(root, s);
+    mtxn_report_json(root, s);
     for (size_t i = 0; s && i < s->n; i++) {
         const msnap_part_t *p = &s->v[i];
         json_array_append_new(

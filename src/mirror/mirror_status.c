@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mirror/mtxn_report.h"
 #include "offsets/checkpoint.h"
 
 #define STATUS_VERSION 1
@@ -364,6 +365,7 @@ char *mirror_status_render(const mirror_status_in_t *in) {
     json_object_set_new(f, "recovered", jint(s ? s->recovered : 0));
     json_object_set_new(f, "produce_errors", jint(s ? s->produce_errors : 0));
     json_object_set_new(f, "map_errors", jint(s ? s->map_errors : 0));
+    mtxn_report_json(f, s); /* mode, transactions */
     json_t *flows = json_array();
     json_array_append_new(flows, f);
     json_object_set_new(root, "flows", flows);

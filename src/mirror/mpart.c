@@ -17,6 +17,7 @@ void mpart_init(mpart_t *p, offset_map_t *map) {
     p->map = map ? map : offset_map_new();
     p->next_fetch = p->eof_offset = p->loss_cover = p->tgt_base = p->verify_src = -1;
     p->skip_below = -1;
+    p->txn_src_next = offset_map_src_next(p->map);
 }
 
 void mpart_clear(mpart_t *p) {
@@ -255,4 +256,25 @@ bool mpart_skips(mpart_t *p, int64_t offset) {
     if (offset < p->skip_below) return true;
     p->skip_below = -1;
     return false;
+}
+
+void mpart_txn_committed(mpart_t *p) {
+    p->txn_src_next = offset_map_src_next(p->map);
+    p->txn_records = p->records;
+    p->txn_bytes = p->bytes;
+}
+
+int64_t mpart_txn_rewind(mpart_t *p) {
+    /* Below any mapped offset (nothing committed yet): the map keeps only its
+     * start (offset_map_begin's empty first segment). */
+    offset_map_truncate(p->map, p->txn_src_next < 0 ? INT64_MIN : p->txn_src_next);
+    p->records = p->txn_records;
+    p->bytes = p->txn_bytes;
+    p->inflight = 0;
+    p->nunknown = 0;
+    p->next_fetch = -1;
+    p->eof_offset = -1;
+    p->verify_src = -1;
+    p->version++;
+    return offset_map_src_next(p->map);
 }

@@ -45,6 +45,9 @@ typedef struct mpart {
     /* Source offsets delivered without a target offset (see mpart_delivered). */
     int64_t *unknown;
     size_t nunknown, unknown_cap;
+    /* Exactly-once mode: the map's src_next and the counters when the last
+     * transaction covering this partition committed (mpart_txn_committed). */
+    int64_t txn_src_next, txn_records, txn_bytes;
 } mpart_t;
 
 /* Takes ownership of map (a fresh one when NULL). */
@@ -160,5 +163,14 @@ mpart_resume_t mpart_resume_check(mpart_t *p, int64_t offset,
 int64_t mpart_rewritten(mpart_t *p, int64_t lo, bool go_on, int64_t *resume);
 
 const char *mpart_state_name(mpart_state_t s);
+
+/* Exactly-once mode (mirror/mtxn.h): the transaction holding this partition's
+ * records and map segments committed: the map as it stands is persisted. */
+void mpart_txn_committed(mpart_t *p);
+/* That transaction was aborted: the map goes back to the last committed
+ * position (offset_map_truncate), this run's counters too, nothing is in
+ * flight or waiting for placement, EOF is forgotten. Returns the source
+ * offset to fetch from again (-1: the log start, nothing mapped). */
+int64_t mpart_txn_rewind(mpart_t *p);
 
 #endif

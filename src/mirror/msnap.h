@@ -69,6 +69,10 @@ typedef struct msnap {
     int tasks_total, tasks_owned;
     char worker_id[256];
     int64_t task_rebalances, tasks_gained, tasks_lost, duplicates_written;
+    /* Exactly-once mode (mirror/mtxn.h; docs/EXACTLY_ONCE.md): */
+    bool exactly_once;
+    int64_t txn_committed, txn_aborted, txn_fenced;
+    lathist_t txn_ms; /* each task's commit: flush of its records + segments + commit */
 } msnap_t;
 
 /* Building (copy loop): msnap_new, msnap_add for each partition in order,

@@ -174,6 +174,20 @@ void offset_map_mark_dirty_from(offset_map_t *map, size_t i) {
     if (i < map->n) mark_dirty(map, i);
 }
 
+void offset_map_truncate(offset_map_t *map, int64_t src_next) {
+    if (!map->n || src_next >= map->segs[map->n - 1].src_end) return;
+    if (src_next < map->segs[0].src_start) src_next = map->segs[0].src_start;
+    size_t n = map->n;
+    while (n > 1 && map->segs[n - 1].src_start >= src_next) n--;
+    offset_seg_t *last = &map->segs[n - 1];
+    if (last->count > src_next - last->src_start) last->count = src_next - last->src_start;
+    if (last->count == 0) last->tgt_start = -1;
+    last->src_end = src_next;
+    map->n = n;
+    if (map->dirty_from > n) map->dirty_from = n;
+    mark_dirty(map, n - 1);
+}
+
 /* A segment on its own is well-formed (the rules offset_map_add() keeps), and
  * every sum the map computes from it (src_start+count, tgt_start+count) fits
  * in an int64_t. */

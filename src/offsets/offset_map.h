@@ -111,6 +111,16 @@ void offset_map_mark_clean(offset_map_t *map);
 /* Marks segments from index i on dirty again (their write failed). */
 void offset_map_mark_dirty_from(offset_map_t *map, size_t i);
 
+/* Takes the map back to where it stood when its src_next was `src_next`
+ * (exactly-once mode: the records of an aborted transaction are no longer
+ * copied). Segments starting at or after src_next go; the last one keeps
+ * its records below src_next and ends there. Exact because a segment only
+ * grows at its end: the state at any earlier src_next is a prefix. A
+ * src_next at or below the first segment's start keeps that start as an
+ * empty first segment. No-op when src_next >= the map's src_next or the map
+ * is empty. The last kept segment is marked dirty. */
+void offset_map_truncate(offset_map_t *map, int64_t src_next);
+
 /* Inserts or replaces (same src_start) a segment read back from storage.
  * Later versions of a segment only grow (same tgt_start unless it had no
  * record, count and src_end not smaller): the larger of two versions is kept,

@@ -23,8 +23,12 @@ void verify_client_defaults(const mm2_flow_t *flow, bool source, kv_list_t *defa
     kv_list_add(defaults, "fetch.wait.max.ms", "100", "kmig verify default", false);
     kv_list_add(required, "enable.partition.eof", "true", "kmig verify", false);
     kv_list_add(required, "isolation.level",
-                source && flow->read_committed ? "read_committed" : "read_uncommitted",
-                source ? "kmig.isolation.level" : "kmig verify (every target write)", false);
+                source ? (flow->read_committed ? "read_committed" : "read_uncommitted")
+                       : (flow->exactly_once ? "read_committed" : "read_uncommitted"),
+                source              ? "kmig.isolation.level"
+                : flow->exactly_once ? "kmig verify (exactly once: committed target writes)"
+                                     : "kmig verify (every target write)",
+                false);
 }
 
 /* A windowed reader of one partition that keeps sizes and digests. */
