@@ -28,12 +28,14 @@
 /* kmig's own copy cost on one core, measured by `make bench` (bench/README.md,
  * docs/ASSESS.md): CPU seconds of the kmig process per record copied, as a
  * fixed part per record and a part per payload byte, solved from the 100-byte
- * and 1000-byte cases of one run. Measured 2026-12-05 on a 2-core, 24 GB
- * machine shared with other work (load average ~2), Kafka 3.9.2 brokers on
- * the same machine, target uncompressed; `kmig assess --cost-per-record-us`
+ * and 1000-byte cases of one run (6.89 CPU-s for 3M x 100 B, 3.91 CPU-s for
+ * 1M x 1000 B: 2.30 and 3.91 us per record). Measured 2026-12-05 by
+ * `make bench` on a 2-core, 24 GB machine shared with other work (load
+ * average 32 at the start), Kafka 3.9.2 brokers on the same machine, target
+ * uncompressed; `kmig assess --cost-per-record-us`
  * and `--cost-per-byte-ns` override them with a figure measured elsewhere. */
-#define SIZING_KMIG_RECORD_US 1.5
-#define SIZING_KMIG_BYTE_NS 2.0
+#define SIZING_KMIG_RECORD_US 2.12
+#define SIZING_KMIG_BYTE_NS 1.79
 /* The catch-up time the fleet is sized for when none is given. */
 #define SIZING_DEFAULT_CATCH_UP_HOURS 24.0
 

@@ -1421,6 +1421,7 @@ void mirror_get_stats(mirror_t *m, mirror_stats_t *out) {
 void mirror_destroy(mirror_t *m) {
     if (!m) return;
     atomic_store(m->stop, 2);
+    int64_t t_start = clock_mono_ms();
     topic_manager_destroy(m->tm);
     http_server_destroy(m->http);
     vforeign_request_stop(m->foreign);
@@ -1430,6 +1431,7 @@ void mirror_destroy(mirror_t *m) {
     groups_sync_stop(m->gsync, false);
     groups_destroy(m->groups);
     msnap_holder_destroy(m->snaps);
+    log_debug("stopping: threads stopped in %" PRId64 " ms", clock_mono_ms() - t_start);
     for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++) {
@@ -1449,16 +1451,17 @@ void mirror_destroy(mirror_t *m) {
     if (m->consumer) {
         /* Events still queued hold partition references: librdkafka's
          * destroy waits for them forever (seen after a topic was deleted).
-         * No unassign and no consumer close: kmig's consumer has no group
-         * membership and commits nothing (the map is flushed and checked
-         * before this), and librdkafka 2.0.2 stops assigned partitions one by
-         * one, each stop walking them all: 9-11 s at 24,000 partitions. */
+         * (Slow with many partitions: librdkafka 2.0.2 stops them one by one,
+         * also with RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE; cmd_mirror exits
+         * without this when the run is large, see mirror.h.) */
         int64_t t0 = clock_mono_ms();
+        rd_kafka_assign(m->consumer, NULL);
         for (rd_kafka_message_t *msg; m->cq && (msg = rd_kafka_consume_queue(m->cq, 0));)
             rd_kafka_message_destroy(msg);
         if (m->cq) rd_kafka_queue_destroy(m->cq);
-        rd_kafka_destroy_flags(m->consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-        log_debug("stopping: consumer destroyed in %" PRId64 " ms", clock_mono_ms() - t0);
+        rd_kafka_consumer_close(m->consumer);
+        rd_kafka_destroy(m->consumer);
+        log_debug("stopping: consumer closed in %" PRId64 " ms", clock_mono_ms() - t0);
     } else if (m->cq) {
         rd_kafka_queue_destroy(m->cq);
     }
