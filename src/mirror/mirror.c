@@ -1109,8 +1109,8 @@ static int start_partitions(mirror_t *m) {
             rd_kafka_topic_partition_list_add(starts, t->name, go->elems[i].partition)->opaque = t;
     }
     if (starts->cnt &&
-        kadmin_start_offsets(m->consumer, starts, m->flow->admin_timeout_ms + 10000, err,
-                             sizeof err)) {
+        kadmin_start_offsets(m->sadmin, starts, m->flow->admin_timeout_ms + 10000, err,
+                             sizeof err)) { /* not the consumer: see the end offsets above */
         log_warn("could not read the source's log start offsets (%s); maps start at the first "
                  "record read",
                  err);
