@@ -86,7 +86,7 @@ int cmd_assess(int argc, char **argv) {
                                : c == 'R' ? "--cost-per-record-us"
                                           : "--cost-per-byte-ns";
             if (end == optarg || *end || !isfinite(v) || v <= 0 || v > 1e6) {
-                fprintf(stderr, "kmig assess: %s: '%s' is not a positive number (up to 1e6)\n",
+                fprintf(stderr, "kmig assess: %s wants a number in (0, 1000000], got '%s'\n",
                         name, optarg);
                 return KMIG_EXIT_USAGE;
             }
