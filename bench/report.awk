@@ -38,6 +38,23 @@ function jstr(s) {
 
 function ratio(a, b) { return b > 0 ? a / b : 0 }
 
+function verdict(ok) { return ok ? "pass" : "FAIL" }
+
+# Issue 13's targets for kmig against MM2 in the same run, one line each
+# (informational: the bench asserts nothing). Sets tgt_ok[size, name].
+function targets(s,    m, q, a, b, c, d) {
+    m = s SUBSEP "mm2"; q = s SUBSEP "kmig"
+    if (!(m in wall_s) || !(q in wall_s)) return
+    a = ratio(steady[q], steady[m]); b = ratio(cpu_gb[m], cpu_gb[q]); c = ratio(rss[m], rss[q])
+    d = rss[q]
+    tgt_ok[s, "rate"] = a >= 3; tgt_ok[s, "cpu"] = b >= 10
+    tgt_ok[s, "rss"] = c >= 10; tgt_ok[s, "rss128"] = d < 128
+    printf "targets: steady rate >= 3x mm2: %.2fx %s; CPU per GB <= 1/10 of mm2's: 1/%.1f %s; " \
+        "peak RSS <= 1/10 of mm2's: 1/%.1f %s; peak RSS < 128 MB: %.0f MB %s\n",
+        a, verdict(tgt_ok[s, "rate"]), b, verdict(tgt_ok[s, "cpu"]), c, verdict(tgt_ok[s, "rss"]),
+        d, verdict(tgt_ok[s, "rss128"])
+}
+
 END {
     nrows = split("ceiling-read ceiling-write mm2 kmig kmig-eos", rows, " ")
     for (i = 1; i <= nsizes; i++) {
@@ -60,6 +77,7 @@ END {
             "CPU per GB mm2/kmig %.1fx; peak RSS mm2/kmig %.1fx\n",
             ratio(steady[q], steady[w]), ratio(rate[q], rate[m]), ratio(steady[q], steady[m]),
             ratio(cpu_gb[m], cpu_gb[q]), ratio(rss[m], rss[q])
+        targets(s)
         for (r = 3; r <= 4; r++) {
             k = s SUBSEP rows[r]
             if (count[k] != records[s])
@@ -96,9 +114,15 @@ END {
         w = s SUBSEP "ceiling-write"; m = s SUBSEP "mm2"; q = s SUBSEP "kmig"
         printf "\n      },\n      \"ratios\": {\"kmig_to_ceiling_write_steady\": %.3f, " \
             "\"kmig_to_mm2_rate\": %.3f, \"kmig_to_mm2_steady\": %.3f, \"mm2_to_kmig_cpu_per_gb\": %.2f, " \
-            "\"mm2_to_kmig_peak_rss\": %.2f}}",
+            "\"mm2_to_kmig_peak_rss\": %.2f}",
             ratio(steady[q], steady[w]), ratio(rate[q], rate[m]), ratio(steady[q], steady[m]),
             ratio(cpu_gb[m], cpu_gb[q]), ratio(rss[m], rss[q]) > json
+        if ((s SUBSEP "rate") in tgt_ok)
+            printf ",\n      \"targets\": {\"steady_rate_3x_mm2\": %s, \"cpu_per_gb_tenth_of_mm2\": %s, " \
+                "\"peak_rss_tenth_of_mm2\": %s, \"peak_rss_under_128mb\": %s}",
+                (tgt_ok[s, "rate"] ? "true" : "false"), (tgt_ok[s, "cpu"] ? "true" : "false"),
+                (tgt_ok[s, "rss"] ? "true" : "false"), (tgt_ok[s, "rss128"] ? "true" : "false") > json
+        printf "}" > json
     }
     printf "\n  ]" > json
     if (scale_json != "") {

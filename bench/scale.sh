@@ -13,7 +13,9 @@
 #
 # Environment: KMIG_BENCH_SCALE_TOPICS (default "10 100 300 1000"),
 # KMIG_BENCH_SCALE_PARTITIONS (24), KMIG_BENCH_SCALE_TIMEOUT (seconds per
-# run, 600).
+# run, 600), KMIG_SCALE_WORKERS (1; N > 1 runs `kmig mirror --workers N`,
+# which needs a kmig with workers: CPU is then the whole process tree's, peak
+# RSS the first kmig process's).
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 KMIG=${KMIG:-$ROOT/build/kmig}
 TESTKIT=${TESTKIT:-$ROOT/build/kmig-testkit}
@@ -28,7 +30,11 @@ B_TMP=$T/sampler
 TOPICS=${KMIG_BENCH_SCALE_TOPICS:-10 100 300 1000}
 PARTS=${KMIG_BENCH_SCALE_PARTITIONS:-24}
 TIMEOUT=${KMIG_BENCH_SCALE_TIMEOUT:-600}
+WORKERS=${KMIG_SCALE_WORKERS:-1}
 PER_TOPIC=$((2 * PARTS))
+case $WORKERS in '' | *[!0-9]* | 0) fail "KMIG_SCALE_WORKERS must be a positive number" ;; esac
+worker_args=()
+[ "$WORKERS" -le 1 ] || worker_args=(--workers "$WORKERS")
 OUT=$ROOT/build/bench
 mkdir -p "$OUT"
 [ -x "$KMIG" ] || fail "$KMIG not built (make build)"
@@ -100,7 +106,8 @@ sync.group.offsets.enabled = false
 kmig.admin.timeout.ms = 2000
 EOF
     log=$T/kmig-$t.log
-    bench_launch "$log" "$KMIG" mirror --config "$cfg" --stop-at-end --progress 0
+    bench_launch "$log" "$KMIG" mirror --config "$cfg" --stop-at-end --progress 0 \
+        "${worker_args[@]+"${worker_args[@]}"}"
     deadline=$((B_T0 + TIMEOUT * 1000000))
     timed_out=0
     while bench_alive; do
@@ -138,28 +145,45 @@ EOF
     else
         phase="done"
         [ "$B_RC" = 0 ] || fail "kmig exited $B_RC: $(tail -n 20 "$log")"
-        expect_contains "$(tail -n 1 "$log")" "copied $((t * PER_TOPIC)) records" "kmig summary"
+        # (With workers, each one reports its own share.)
+        [ "$WORKERS" -gt 1 ] ||
+            expect_contains "$(tail -n 1 "$log")" "copied $((t * PER_TOPIC)) records" "kmig summary"
     fi
-    rows+=("$t $((t * PARTS)) $startup $caught_up $(awk -v e="$exit_ms" 'BEGIN { printf "%.2f", e / 1000 }') $B_TOTAL_CPU $((B_HWM / 1024)) $phase")
+    rows+=("$t $((t * PARTS)) $startup $caught_up $(awk -v e="$exit_ms" 'BEGIN { printf "%.2f", e / 1000 }') $B_TOTAL_CPU $((B_HWM / 1024)) $B_HWM $phase")
     cp "$log" "$OUT/scale-kmig-$t.log"
     mock_stop "src$t"
     mock_stop "tgt$t"
 done
 
-printf '\nkmig start-up and memory against partition count (mock clusters, %d records per topic)\n' "$PER_TOPIC"
-printf '%7s %10s %10s %11s %8s %8s %8s  %s\n' topics partitions "start-up s" "caught-up s" "exit s" \
-    "CPU s" "RSS MB" phase
+# Per partition: caught-up ms, CPU ms and peak RSS kB over the partition
+# count (flat columns = linear growth); exit after caught up in seconds.
+per_part() { # VALUE SCALE PARTITIONS
+    awk -v v="$1" -v k="$2" -v n="$3" 'BEGIN { if (v == "null" || v == "" || n <= 0) print "null"; else printf "%.3f", v * k / n }'
+}
+after_caught() { # EXIT CAUGHT
+    awk -v e="$1" -v c="$2" 'BEGIN { if (c == "null" || c == "") print "null"; else printf "%.2f", e - c }'
+}
+printf '\nkmig start-up, catch-up and memory against partition count (mock clusters, %d records per topic, %d worker(s))\n' \
+    "$PER_TOPIC" "$WORKERS"
+printf '%7s %10s %10s %11s %8s %7s %8s %8s %11s %9s %10s  %s\n' topics partitions "start-up s" "caught-up s" \
+    "exit s" "exit-cu" "CPU s" "RSS MB" "cu ms/part" "CPU ms/p" "RSS kB/p" phase
 for r in "${rows[@]}"; do
-    read -r a b c d e f g h <<<"$r"
-    printf '%7s %10s %10s %11s %8s %8s %8s  %s\n' "$a" "$b" "$c" "$d" "$e" "$f" "$g" "$h"
+    read -r a b c d e f g kb h <<<"$r"
+    printf '%7s %10s %10s %11s %8s %7s %8s %8s %11s %9s %10s  %s\n' "$a" "$b" "$c" "$d" "$e" \
+        "$(after_caught "$e" "$d")" "$f" "$g" "$(per_part "$d" 1000 "$b")" "$(per_part "$f" 1000 "$b")" \
+        "$(per_part "$kb" 1 "$b")" "$h"
 done
 {
     printf '['
     sep=
     for r in "${rows[@]}"; do
-        read -r a b c d e f g h <<<"$r"
-        printf '%s\n  {"topics": %s, "partitions": %s, "startup_s": %s, "caught_up_s": %s, ' "$sep" "$a" "$b" "$c" "$d"
-        printf '"exit_s": %s, "cpu_s": %s, "peak_rss_mb": %s, "phase": "%s"}' "$e" "${f:-null}" "$g" "$h"
+        read -r a b c d e f g kb h <<<"$r"
+        printf '%s\n  {"topics": %s, "partitions": %s, "workers": %s, "startup_s": %s, "caught_up_s": %s, ' \
+            "$sep" "$a" "$b" "$WORKERS" "$c" "$d"
+        printf '"exit_s": %s, "exit_after_caught_up_s": %s, "cpu_s": %s, "peak_rss_mb": %s, ' \
+            "$e" "$(after_caught "$e" "$d")" "${f:-null}" "$g"
+        printf '"caught_up_ms_per_partition": %s, "cpu_ms_per_partition": %s, "peak_rss_kb_per_partition": %s, "phase": "%s"}' \
+            "$(per_part "$d" 1000 "$b")" "$(per_part "${f:-null}" 1000 "$b")" "$(per_part "$kb" 1 "$b")" "$h"
         sep=,
     done
     printf '\n]\n'

@@ -605,6 +605,24 @@ static void text_sizing_class(const sizing_class_t *c, sbuf_t *out) {
     table_out(&t, 4, out);
 }
 
+/* The kmig fleet: workers for the catch-up time (sizing.h). */
+static void text_workers(const sizing_t *s, sbuf_t *out) {
+    const sizing_workers_t *w = &s->workers;
+    sbuf_printf(out,
+                "\n  kmig workers to copy the backlog within %.2f h while keeping up "
+                "(--catch-up-hours; one core each):\n",
+                s->in.catch_up_hours);
+    table_t t = {2, 0, "ll", NULL};
+    table_row(&t, xstrdup("worker rate"), xstrdup(w->rate_formula));
+    table_row(&t, xstrdup("workers"), xstrdup(w->formula));
+    table_row(&t, xstrdup("catch-up"), xstrdup(w->time_formula));
+    table_out(&t, 4, out);
+    sbuf_printf(out,
+                "    Cost per record and per byte: kmig's own, measured by `make bench` "
+                "(docs/ASSESS.md); --cost-per-record-us and --cost-per-byte-ns override them.%s\n",
+                s->in.sampled ? "" : " Traffic was not sampled: live records/s counted as 0.");
+}
+
 static void text_sizing(const sizing_t *s, sbuf_t *out) {
     const sizing_input_t *in = &s->in;
     char retained[32], current[32];
@@ -687,6 +705,7 @@ static void text_sizing(const sizing_t *s, sbuf_t *out) {
         sbuf_printf(out, " (fewest total vCPUs, %d, a proxy for price)\n", c->vcpus);
         text_sizing_class(c, out);
     }
+    text_workers(s, out);
     sbuf_puts(out, "\n  Sources:\n");
     for (const char *const *src = sizing_sources; *src; src++) sbuf_printf(out, "    %s\n", *src);
 }
@@ -837,8 +856,17 @@ static json_t *json_sizing(const sizing_t *s) {
         json_object_set_new(recommended, kinds[k],
                             i < 0 ? json_null() : json_string(s->classes[i].spec->name));
     }
-    return json_pack("{s:o,s:o,s:o,s:o}", "inputs", inputs, "classes", classes, "recommended",
-                     recommended, "sources", sources);
+    const sizing_workers_t *w = &s->workers;
+    json_t *workers = json_pack(
+        "{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:i,s:b,s:f,s:s,s:s,s:s}", "catch_up_hours_target",
+        in->catch_up_hours, "backlog_records", in->current_records, "cost_per_record_us",
+        in->record_us, "cost_per_byte_ns", in->byte_ns, "record_bytes", w->record_bytes,
+        "worker_records_per_s", w->worker_rps, "needed_records_per_s", w->need_rps, "workers",
+        w->workers, "capped_by_partitions", w->capped, "catch_up_hours", w->catch_up_hours,
+        "rate_formula", w->rate_formula, "formula", w->formula, "catch_up_formula",
+        w->time_formula);
+    return json_pack("{s:o,s:o,s:o,s:o,s:o}", "inputs", inputs, "classes", classes,
+                     "recommended", recommended, "workers", workers, "sources", sources);
 }
 
 json_t *assess_render_json(const inventory_t *src, const inventory_t *tgt, const sizing_t *s,

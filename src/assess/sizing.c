@@ -114,6 +114,7 @@ static void topic_input(const inv_topic_t *t, int readers, sizing_input_t *in) {
     in->partitions += t->partitions;
     in->retained_bytes += retained;
     in->current_bytes += current;
+    in->current_records += (double)t->records;
     if (t->records > 0 && t->avg_record_bytes <= 0) in->unsized_topics++;
 }
 
@@ -123,6 +124,9 @@ void sizing_input_from_inventory(const inventory_t *src, sizing_input_t *in) {
     in->target_rf = SIZING_DEFAULT_RF;
     in->headroom = SIZING_DEFAULT_HEADROOM;
     in->azs = SIZING_DEFAULT_AZS;
+    in->catch_up_hours = SIZING_DEFAULT_CATCH_UP_HOURS;
+    in->record_us = SIZING_KMIG_RECORD_US;
+    in->byte_ns = SIZING_KMIG_BYTE_NS;
     in->egress_assumed = src->groups_error != NULL;
 
     /* readers[i]: consumer groups with committed offsets on topic i */
@@ -224,9 +228,57 @@ static void class_compute(const sizing_input_t *in, int rf, const sizing_spec_t 
     }
 }
 
+void sizing_workers_compute(const sizing_input_t *in, sizing_workers_t *w) {
+    memset(w, 0, sizeof *w);
+    double us = r2(in->record_us), ns = r2(in->byte_ns), hours = r2(in->catch_up_hours);
+    double backlog = round(in->current_records), live = r2(in->records_ps);
+    double a = in->current_records > 0 ? in->current_bytes / in->current_records
+               : in->records_ps > 0   ? in->ingress_bps / in->records_ps
+                                      : 0;
+    w->record_bytes = a = round(a);
+    double per_record_s = us * 1e-6 + ns * 1e-9 * a;
+    w->worker_rps = per_record_s > 0 ? round(1.0 / per_record_s) : 0;
+    snprintf(w->rate_formula, sizeof w->rate_formula,
+             "1 / (%.2f us + %.2f ns/B x %.0f B per record) = %.0f records/s per worker", us, ns,
+             a, w->worker_rps);
+    double secs = hours * 3600.0;
+    w->need_rps = r2((secs > 0 ? backlog / secs : 0) + live);
+    int n = ceil_div(w->need_rps, w->worker_rps);
+    if (n < 1) n = 1;
+    snprintf(w->formula, sizeof w->formula,
+             "max(1, ceil((%.0f records backlog / (%.2f h x 3600 s) + %.2f records/s live) / "
+             "%.0f records/s per worker)) = %d",
+             backlog, hours, live, w->worker_rps, n);
+    if (in->partitions > 0 && n > in->partitions) {
+        /* One worker at a time copies a partition. */
+        n = (int)in->partitions;
+        w->capped = true;
+        size_t len = strlen(w->formula);
+        snprintf(w->formula + len, sizeof w->formula - len,
+                 ", capped at the %d partitions (one worker per partition at most)", n);
+    }
+    w->workers = n;
+    double spare = n * w->worker_rps - live;
+    if (spare <= 0) {
+        w->catch_up_hours = -1;
+        snprintf(w->time_formula, sizeof w->time_formula,
+                 "%d x %.0f records/s <= %.2f records/s live: never catches up", n,
+                 w->worker_rps, live);
+    } else {
+        w->catch_up_hours = r2(backlog / spare / 3600.0);
+        snprintf(w->time_formula, sizeof w->time_formula,
+                 "%.0f records / (%d x %.0f - %.2f records/s live) / 3600 = %.2f h", backlog, n,
+                 w->worker_rps, live, w->catch_up_hours);
+    }
+}
+
 void sizing_compute(const sizing_input_t *in, sizing_t *out) {
     memset(out, 0, sizeof *out);
     out->in = *in;
+    if (!(out->in.catch_up_hours > 0)) out->in.catch_up_hours = SIZING_DEFAULT_CATCH_UP_HOURS;
+    if (!(out->in.record_us > 0)) out->in.record_us = SIZING_KMIG_RECORD_US;
+    if (!(out->in.byte_ns > 0)) out->in.byte_ns = SIZING_KMIG_BYTE_NS;
+    sizing_workers_compute(&out->in, &out->workers);
     if (out->in.target_rf < 1) out->in.target_rf = SIZING_DEFAULT_RF;
     if (out->in.azs < 1) out->in.azs = SIZING_DEFAULT_AZS;
     if (!(out->in.headroom >= 0 && out->in.headroom <= 0.95))

@@ -25,6 +25,20 @@
 #define SIZING_DEFAULT_HEADROOM 0.4
 #define SIZING_DEFAULT_AZS 3
 
+/* kmig's own copy cost on one core, measured by `make bench` (bench/README.md,
+ * docs/ASSESS.md): CPU seconds of the kmig process per record copied, as a
+ * fixed part per record and a part per payload byte, solved from the 100-byte
+ * and 1000-byte cases of one run (6.89 CPU-s for 3M x 100 B, 3.91 CPU-s for
+ * 1M x 1000 B: 2.30 and 3.91 us per record). Measured 2026-12-05 by
+ * `make bench` on a 2-core, 24 GB machine shared with other work (load
+ * average 32 at the start), Kafka 3.9.2 brokers on the same machine, target
+ * uncompressed; `kmig assess --cost-per-record-us`
+ * and `--cost-per-byte-ns` override them with a figure measured elsewhere. */
+#define SIZING_KMIG_RECORD_US 2.12
+#define SIZING_KMIG_BYTE_NS 1.79
+/* The catch-up time the fleet is sized for when none is given. */
+#define SIZING_DEFAULT_CATCH_UP_HOURS 24.0
+
 /* What the sizing starts from. sizing_input_from_inventory() fills it from
  * the source; a caller may then change target_rf, headroom and azs. Bytes
  * are one copy of the data (before replication). */
@@ -46,10 +60,38 @@ typedef struct sizing_input {
      * unlimited or unknown retention count their current size only. */
     double retained_bytes;
     double current_bytes; /* sum over topics of records x avg record size */
+    double current_records; /* sum over topics of records (the backlog to copy) */
     size_t unsized_topics; /* topics with records but no sampled record size */
     double headroom;      /* fraction of each volume kept free; default 0.4 */
     int azs;              /* availability zones; default 3 (Express always uses 3) */
+    /* The kmig fleet (sizing_workers_t): */
+    double catch_up_hours; /* copy the backlog within this; default 24 */
+    double record_us;      /* kmig CPU per record; default SIZING_KMIG_RECORD_US */
+    double byte_ns;        /* kmig CPU per payload byte; default SIZING_KMIG_BYTE_NS */
 } sizing_input_t;
+
+/* How many kmig workers (processes of one core each, `kmig mirror --workers`
+ * or one per machine) copy the source's backlog (its current records) within
+ * catch_up_hours while keeping up with its sampled traffic:
+ *   record size  a = backlog bytes / backlog records (else sampled bytes/s /
+ *                records/s)
+ *   worker rate  r = 1 / (record_us + byte_ns x a) records/s per core
+ *   workers      n = ceil((backlog records / (hours x 3600) + records/s) / r),
+ *                at least 1
+ * and the catch-up time n workers give. Each partition is copied by one
+ * worker at a time, so workers beyond the partition count add nothing
+ * (capped, with a note). */
+typedef struct sizing_workers {
+    double record_bytes;    /* a */
+    double worker_rps;      /* r, records/s one worker copies */
+    double need_rps;        /* backlog records / catch-up seconds + live records/s */
+    int workers;            /* n */
+    bool capped;            /* n was limited to the partition count */
+    double catch_up_hours;  /* with n workers: backlog / (n x r - live); -1 never */
+    char rate_formula[200]; /* "1 / (1.50 us + 2.00 ns/B x 1000 B) = 285714 records/s per worker" */
+    char formula[300];      /* "ceil((1000000 records / 86400 s + 10.0 records/s) / 285714 ...) = 1" */
+    char time_formula[200];
+} sizing_workers_t;
 
 typedef enum { SIZING_STANDARD, SIZING_EXPRESS } sizing_kind_t;
 
@@ -105,15 +147,22 @@ typedef struct sizing {
      * size with the fewest total vCPUs (a proxy for price; ties go to fewer
      * brokers). */
     int recommended[2];        /* [SIZING_STANDARD], [SIZING_EXPRESS] */
+    sizing_workers_t workers;  /* the kmig fleet for the catch-up time */
 } sizing_t;
 
-/* Fills `in` from the source inventory, with target_rf, headroom and azs at
- * their defaults. Topics named "__*" (Kafka's internal topics) are left out. */
+/* Fills `in` from the source inventory, with target_rf, headroom, azs,
+ * catch_up_hours, record_us and byte_ns at their defaults. Topics named "__*" (Kafka's internal topics) are left out. */
 void sizing_input_from_inventory(const inventory_t *src, sizing_input_t *in);
 
-/* Computes every class. target_rf < 1 is taken as SIZING_DEFAULT_RF, azs < 1
- * as SIZING_DEFAULT_AZS, headroom outside [0, 0.95] as the default. */
+/* Computes every class and the workers. target_rf < 1 is taken as
+ * SIZING_DEFAULT_RF, azs < 1 as SIZING_DEFAULT_AZS, headroom outside
+ * [0, 0.95] as the default, catch_up_hours, record_us and byte_ns <= 0 as
+ * theirs. */
 void sizing_compute(const sizing_input_t *in, sizing_t *out);
+
+/* The workers alone (sizing_compute calls it), from an input whose defaults
+ * are already applied. */
+void sizing_workers_compute(const sizing_input_t *in, sizing_workers_t *out);
 
 /* The AWS pages the figures come from, and when they were read: one line
  * each, for reports. */

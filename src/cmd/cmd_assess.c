@@ -4,6 +4,7 @@
  * reviewer needs. Reads only; the report is text or --json (docs/ASSESS.md). */
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,9 @@
 static void assess_usage(FILE *out) {
     fprintf(out,
             "usage: kmig assess --config FILE [--source A --target B | --cluster A]\n"
-            "                   [--no-target] [--sample SECONDS] [--replication-factor N] [--json]\n"
+            "                   [--no-target] [--sample SECONDS] [--replication-factor N]\n"
+            "                   [--catch-up-hours H] [--cost-per-record-us US]\n"
+            "                   [--cost-per-byte-ns NS] [--json]\n"
             "  Inventories the flow's source cluster (or --cluster A alone): brokers and\n"
             "  versions, topics and configs, traffic, consumer groups and lag, ACLs; compares\n"
             "  with the target; sizes an Amazon MSK target and prints every formula. Reads only.\n"
@@ -28,6 +31,11 @@ static void assess_usage(FILE *out) {
             "                           0: no sample, sizing then has no throughput limits)\n"
             "  --replication-factor N   for the sizing (default: the flow's replication.factor,\n"
             "                           else 3)\n"
+            "  --catch-up-hours H       size the kmig workers to copy the source's records\n"
+            "                           within H hours while keeping up (default 24)\n"
+            "  --cost-per-record-us US  kmig CPU per record copied (default: measured by\n"
+            "                           make bench, docs/ASSESS.md)\n"
+            "  --cost-per-byte-ns NS    kmig CPU per payload byte copied (likewise)\n"
             "  --no-target              do not read the target cluster\n"
             "  --json                   the report as JSON\n"
             "  --log-level LEVEL        error, warn (default here), info, debug\n");
@@ -39,11 +47,15 @@ int cmd_assess(int argc, char **argv) {
         {"target", required_argument, 0, 't'},  {"cluster", required_argument, 0, 'C'},
         {"no-target", no_argument, 0, 'N'},     {"sample", required_argument, 0, 'S'},
         {"replication-factor", required_argument, 0, 'r'},
+        {"catch-up-hours", required_argument, 0, 'H'},
+        {"cost-per-record-us", required_argument, 0, 'R'},
+        {"cost-per-byte-ns", required_argument, 0, 'B'},
         {"json", no_argument, 0, 'j'},          {"log-level", required_argument, 0, 'l'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     const char *config = NULL, *src = NULL, *tgt = NULL, *cluster = NULL;
     bool json = false, no_target = false;
     int sample = 10, rf = 0, c;
+    double hours = 0, rec_us = 0, byte_ns = 0;
     long long num;
     log_set_level(LL_WARN);
     optind = 1;
@@ -65,6 +77,22 @@ int cmd_assess(int argc, char **argv) {
                 return KMIG_EXIT_USAGE;
             rf = (int)num;
             break;
+        case 'H':
+        case 'R':
+        case 'B': {
+            char *end;
+            double v = strtod(optarg, &end);
+            const char *name = c == 'H'   ? "--catch-up-hours"
+                               : c == 'R' ? "--cost-per-record-us"
+                                          : "--cost-per-byte-ns";
+            if (end == optarg || *end || !isfinite(v) || v <= 0 || v > 1e6) {
+                fprintf(stderr, "kmig assess: %s wants a number in (0, 1000000], got '%s'\n",
+                        name, optarg);
+                return KMIG_EXIT_USAGE;
+            }
+            *(c == 'H' ? &hours : c == 'R' ? &rec_us : &byte_ns) = v;
+            break;
+        }
         case 'l':
             if (cmd_set_log_level("kmig assess", optarg)) return KMIG_EXIT_USAGE;
             break;
@@ -111,6 +139,9 @@ int cmd_assess(int argc, char **argv) {
     sizing_t s;
     sizing_input_from_inventory(si, &in);
     if (rf) in.target_rf = rf;
+    if (hours > 0) in.catch_up_hours = hours;
+    if (rec_us > 0) in.record_us = rec_us;
+    if (byte_ns > 0) in.byte_ns = byte_ns;
     sizing_compute(&in, &s);
     assess_warnings_t w = {0};
     assess_warnings(si, ti, in.target_rf, &w);

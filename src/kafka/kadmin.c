@@ -417,16 +417,38 @@ static int kadmin_list_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *
     return rc;
 }
 #else
+/* Partitions per offsets_for_times call: librdkafka 2.0.2 matches every
+ * answer against the whole request list (rd_kafka_topic_partition_list_update
+ * and the response handler), so one call costs the square of its size: 24,000
+ * partitions in one call took seconds of CPU and timed out. In chunks the cost
+ * is linear (n x KADMIN_OFFSETS_CHUNK), for one round trip per chunk. */
+#define KADMIN_OFFSETS_CHUNK 500
+
 /* ListOffsets through offsets_for_times: the special timestamps -1 and -2 ask
- * for the end and the log start. */
+ * for the end and the log start. Each chunk has the whole timeout (a chunk
+ * that fails stops the call). */
 static int kadmin_list_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
                                int64_t which, int timeout_ms, char *err, size_t errsz) {
-    for (int i = 0; i < parts->cnt; i++) parts->elems[i].offset = which;
-    rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk, parts, timeout_ms);
-    if (e) {
-        snprintf(err, errsz, "list %s offsets: %s",
-                 which == RD_KAFKA_OFFSET_END ? "end" : "start", rd_kafka_err2str(e));
-        return -1;
+    for (int from = 0; from < parts->cnt; from += KADMIN_OFFSETS_CHUNK) {
+        int n = parts->cnt - from < KADMIN_OFFSETS_CHUNK ? parts->cnt - from
+                                                         : KADMIN_OFFSETS_CHUNK;
+        rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_new(n);
+        for (int i = 0; i < n; i++)
+            rd_kafka_topic_partition_list_add(c, parts->elems[from + i].topic,
+                                              parts->elems[from + i].partition)
+                ->offset = which;
+        rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk, c, timeout_ms);
+        /* The list keeps its order: element i answers parts' element from + i. */
+        for (int i = 0; !e && i < n && i < c->cnt; i++) {
+            parts->elems[from + i].offset = c->elems[i].offset;
+            parts->elems[from + i].err = c->elems[i].err;
+        }
+        rd_kafka_topic_partition_list_destroy(c);
+        if (e) {
+            snprintf(err, errsz, "list %s offsets: %s",
+                     which == RD_KAFKA_OFFSET_END ? "end" : "start", rd_kafka_err2str(e));
+            return -1;
+        }
     }
     return 0;
 }

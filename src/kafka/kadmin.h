@@ -96,7 +96,8 @@ int kadmin_ensure_compacted(rd_kafka_t *rk, const char *topic, int replication_f
 
 /* End (next) offsets, or with kadmin_start_offsets the log start offsets, of
  * many partitions in one ListOffsets round, one request per leader (the admin
- * ListOffsets call on librdkafka >= 2.3, else offsets_for_times), at the
+ * ListOffsets call on librdkafka >= 2.3, else offsets_for_times in rounds of
+ * 500 partitions, whose cost in 2.0.2 grows with the square of a round), at the
  * handle's isolation.level. `parts` offsets are overwritten, its order and
  * opaques kept; per-partition errors set .err. Any client handle will do. */
 int kadmin_end_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int timeout_ms,

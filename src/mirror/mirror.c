@@ -61,6 +61,7 @@
 #include "mirror/mtask.h"
 #include "mirror/mworkers.h"
 #include "mirror/mtxn.h"
+#include "mirror/mtune.h"
 #include "mirror/recover.h"
 #include "mirror/topic_manager.h"
 #include "offsets/heartbeat_codec.h"
@@ -70,6 +71,13 @@
 #define MIRROR_BATCH 4096
 #define PUBLISH_MS 500
 #define MAP_FAILURES_MAX 5 /* flush rounds in a row with failed map writes before stopping */
+/* Source watermarks read per publish: librdkafka 2.0.2 finds a partition's
+ * topic by a linear search over the handle's topics under the handle's lock,
+ * so reading all of them costs partitions x topics (the copy loop spent most
+ * of its time there at 24,000 partitions); beyond this many partitions a
+ * rotating share is read each time (the lag shown is then up to
+ * n / PUBLISH_WATERMARKS publishes old: 12 s at 24,000). */
+#define PUBLISH_WATERMARKS 1000
 
 typedef struct mtopic {
     char *name, *target;
@@ -79,6 +87,8 @@ typedef struct mtopic {
         msnap_map_t *map; /* the map copy last published */
         uint64_t version; /* the map version it copied */
         int64_t ms;       /* when (monotonic ms) */
+        bool wm;          /* lo, hi: the source watermarks last read */
+        int64_t lo, hi;
     } *pub;               /* per partition */
     rd_kafka_topic_t *src_rkt, *tgt_rkt;
     /* Per partition: its task (mtask.h), and the records still in flight
@@ -125,6 +135,9 @@ struct mirror {
     int unknown_parts;    /* partitions with records delivered without offsets */
     int unstarted;        /* partitions added but not fetched yet (start_partitions) */
     int64_t next_start;   /* monotonic ms of the next start_partitions attempt */
+    size_t cu_topic;      /* all_caught_up's cursor: every partition before it */
+    int32_t cu_part;      /*   was caught up when last looked at */
+    size_t wm_next;       /* publish: the partition index whose watermarks come next */
     int64_t now_ms;       /* wall clock, refreshed per loop iteration */
     sbuf_t errors;        /* error lines for the summary */
     record_digest_t *digest; /* for resume checks */
@@ -217,6 +230,7 @@ static int mirror_connect(mirror_t *m, char *err, size_t errsz) {
     kv_list_add(&cdef, "fetch.max.bytes", "4194304", "kmig default", false);
     kv_list_add(&cdef, "max.partition.fetch.bytes", "1048576", "kmig default", false);
     kv_list_add(&cdef, "fetch.wait.max.ms", "100", "kmig default", false);
+    mtune_consumer_defaults(&cdef, &m->src_consumer); /* prefetch bounded by bytes */
     /* librdkafka stops fetching once queued.max.messages.kbytes are queued
      * and shrinks fetch.max.bytes to that size: fetches as big as the queue
      * leave no second fetch in flight and halve the rate. Fetches are kept to
@@ -244,6 +258,7 @@ static int mirror_connect(mirror_t *m, char *err, size_t errsz) {
     kv_list_add(&pdef, "linger.ms", "5", "kmig default", false);
     kv_list_add(&pdef, "batch.size", "524288", "kmig default", false);
     kv_list_add(&pdef, "queue.buffering.max.kbytes", "12288", "kmig default", false);
+    mtune_producer_defaults(&pdef);
     /* Records stay in the consumed messages until delivered: no copies. */
     kv_list_add(&pdef, "message.copy.max.bytes", "0", "kmig default", false);
     kv_list_add(&pdef, "message.timeout.ms", "0", "kmig default", false);
@@ -837,6 +852,8 @@ static void publish(mirror_t *m) {
     s->published_ms = clock_mono_ms();
     publish_latency(m, s);
     txn_publish(m, s);
+    size_t k = 0, wm_from = n > PUBLISH_WATERMARKS ? m->wm_next % n : 0;
+    m->wm_next = wm_from + PUBLISH_WATERMARKS;
     for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++) {
@@ -852,7 +869,9 @@ static void publish(mirror_t *m) {
             if (committed && (!pub->map || (pub->version != mp->version &&
                                             (!big || s->published_ms >= pub->ms + 10000)))) {
                 msnap_map_unref(pub->map);
-                *pub = (struct mpub){msnap_map_new(mp->map), mp->version, s->published_ms};
+                pub->map = msnap_map_new(mp->map);
+                pub->version = mp->version;
+                pub->ms = s->published_ms;
             }
             /* A map changed without records (a gap covered at the end) is
              * committed by its task's next round too. */
@@ -870,7 +889,13 @@ static void publish(mirror_t *m) {
             sp->resent_possible = mp->resent_possible;
             mpart_latency_take(mp, &sp->latency_max_ms, &sp->latency_avg_ms);
             int64_t lo, hi;
-            if (!rd_kafka_get_watermark_offsets(m->consumer, t->name, p, &lo, &hi) && hi >= 0) {
+            if ((k++ - wm_from + n) % n < PUBLISH_WATERMARKS && mp->started) /* this share */
+                pub->wm = !rd_kafka_get_watermark_offsets(m->consumer, t->name, p, &pub->lo,
+                                                          &pub->hi) &&
+                          pub->hi >= 0;
+            if (pub->wm) {
+                lo = pub->lo;
+                hi = pub->hi;
                 sp->source_start = lo;
                 sp->source_end = hi;
                 int64_t at = offset_map_src_next(mp->map);
@@ -1173,7 +1198,10 @@ static int start_partitions(mirror_t *m) {
     }
     char err[512];
     int rc = 0;
-    if (ends->cnt && kadmin_end_offsets(m->producer, ends, m->flow->admin_timeout_ms + 10000,
+    /* Asked through the target admin handle: the producer's broker thread
+     * walks every partition it knows on each wakeup (librdkafka 2.0.2) and
+     * answers late while thousands of partitions join it. */
+    if (ends->cnt && kadmin_end_offsets(m->tadmin, ends, m->flow->admin_timeout_ms + 10000,
                                         err, sizeof err)) {
         log_warn("could not read the target's end offsets (%s); %d partition(s) wait to start "
                  "(kmig copies only where it can count what the target already holds)",
@@ -1213,8 +1241,8 @@ static int start_partitions(mirror_t *m) {
             rd_kafka_topic_partition_list_add(starts, t->name, go->elems[i].partition)->opaque = t;
     }
     if (starts->cnt &&
-        kadmin_start_offsets(m->consumer, starts, m->flow->admin_timeout_ms + 10000, err,
-                             sizeof err)) {
+        kadmin_start_offsets(m->sadmin, starts, m->flow->admin_timeout_ms + 10000, err,
+                             sizeof err)) { /* not the consumer: see the end offsets above */
         log_warn("could not read the source's log start offsets (%s); maps start at the first "
                  "record read",
                  err);
@@ -1255,14 +1283,34 @@ static int start_partitions(mirror_t *m) {
 
 /* ------------------------------------------------------------- run */
 
+/* A partition this process copies (its task is owned here) that is not at
+ * its end yet. */
+static bool part_waits(mirror_t *m, const mtopic_t *t, int32_t p) {
+    const mpart_t *mp = &t->parts[p];
+    return mp->state == MPART_COPYING && mworkers_owns(m->workers, t->task[p]) &&
+           !mpart_caught_up(mp);
+}
+
+/* Whether every copying partition is copied to its end. Called on every loop
+ * iteration: a scan of every partition each time cost partitions x batches
+ * at 24,000 partitions, so the scan goes on from where the last one stopped
+ * (partitions before the cursor were caught up), and only a scan that reaches
+ * the end looks at all of them again, at once, to confirm. */
 static bool all_caught_up(mirror_t *m) {
     if (m->seen_gen == 0 || !mworkers_joined(m->workers)) return false;
+    for (; m->cu_topic < m->ntopics; m->cu_topic++, m->cu_part = 0) {
+        mtopic_t *t = m->topics_v[m->cu_topic];
+        for (; m->cu_part < t->nparts; m->cu_part++)
+            if (part_waits(m, t, m->cu_part)) return false;
+    }
     for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++)
-            if (t->parts[p].state == MPART_COPYING && mworkers_owns(m->workers, t->task[p]) &&
-                !mpart_caught_up(&t->parts[p]))
+            if (part_waits(m, t, p)) {
+                m->cu_topic = i;
+                m->cu_part = p;
                 return false;
+            }
     }
     return true;
 }
@@ -1716,6 +1764,7 @@ void mirror_destroy(mirror_t *m) {
     if (!m) return;
     atomic_store(m->stop, 2);
     mworkers_destroy(m->workers);
+    int64_t t_start = clock_mono_ms();
     topic_manager_destroy(m->tm);
     http_server_destroy(m->http);
     backflow_stop(m->back);
@@ -1727,6 +1776,7 @@ void mirror_destroy(mirror_t *m) {
     groups_destroy(m->groups);
     msnap_holder_destroy(m->snaps);
     mtxn_set_destroy(m->txn); /* its delivery reports still reach the topics */
+    log_debug("stopping: threads stopped in %" PRId64 " ms", clock_mono_ms() - t_start);
     for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
         for (int32_t p = 0; p < t->nparts; p++) {
@@ -1748,18 +1798,24 @@ void mirror_destroy(mirror_t *m) {
     if (m->map_rkt) rd_kafka_topic_destroy(m->map_rkt);
     if (m->consumer) {
         /* Events still queued hold partition references: librdkafka's
-         * destroy waits for them forever (seen after a topic was deleted). */
+         * destroy waits for them forever (seen after a topic was deleted).
+         * (Slow with many partitions: librdkafka 2.0.2 stops them one by one,
+         * also with RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE; cmd_mirror exits
+         * without this when the run is large, see mirror.h.) */
+        int64_t t0 = clock_mono_ms();
         rd_kafka_assign(m->consumer, NULL);
         for (rd_kafka_message_t *msg; m->cq && (msg = rd_kafka_consume_queue(m->cq, 0));)
             rd_kafka_message_destroy(msg);
         if (m->cq) rd_kafka_queue_destroy(m->cq);
         rd_kafka_consumer_close(m->consumer);
         rd_kafka_destroy(m->consumer);
-        log_debug("stopping: consumer closed");
+        log_debug("stopping: consumer closed in %" PRId64 " ms", clock_mono_ms() - t0);
     } else if (m->cq) {
         rd_kafka_queue_destroy(m->cq);
     }
+    int64_t t1 = clock_mono_ms();
     if (m->producer) rd_kafka_destroy(m->producer);
+    log_debug("stopping: producer destroyed in %" PRId64 " ms", clock_mono_ms() - t1);
     if (m->sadmin) rd_kafka_destroy(m->sadmin);
     if (m->tadmin) rd_kafka_destroy(m->tadmin);
     if (m->src_reader) rd_kafka_destroy(m->src_reader);

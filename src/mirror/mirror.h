@@ -60,4 +60,13 @@ void mirror_get_stats(mirror_t *m, mirror_stats_t *out);
 
 void mirror_destroy(mirror_t *m); /* accepts NULL */
 
+/* Above this many partitions a command may exit right after mirror_run()
+ * instead of calling mirror_destroy(): the run's outcome is final by then
+ * (the map flushed and every write checked, the summary written, the group
+ * sync stopped), and librdkafka 2.0.2's consumer teardown stops every
+ * assigned partition one by one, each stop walking them all (seconds at a
+ * few thousand partitions, 9-11 s at 24,000), with or without
+ * RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE. */
+#define MIRROR_FAST_EXIT_PARTITIONS 1000
+
 #endif

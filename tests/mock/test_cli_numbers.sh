@@ -27,6 +27,16 @@ done
 for v in 0 32768 two; do
     check_bad assess --replication-factor "$v" "[1, 32767]"
 done
+# Decimal options (kmig's worker sizing): positive, finite, at most 1e6.
+for opt in --catch-up-hours --cost-per-record-us --cost-per-byte-ns; do
+    for v in 0 -2 abc "" 1e7 inf nan 3x; do
+        rc=0
+        out=$("$KMIG" assess --config /nonexistent "$opt" "$v" 2>&1) || rc=$?
+        expect_eq 2 "$rc" "kmig assess $opt '$v' exit status ($out)"
+        expect_contains "$out" "kmig assess: $opt wants a number in (0, 1000000], got '$v'" \
+            "kmig assess $opt '$v'"
+    done
+done
 
 # In range, the value passes and the next problem (the missing file) is reported.
 rc=0

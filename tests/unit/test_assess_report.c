@@ -306,6 +306,8 @@ static void test_render_text(void) {
     /* egress: 2 groups read orders */
     CHECK(strstr(txt, "90000000 B/s = 90.00 MB/s") != NULL);
     CHECK(strstr(txt, "Recommended Express: 3 x express.m7g.large") != NULL);
+    CHECK(strstr(txt, "kmig workers to copy the backlog within 24.00 h") != NULL);
+    CHECK(strstr(txt, "records/s per worker") != NULL);
     CHECK(strstr(txt, "ceil(1200 partition replicas (400 x RF 3) / 1000 per broker) = 2") !=
           NULL);
     CHECK(strstr(txt, "[auto-create] Target tgt has auto.create.topics.enable=true") != NULL);
@@ -356,6 +358,13 @@ static void test_render_json(void) {
     CHECK_EQ_STR(json_string_value(json_object_get(
                      json_object_get(json_object_get(back, "sizing"), "recommended"), "express")),
                  "express.m7g.large");
+
+    json_t *workers = json_object_get(json_object_get(back, "sizing"), "workers");
+    CHECK(json_integer_value(json_object_get(workers, "workers")) >= 1);
+    CHECK(strstr(json_string_value(json_object_get(workers, "formula")), "records/s per worker") !=
+          NULL);
+    CHECK(json_real_value(json_object_get(workers, "catch_up_hours_target")) ==
+          SIZING_DEFAULT_CATCH_UP_HOURS);
 
     json_t *source = json_object_get(back, "source");
     CHECK_EQ_STR(json_string_value(json_object_get(source, "cluster_id")), "abc123");

@@ -184,6 +184,8 @@ static void test_input_from_inventory(void) {
     CHECK_EQ_INT(in.partitions, 10);
     CHECK(fabs(in.retained_bytes - (8.64e9 + 1e6 + 2e6)) < 1);
     CHECK(fabs(in.current_bytes - (1e9 + 1e6 + 1e4)) < 1);
+    CHECK(in.current_records > 0);
+    CHECK(fabs(in.catch_up_hours - SIZING_DEFAULT_CATCH_UP_HOURS) < 1e-9);
     CHECK_EQ_INT(in.unsized_topics, 1);
 
     /* groups unknown: one reader per topic */
@@ -195,6 +197,61 @@ static void test_input_from_inventory(void) {
     inventory_destroy(inv);
 }
 
+/* kmig workers: rate from the per-record and per-byte cost, count from the
+ * backlog, the catch-up time and the live traffic (arithmetic in comments). */
+static void test_workers(void) {
+    sizing_input_t in = base_input();
+    in.current_records = 1e11;
+    in.current_bytes = 1e13; /* 100 B per record */
+    in.records_ps = 50000;
+    in.partitions = 1000;
+    in.catch_up_hours = 2;
+    in.record_us = 1.5;
+    in.byte_ns = 2.0;
+    sizing_t s;
+    sizing_compute(&in, &s);
+    const sizing_workers_t *w = &s.workers;
+    /* 1 / (1.5 us + 2 ns x 100) = 1 / 1.7 us = 588235.29 -> 588235 */
+    CHECK(fabs(w->record_bytes - 100) < 1e-9);
+    CHECK(fabs(w->worker_rps - 588235) < 1e-9);
+    /* 1e11 / 7200 + 50000 = 13938888.89; / 588235 = 23.7 -> 24 */
+    CHECK(fabs(w->need_rps - 13938888.89) < 1e-6);
+    CHECK_EQ_INT(w->workers, 24);
+    CHECK(!w->capped);
+    /* 1e11 / (24 x 588235 - 50000) / 3600 = 1.9746 -> 1.97 */
+    CHECK(fabs(w->catch_up_hours - 1.97) < 1e-9);
+    CHECK_EQ_STR(w->rate_formula,
+                 "1 / (1.50 us + 2.00 ns/B x 100 B per record) = 588235 records/s per worker");
+    CHECK_EQ_STR(w->formula, "max(1, ceil((100000000000 records backlog / (2.00 h x 3600 s) + "
+                             "50000.00 records/s live) / 588235 records/s per worker)) = 24");
+    CHECK_EQ_STR(w->time_formula,
+                 "100000000000 records / (24 x 588235 - 50000.00 records/s live) / 3600 = 1.97 h");
+
+    /* More workers than partitions help nothing: capped; and a live rate the
+     * capped fleet cannot carry never catches up. */
+    in.partitions = 3;
+    in.records_ps = 1e7;
+    sizing_compute(&in, &s);
+    CHECK_EQ_INT(s.workers.workers, 3);
+    CHECK(s.workers.capped);
+    CHECK(s.workers.catch_up_hours < 0);
+    CHECK(strstr(s.workers.formula, "capped at the 3 partitions") != NULL);
+    CHECK(strstr(s.workers.time_formula, "never catches up") != NULL);
+
+    /* No backlog: the record size comes from the traffic, at least 1 worker;
+     * unset costs and hours take the defaults. */
+    in = base_input();
+    in.ingress_bps = 1e6;
+    in.records_ps = 1000;
+    sizing_compute(&in, &s);
+    CHECK(fabs(s.in.catch_up_hours - SIZING_DEFAULT_CATCH_UP_HOURS) < 1e-9);
+    CHECK(fabs(s.in.record_us - SIZING_KMIG_RECORD_US) < 1e-9);
+    CHECK(fabs(s.in.byte_ns - SIZING_KMIG_BYTE_NS) < 1e-9);
+    CHECK(fabs(s.workers.record_bytes - 1000) < 1e-9);
+    CHECK_EQ_INT(s.workers.workers, 1);
+    CHECK(fabs(s.workers.catch_up_hours) < 1e-9);
+}
+
 UNIT_MAIN(UNIT_TEST(test_express_aws_example), UNIT_TEST(test_standard),
           UNIT_TEST(test_standard_throughput_and_storage_bound),
-          UNIT_TEST(test_defaults_and_exact_division), UNIT_TEST(test_input_from_inventory))
+          UNIT_TEST(test_defaults_and_exact_division), UNIT_TEST(test_input_from_inventory), UNIT_TEST(test_workers))
