@@ -105,8 +105,20 @@ static void kclient_capture_error_cb(rd_kafka_t *rk, int err, const char *reason
 
 static void kclient_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
-        char why[400];
+        char why[400], tid[8];
+        size_t tsz = sizeof tid;
         rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, why, sizeof why);
+        /* A transactional producer fenced by a newer owner of its id: that
+         * task's business (mirror/mtxn.c drops the task), not the process's. */
+        if ((orig == RD_KAFKA_RESP_ERR__FENCED || orig == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+             orig == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH) &&
+            rd_kafka_conf_get(rd_kafka_conf(rk), "transactional.id", tid, &tsz) ==
+                RD_KAFKA_CONF_OK &&
+            tsz > 1) {
+            log_warn("%s: fenced (%s): another owner of its transactional id took over",
+                     rd_kafka_name(rk), rd_kafka_err2name(orig));
+            return;
+        }
         kclient_latch_fatal("%s: fatal error %s: %s", rd_kafka_name(rk), rd_kafka_err2name(orig),
                             why);
         return;

@@ -13,7 +13,7 @@
 #    matched, nothing missing, extra or different;
 #  - the groups translate exactly: a consumer of each group on the target
 #    reads the same continuation as on the source;
-#  - a second kmig started with the same file fences the first (exit 1,
+#  - a second kmig of the same flow in another workers' group fences the first (exit 1,
 #    named in its summary), which writes nothing more;
 #  - a target older than Kafka 2.5 (the legacy 0.10 broker) is refused at
 #    start-up with exit 2, naming the version.
@@ -59,8 +59,9 @@ check_version() {
         kill_bg "$pid" KILL
         echo "Kafka $tag: run $run killed with -9 at target end offsets totalling $(copied)"
     done
-    # A second kmig with the same file: its init_transactions fences the first,
-    # which stops (exit 1) naming the fencing, and never writes again.
+    # A second kmig copying the same flow in another workers' group (with the
+    # same group the two would share the tasks): its init_transactions fences
+    # the first, which stops (exit 1) naming the fencing, and never writes again.
     run_bg "$T/$tag-fenced.log" "$KMIG" mirror --config "$cfg" --progress 0 \
         --summary-json "$T/$tag-fenced.json"
     local first=$BG_PID
@@ -71,7 +72,8 @@ check_version() {
     before=$(copied)
     wait_for "[ \$(copied) -gt $((before + 50)) ]" 90 0.2 ||
         fail "the first of two copied nothing: $(tail -20 "$T/$tag-fenced.log")"
-    run_bg "$T/$tag-fencer.log" "$KMIG" mirror --config "$cfg" --progress 0
+    run_bg "$T/$tag-fencer.log" "$KMIG" mirror --config "$cfg" --progress 0 \
+        --set "kmig.workers.group.id=$(unique_name fencer)"
     local second=$BG_PID
     wait_for "proc_exited $first" 90 0.2 ||
         fail "the first kmig was not fenced by the second: $(tail -20 "$T/$tag-fenced.log")"
