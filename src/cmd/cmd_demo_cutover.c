@@ -3,18 +3,19 @@
  * this process: shop (producer only: writes orders), billing (consumes
  * orders with group billing, writes one invoice per order) and mailer
  * (consumer only: reads invoices with group mailer). The real mirror engine
- * copies orders and invoices old -> new in a thread of its own while the
- * services move in the planned order (cutover/cutover_plan.h): mailer, then
- * billing, then shop. At each step the board of `kmig cutover status` is
- * shown, judged by cutover/cutover_status.c (through cutover_board.h); each
- * group moves as `kmig cutover group` does it (the groups sync's exact
- * translation committed on the target and read back); mailer also goes back
- * to the source once (demo_way_back(), exact through the inverse of the
- * forward map while no producer has written its topic on the target) and
- * forward again. The flow ends drained, the mirror stops, and every record
- * and offset is checked: each consumer read each record exactly once across
- * every move, each copied record matches its source through the map, and
- * the target holds exactly the records the moved producers wrote there.
+ * copies orders and invoices old -> new in a thread of its own, and the
+ * reverse flow new -> old (the way back) in another, while the services move
+ * in the planned order (cutover/cutover_plan.h): mailer, then billing, then
+ * shop. At each step the board of `kmig cutover status` is shown, judged by
+ * cutover/cutover_status.c (through cutover_board.h); each group moves as
+ * `kmig cutover group` does it (the groups sync's exact translation committed
+ * on the target and read back); after billing moved, mailer goes back to the
+ * source once (demo_way_back(), exact through both flows' maps as `cutover
+ * group --back` translates) and forward again. The flow ends drained, both
+ * flows stop, and every record and offset is checked: each consumer read each
+ * record exactly once across every move, each copied record matches its
+ * source through its flow's map, and the target holds exactly the records the
+ * moved producers wrote there, each copied back once.
  *
  * Group members: librdkafka's mock cluster serves no DescribeGroups (nor
  * ListGroups), so the members on the board are the demo's own services
