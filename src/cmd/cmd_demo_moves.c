@@ -223,8 +223,10 @@ out:
 
 /* Moving forward again after a way back. The target group holds the commit
  * its consumers made before going back, so `cutover group` refuses it as
- * theirs (taken-over: never over consumers' own commits). Until
- * `cutover group --back` records that position, the demo commits the exact
+ * theirs (taken-over: never over consumers' own commits): `cutover group
+ * --back --execute` records no checkpoint of the position the group left the
+ * target from (the symmetric rule of cmd_back_seed() needs the reverse
+ * flow's checkpoints on the source). Until it does, the demo commits the exact
  * translation itself, checking it is not behind that commit. */
 int demo_forward_again(demo_t *d, const char *group, int topic) {
     group_rows_t rows = {0};
@@ -257,9 +259,11 @@ int demo_forward_again(demo_t *d, const char *group, int topic) {
     }
     if (demo_commit_on(d, AT_TARGET, group, topic, off)) goto out;
     record_move(d, group, "committed-by-demo",
-                "exact translation committed on the target by the demo, pending cutover group --back");
+                "exact translation committed on the target by the demo: nothing records the "
+                "position the group left the target from");
     demo_action(d, "after the way back the demo committed %s's exact translation on the target "
-           "itself (never behind the target's commit), pending `cutover group --back`", group);
+           "itself (never behind the target's commit): `cutover group` takes that commit for its "
+           "consumers' own", group);
     rc = 0;
 out:
     group_rows_clear(&rows);
