@@ -3,18 +3,19 @@
  * this process: shop (producer only: writes orders), billing (consumes
  * orders with group billing, writes one invoice per order) and mailer
  * (consumer only: reads invoices with group mailer). The real mirror engine
- * copies orders and invoices old -> new in a thread of its own while the
- * services move in the planned order (cutover/cutover_plan.h): mailer, then
- * billing, then shop. At each step the board of `kmig cutover status` is
- * shown, judged by cutover/cutover_status.c (through cutover_board.h); each
- * group moves as `kmig cutover group` does it (the groups sync's exact
- * translation committed on the target and read back); mailer also goes back
- * to the source once (demo_way_back(), exact through the inverse of the
- * forward map while no producer has written its topic on the target) and
- * forward again. The flow ends drained, the mirror stops, and every record
- * and offset is checked: each consumer read each record exactly once across
- * every move, each copied record matches its source through the map, and
- * the target holds exactly the records the moved producers wrote there.
+ * copies orders and invoices old -> new in a thread of its own, and the
+ * reverse flow new -> old (the way back) in another, while the services move
+ * in the planned order (cutover/cutover_plan.h): mailer, then billing, then
+ * shop. At each step the board of `kmig cutover status` is shown, judged by
+ * cutover/cutover_status.c (through cutover_board.h); each group moves as
+ * `kmig cutover group` does it (the groups sync's exact translation committed
+ * on the target and read back); after billing moved, mailer goes back to the
+ * source once (demo_way_back(), exact through both flows' maps as `cutover
+ * group --back` translates) and forward again. The flow ends drained, both
+ * flows stop, and every record and offset is checked: each consumer read each
+ * record exactly once across every move, each copied record matches its
+ * source through its flow's map, and the target holds exactly the records the
+ * moved producers wrote there, each copied back once.
  *
  * Group members: librdkafka's mock cluster serves no DescribeGroups (nor
  * ListGroups), so the members on the board are the demo's own services
@@ -36,6 +37,7 @@
 #include "cutover/cutover_board.h"
 #include "cutover/cutover_render.h"
 #include "kafka/map_store.h"
+#include "offsets/backmap.h"
 #include "offsets/offset_map.h"
 #include "verify/verify.h"
 
@@ -99,19 +101,33 @@ demo_at_t demo_owner_at(demo_t *d, const char *group) {
 
 /* Reads the facts, judges them (cutover_status.c) and prints the board of
  * `kmig cutover status`; its JSON goes into the step. "Source written"
- * compares the source ends with those of the previous status: the demo's
- * quiet period is the time between two boards. */
+ * compares the source ends with those of the previous status, leaving out
+ * the reverse flow's copies: the demo's quiet period is the time between
+ * two boards. */
 static int status(demo_t *d, const char *when) {
-    int64_t se[NTOPICS][4], te[NTOPICS][4];
+    int64_t se[NTOPICS][4], te[NTOPICS][4], se2[NTOPICS][4], te2[NTOPICS][4];
+    /* both flows caught up first: the reverse flow's copies on the source are
+     * then in its map (not taken for a producer's writes), and the forward
+     * flow skipped them (its map covers the source's ends) */
+    if (demo_wait_back_copied(d) || demo_wait_copied(d)) return -1;
     map_set_t *maps = demo_load_maps(d, se, te);
     if (!maps) return -1;
+    /* the reverse flow's copies on the source are not writes of a producer
+     * there: source offsets the reverse map names as its copies do not count */
+    map_set_t *rev = demo_load_back_maps(d, se2, te2);
+    if (!rev) {
+        map_set_destroy(maps);
+        return -1;
+    }
     cutover_board_t *b = cutover_board_new();
     for (int t = 0; t < NTOPICS; t++) {
         cutover_topic_facts_t *f = cutover_board_topic(b, demo_topic_name[t], true);
         bool written = false, copied = true, foreign = false;
         int64_t lag = 0;
         for (int p = 0; p < demo_topic_parts[t]; p++) {
-            written |= d->have_prev && d->prev_end[t][p] != se[t][p];
+            map_entry_t *r = map_set_get(rev, demo_topic_name[t], p);
+            written |= d->have_prev && d->prev_end[t][p] != se[t][p] &&
+                       !backmap_tgt_covered(r ? r->map : NULL, d->prev_end[t][p], se[t][p]);
             map_entry_t *e = map_set_get(maps, demo_topic_name[t], p);
             int64_t next = e && e->map ? offset_map_src_next(e->map) : -1;
             int64_t tnext = e && e->map ? offset_map_tgt_next(e->map) : -1;
@@ -130,6 +146,7 @@ static int status(demo_t *d, const char *when) {
     }
     d->have_prev = true;
     map_set_destroy(maps);
+    map_set_destroy(rev);
     int rc = 0;
     const char *groups[] = {"billing", "mailer"};
     for (size_t i = 0; i < 2 && !rc; i++) {
@@ -138,7 +155,7 @@ static int status(demo_t *d, const char *when) {
         demo_at_t at = demo_owner_at(d, groups[i]);
         g->source_members = at == AT_SOURCE;
         g->target_members = at == AT_TARGET;
-        if (!(rc = demo_group_pass(d, groups[i], false, &rows)))
+        if (!(rc = demo_group_pass(d, groups[i], false, false, &rows)))
             cutover_board_group_rows(b, g, rows.v, rows.n, true, NULL);
         group_rows_clear(&rows);
     }
@@ -212,6 +229,9 @@ static int traffic(demo_t *d, int orders) {
     if (d->billing == AT_TARGET && demo_wait_copied(d)) return -1;
     if (demo_billing_run(d)) return -1;
     if (d->mailer == AT_TARGET && demo_wait_copied(d)) return -1;
+    /* mailer on the source after the way back reads the invoices billing
+     * wrote on the target once the reverse flow copied them back */
+    if (d->mailer == AT_SOURCE && d->billing == AT_TARGET && demo_wait_back_copied(d)) return -1;
     if (demo_mailer_run(d)) return -1;
     return demo_wait_copied(d);
 }
@@ -234,6 +254,10 @@ static int setup(demo_t *d) {
     }
     rd_kafka_mock_topic_create(d->tgt.mock, map_topic, 1, 1);
     rd_kafka_mock_topic_create(d->tgt.mock, "kmig-checkpoints.old.internal", 1, 1);
+    /* the reverse flow new -> old keeps its map and checkpoints on old */
+    map_store_topic_name(map_topic, sizeof map_topic, "new");
+    rd_kafka_mock_topic_create(d->src.mock, map_topic, 1, 1);
+    rd_kafka_mock_topic_create(d->src.mock, "kmig-checkpoints.new.internal", 1, 1);
     snprintf(d->cfg_path, sizeof d->cfg_path, "/tmp/kmig-demo-XXXXXX");
     snprintf(d->svc_path, sizeof d->svc_path, "/tmp/kmig-demo-services-XXXXXX");
     int fd = mkstemp(d->cfg_path);
@@ -252,6 +276,8 @@ static int setup(demo_t *d) {
             "new.bootstrap.servers = %s\n"
             "old->new.enabled = true\n"
             "old->new.topics = orders, invoices\n"
+            "new->old.enabled = true\n"
+            "new->old.topics = orders, invoices\n"
             "replication.policy.class = org.apache.kafka.connect.mirror.IdentityReplicationPolicy\n"
             "replication.factor = 1\n"
             "offset-syncs.topic.replication.factor = 1\n"
@@ -267,7 +293,8 @@ static int setup(demo_t *d) {
     fclose(f);
     fputs(demo_manifest, sf);
     fclose(sf);
-    if (cmd_flow_load(&d->cf, d->cfg_path, NULL, NULL, NULL, 0, d->err, sizeof d->err) ||
+    if (cmd_flow_load(&d->cf, d->cfg_path, "old", "new", NULL, 0, d->err, sizeof d->err) ||
+        cmd_flow_load(&d->rcf, d->cfg_path, "new", "old", NULL, 0, d->err, sizeof d->err) ||
         !(d->m = cutover_manifest_load(d->svc_path, d->err, sizeof d->err)))
         return -1;
     d->plan = cutover_plan_build(d->m, plan_selected, NULL);
@@ -284,16 +311,33 @@ static int setup(demo_t *d) {
         return -1;
     }
     d->mirror_running = true;
+    /* the way back: the reverse flow copies what is written on new back to old,
+     * never the forward copies (docs/CUTOVER.md "The way back") */
+    mirror_opts_t ro = {.mm2 = d->rcf.mm2, .flow = d->rcf.flow, .stop = &d->stop};
+    if (!(d->rmirror = mirror_new(&ro, d->err, sizeof d->err))) return -1;
+    if (pthread_create(&d->rmirror_thread, NULL, demo_rmirror_main, d)) {
+        snprintf(d->err, sizeof d->err, "cannot start the reverse flow's thread");
+        return -1;
+    }
+    d->rmirror_running = true;
     return 0;
 }
 
+/* Stops both flows (one stop flag). */
 static int stop_mirror(demo_t *d) {
-    if (!d->mirror_running) return 0;
+    if (!d->mirror_running && !d->rmirror_running) return 0;
     atomic_store(&d->stop, 1);
-    pthread_join(d->mirror_thread, NULL);
-    d->mirror_running = false;
-    if (d->mirror_rc != KMIG_EXIT_OK) {
+    if (d->mirror_running) pthread_join(d->mirror_thread, NULL);
+    if (d->rmirror_running) pthread_join(d->rmirror_thread, NULL);
+    bool ran = d->mirror_running, rran = d->rmirror_running;
+    d->mirror_running = d->rmirror_running = false;
+    if (ran && d->mirror_rc != KMIG_EXIT_OK) {
         snprintf(d->err, sizeof d->err, "the mirror stopped with exit code %d", d->mirror_rc);
+        return -1;
+    }
+    if (rran && d->rmirror_rc != KMIG_EXIT_OK) {
+        snprintf(d->err, sizeof d->err, "the reverse flow stopped with exit code %d",
+                 d->rmirror_rc);
         return -1;
     }
     return 0;
@@ -329,51 +373,84 @@ static int checks(demo_t *d, json_t *out) {
         demo_say(d, "  mailer read each of the %d invoices exactly once (%d written on the target)\n",
             d->invoices, d->invoices_on_target);
     /* every copied record through the map; the target's other records are exactly the
-     * ones the moved producers wrote there */
-    int64_t se[NTOPICS][4], te[NTOPICS][4];
+     * ones the moved producers wrote there, each copied back once by the reverse flow
+     * (verified through its own map), and the source's other records are those copies */
+    int64_t se[NTOPICS][4], te[NTOPICS][4], se2[NTOPICS][4], te2[NTOPICS][4];
     map_set_t *maps = demo_load_maps(d, se, te);
     if (!maps) return -1;
+    map_set_t *rev = demo_load_back_maps(d, se2, te2);
+    if (!rev) {
+        map_set_destroy(maps);
+        return -1;
+    }
     json_t *jt = json_array();
     json_object_set_new(out, "topics", jt);
+    int rc = -1;
     for (int t = 0; t < NTOPICS; t++) {
-        verify_result_t sum = {0};
+        vc_counts_t sum = {0}, bsum = {0};
         for (int p = 0; p < demo_topic_parts[t]; p++) {
             map_entry_t *e = map_set_get(maps, demo_topic_name[t], p);
-            verify_result_t r;
+            map_entry_t *r = map_set_get(rev, demo_topic_name[t], p);
             if (!e) {
                 demo_failure(d, "%s[%d]: no offset map", demo_topic_name[t], p);
                 continue;
             }
-            if (verify_partition(d->src_reader, d->tgt_reader, demo_topic_name[t], e->target, p,
-                                 e->map, &r, d->err, sizeof d->err)) {
-                map_set_destroy(maps);
-                return -1;
-            }
-            sum.source_records += r.source_records;
-            sum.matched += r.matched;
-            sum.missing += r.missing;
-            sum.mismatched += r.mismatched;
-            sum.unmapped += r.unmapped;
+            verify_range_t vr = {demo_topic_name[t], e->target, p, e->map, -1, -1,
+                                 r && r->map ? r->map : NULL};
+            verify_report_t rep;
+            if (verify_range(d->src_reader, d->tgt_reader, &vr, 10000, NULL, NULL, &rep, d->err,
+                             sizeof d->err))
+                goto out;
+            const vc_counts_t *n = &rep.vc.n;
+            sum.source_records += n->source_records;
+            sum.matched += n->matched;
+            sum.missing += n->missing + n->not_copied + n->pending;
+            sum.different += n->different;
+            sum.extra += n->extra + n->foreign + n->unmapped_copies + n->other_flow_originals;
+            sum.other_flow_copies += n->other_flow_copies;
+            sum.other_flow_originals += n->other_flow_originals;
+            if (!r || !r->map) continue;
+            /* the reverse flow new -> old, through its own map */
+            verify_range_t br = {demo_topic_name[t], r->target, p, r->map, -1, -1, e->map};
+            if (verify_range(d->tgt_reader, d->src_reader, &br, 10000, NULL, NULL, &rep, d->err,
+                             sizeof d->err))
+                goto out;
+            bsum.matched += rep.vc.n.matched;
+            bsum.different += vc_failures(&rep.vc.n) + rep.vc.n.pending;
         }
         int64_t on_target = t == T_ORDERS ? d->orders_on_target : d->invoices_on_target;
         json_array_append_new(
-            jt, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "topic", demo_topic_name[t],
-                          "source_records", (json_int_t)sum.source_records, "matched",
-                          (json_int_t)sum.matched, "missing", (json_int_t)sum.missing, "different",
-                          (json_int_t)sum.mismatched, "target_only", (json_int_t)sum.unmapped,
-                          "produced_on_target", (json_int_t)on_target));
-        if (sum.missing || sum.mismatched || sum.matched != sum.source_records ||
-            sum.unmapped != on_target)
+            jt, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "topic",
+                          demo_topic_name[t], "source_records", (json_int_t)sum.source_records,
+                          "matched", (json_int_t)sum.matched, "missing", (json_int_t)sum.missing,
+                          "different", (json_int_t)sum.different, "target_only",
+                          (json_int_t)sum.extra, "produced_on_target", (json_int_t)on_target,
+                          "other_flow_copies", (json_int_t)sum.other_flow_copies,
+                          "other_flow_originals", (json_int_t)sum.other_flow_originals,
+                          "back_matched", (json_int_t)bsum.matched, "back_differences",
+                          (json_int_t)bsum.different));
+        if (sum.missing || sum.different ||
+            sum.matched + sum.other_flow_copies != sum.source_records || sum.extra != on_target ||
+            sum.other_flow_originals != on_target || sum.other_flow_copies != on_target ||
+            bsum.matched != on_target || bsum.different)
             demo_failure(d, "%s: %" PRId64 " source records, %" PRId64 " matched, %" PRId64
                     " missing, %" PRId64 " different, %" PRId64 " only on the target (%" PRId64
-                    " produced there)", demo_topic_name[t], sum.source_records, sum.matched,
-                    sum.missing, sum.mismatched, sum.unmapped, on_target);
+                    " produced there, %" PRId64 " of them copied back; %" PRId64
+                    " copies back on the source; the way back: %" PRId64 " matched, %" PRId64
+                    " differences)", demo_topic_name[t], sum.source_records, sum.matched,
+                    sum.missing, sum.different, sum.extra, on_target, sum.other_flow_originals,
+                    sum.other_flow_copies, bsum.matched, bsum.different);
         else
-            demo_say(d, "  %s: all %" PRId64 " source records copied and equal through the map; the "
-                   "target's %" PRId64 " other records are exactly those written there\n",
-                demo_topic_name[t], sum.source_records, sum.unmapped);
+            demo_say(d, "  %s: all %" PRId64 " records written on the source copied and equal "
+                   "through the map; the target's %" PRId64 " other records are exactly those "
+                   "written there, each copied back once by the reverse flow and equal through "
+                   "its map\n", demo_topic_name[t], sum.matched, sum.extra);
     }
+    rc = 0;
+out:
     map_set_destroy(maps);
+    map_set_destroy(rev);
+    if (rc) return -1;
     /* each group's final commit on the target is the end of what it read */
     struct { const char *group; int topic; } gs[] = {{"billing", T_ORDERS}, {"mailer", T_INVOICES}};
     for (size_t i = 0; i < 2; i++) {
@@ -399,6 +476,8 @@ static int walkthrough(demo_t *d) {
            "process); topics orders (3 partitions) and invoices (2)", d->src.bootstrap,
            d->tgt.bootstrap);
     demo_action(d, "the mirror copies old -> new (identity names) in a thread of this process");
+    demo_action(d, "the reverse flow new -> old (the way back) runs in another thread: it copies "
+           "only records written on new, never the forward copies");
     demo_say(d, "\n%s\n", demo_manifest);
     sbuf_t runbook = {0};
     cutover_render_text(d->plan, &runbook);
@@ -431,22 +510,6 @@ static int walkthrough(demo_t *d) {
     if (traffic(d, 40) || status(d, "with mailer on the target")) return -1;
     expect_state(d, "mailer", "moved");
 
-    step(d, "the way back: mailer returns to the source, exactly");
-    if (demo_way_back(d, "mailer", T_INVOICES)) return -1;
-    d->mailer = AT_SOURCE;
-    demo_action(d, "mailer started on the source");
-    if (traffic(d, 40) || status(d, "with mailer back on the source")) return -1;
-    expect_state(d, "mailer", "in-sync");
-
-    step(d, "mailer moves forward again");
-    d->mailer = AT_STOPPED;
-    demo_action(d, "mailer stopped on the source");
-    if (demo_forward_again(d, "mailer", T_INVOICES)) return -1;
-    d->mailer = AT_TARGET;
-    demo_action(d, "mailer started on the target");
-    if (traffic(d, 40) || status(d, "with mailer on the target")) return -1;
-    expect_state(d, "mailer", "moved");
-
     step(d, "move billing (plan step 2, consumes and produces)");
     d->billing = AT_STOPPED;
     demo_action(d, "billing stopped on the source");
@@ -460,6 +523,22 @@ static int walkthrough(demo_t *d) {
     demo_action(d, "billing started on the target: it writes invoices there now");
     if (traffic(d, 40) || status(d, "with billing on the target")) return -1;
     expect_state(d, "billing", "moved");
+    expect_state(d, "mailer", "moved");
+
+    step(d, "the way back: mailer returns to the source, exactly (through both maps)");
+    if (demo_way_back(d, "mailer", T_INVOICES)) return -1;
+    d->mailer = AT_SOURCE;
+    demo_action(d, "mailer started on the source");
+    if (traffic(d, 40) || status(d, "with mailer back on the source")) return -1;
+    expect_state(d, "mailer", "in-sync");
+
+    step(d, "mailer moves forward again");
+    d->mailer = AT_STOPPED;
+    demo_action(d, "mailer stopped on the source");
+    if (demo_forward_again(d, "mailer", T_INVOICES)) return -1;
+    d->mailer = AT_TARGET;
+    demo_action(d, "mailer started on the target");
+    if (traffic(d, 40) || status(d, "with mailer on the target")) return -1;
     expect_state(d, "mailer", "moved");
 
     step(d, "move shop (plan step 3, producer only)");
@@ -481,6 +560,8 @@ static int walkthrough(demo_t *d) {
         return 0;
     }
     demo_action(d, "drained: safe to stop mirroring");
+    if (demo_wait_back_copied(d)) return -1;
+    demo_action(d, "the reverse flow copied every record written on the target back to the source");
     if (stop_mirror(d)) return -1;
     demo_action(d, "the mirror stopped");
     return 0;
@@ -525,12 +606,14 @@ int demo_cutover_run(bool json) {
         json_decref(jchecks);
     }
     mirror_destroy(d->mirror);
+    mirror_destroy(d->rmirror);
     groups_destroy(d->g);
     if (d->src_reader) rd_kafka_destroy(d->src_reader);
     if (d->tgt_reader) rd_kafka_destroy(d->tgt_reader);
     cutover_plan_destroy(d->plan);
     cutover_manifest_destroy(d->m);
     cmd_flow_clear(&d->cf);
+    cmd_flow_clear(&d->rcf);
     if (*d->cfg_path && d->cfg_path[strlen(d->cfg_path) - 1] != 'X') unlink(d->cfg_path);
     if (*d->svc_path && d->svc_path[strlen(d->svc_path) - 1] != 'X') unlink(d->svc_path);
     demo_cluster_stop(&d->tgt);

@@ -1,12 +1,15 @@
 /* Group moves of `kmig demo --cutover` (cmd_demo_cutover.h): a group's step
  * as `kmig cutover group GROUP --execute` takes it (through the groups sync,
- * mirror/groups.h), and the way back to the source through the forward map's
- * inverse while that is exact, then forward again. */
+ * mirror/groups.h, translating through both flows' maps as it does once the
+ * reverse flow's map exists), and the way back to the source through both
+ * maps (offsets/backmap.h, as `cutover group --back` translates), then
+ * forward again. */
 #include "cmd/cmd_demo_services.h"
 
 #include <inttypes.h>
 #include <string.h>
 
+#include "offsets/backmap.h"
 #include "offsets/offset_map.h"
 
 /* --- group moves ------------------------------------------------------------- */
@@ -52,7 +55,7 @@ const char *demo_move_group(demo_t *d, const char *group, group_rows_t *rows,
     }
     if (demo_wait_copied(d)) return NULL;
     group_rows_clear(rows);
-    if (demo_group_pass(d, group, false, rows)) return NULL;
+    if (demo_group_pass(d, group, false, true, rows)) return NULL;
     const group_row_t *r;
     if ((r = row_with(rows, "failed")) || (r = row_with(rows, "pending")) ||
         (r = row_with(rows, "not-copied"))) {
@@ -72,7 +75,7 @@ const char *demo_move_group(demo_t *d, const char *group, group_rows_t *rows,
         return "committed";
     }
     group_rows_clear(rows);
-    if (demo_group_pass(d, group, true, rows)) return NULL;
+    if (demo_group_pass(d, group, true, true, rows)) return NULL;
     if ((r = row_with(rows, "failed")) || (r = row_with(rows, "active-on-target"))) {
         snprintf(d->err, sizeof d->err, "commit of %s[%d] refused: %s", r->topic ? r->topic : "*",
                  r->partition, r->error ? r->error : r->status);
@@ -80,7 +83,7 @@ const char *demo_move_group(demo_t *d, const char *group, group_rows_t *rows,
     }
     print_rows(d, rows);
     group_rows_clear(rows);
-    if (demo_group_pass(d, group, false, rows)) return NULL;
+    if (demo_group_pass(d, group, false, true, rows)) return NULL;
     if (!rows_all(rows, "up-to-date")) {
         snprintf(d->err, sizeof d->err, "group %s: the target does not hold the exact offsets "
                  "after the commit", group);
@@ -149,57 +152,41 @@ int demo_committed_on(demo_t *d, demo_at_t at, const char *group, int topic, int
     return e ? -1 : 0;
 }
 
-/* The source offset whose record the forward map put at target offset t
- * (exact), the source's next offset for the target's mapped end, or -1 when
- * t is not a target offset the map accounts for (a record produced on the
- * target: only the reverse flow's own map can translate it). */
-static int64_t inverse(const offset_map_t *map, int64_t t) {
-    if (t == offset_map_tgt_next(map)) return offset_map_src_next(map);
-    for (size_t i = 0; i < offset_map_count(map); i++) {
-        const offset_seg_t *s = offset_map_at(map, i);
-        if (s->count > 0 && t >= s->tgt_start && t < s->tgt_start + s->count)
-            return s->src_start + (t - s->tgt_start);
-    }
-    return -1;
-}
-
 /* The way back for one group (issue 12 item 5): the group stops on the
- * target and resumes on the source at exactly the next record. Here the
- * forward map's inverse is exact because every record of the group's topic
- * on the target came from the source (no producer wrote it on the target
- * yet); when one did, the step says it is pending the reverse flow (its own
- * map, `kmig cutover group GROUP --back`) and changes nothing. */
+ * target and resumes on the source at exactly the next record. Its target
+ * position is translated as `kmig cutover group --back` translates it
+ * (backmap_pair_translate): through the inverse of the forward map where the
+ * next record is a forward copy, through the reverse flow's map where it was
+ * written on the target (the reverse flow copied it to the source), once the
+ * reverse flow has read the target to the group's position. Never backwards
+ * on the source. */
 int demo_way_back(demo_t *d, const char *group, int topic) {
-    int64_t se[NTOPICS][4], te[NTOPICS][4], tcommit[4], scommit[4], back[4];
-    map_set_t *maps = demo_load_maps(d, se, te);
-    if (!maps) return -1;
-    for (int p = 0; p < demo_topic_parts[topic]; p++) {
-        map_entry_t *e = map_set_get(maps, demo_topic_name[topic], p);
-        int64_t tnext = e && e->map ? offset_map_tgt_next(e->map) : 0;
-        if (te[topic][p] > tnext) {
-            demo_action(d, "way back for %s: pending the reverse flow: %s[%d] holds records produced "
-                   "on the target, which only the reverse flow's own map translates",
-                   group, demo_topic_name[topic], p);
-            map_set_destroy(maps);
-            json_object_set_new(d->step, "way_back", json_string("pending-reverse-flow"));
-            return 0;
-        }
-    }
+    int64_t se[NTOPICS][4], te[NTOPICS][4], se2[NTOPICS][4], te2[NTOPICS][4];
+    int64_t tcommit[4], scommit[4], back[4];
     if (group[0] == 'm') d->mailer = AT_STOPPED;
     else d->billing = AT_STOPPED;
     demo_action(d, "%s stopped on the target", group);
+    if (demo_wait_copied(d) || demo_wait_back_copied(d)) return -1;
+    demo_action(d, "both flows copied everything: the reverse flow read the target to its end");
+    map_set_t *fwd = demo_load_maps(d, se, te);
+    if (!fwd) return -1;
+    map_set_t *rev = demo_load_back_maps(d, se2, te2);
     int rc = -1;
+    if (!rev) goto out;
+    backmap_pair_t pair = {fwd, rev};
     if (demo_committed_on(d, AT_TARGET, group, topic, tcommit) ||
         demo_committed_on(d, AT_SOURCE, group, topic, scommit))
         goto out;
+    int from_rev = 0;
     for (int p = 0; p < demo_topic_parts[topic]; p++) {
-        map_entry_t *e = map_set_get(maps, demo_topic_name[topic], p);
         back[p] = -1;
         if (tcommit[p] < 0) continue; /* nothing committed there: the source offset stands */
-        back[p] = e && e->map ? inverse(e->map, tcommit[p]) : -1;
-        if (back[p] < 0) {
-            demo_failure(d, "way back: %s[%d] target offset %" PRId64 " is not in the forward map",
-                    demo_topic_name[topic], p, tcommit[p]);
+        offset_map_result_t x =
+            backmap_pair_translate(&pair, demo_topic_name[topic], p, tcommit[p], &back[p]);
+        if (x != OFFSET_MAP_EXACT) {
+            demo_failure(d, "way back: %s[%d] target offset %" PRId64 " has no exact position on "
+                    "the source (%s)", demo_topic_name[topic], p, tcommit[p],
+                    x == OFFSET_MAP_PENDING ? "pending" : "not copied");
             goto out;
         }
         if (scommit[p] > back[p]) { /* never backwards on the source */
@@ -207,24 +194,39 @@ int demo_way_back(demo_t *d, const char *group, int topic) {
                     demo_topic_name[topic], p, scommit[p], back[p]);
             goto out;
         }
+        /* did it read records written on the target (reverse flow's source records)? */
+        map_entry_t *r = map_set_get(rev, demo_topic_name[topic], p);
+        bool past_fwd = false;
+        for (size_t i = 0; r && r->map && i < offset_map_count(r->map) && !past_fwd; i++) {
+            const offset_seg_t *g = offset_map_at(r->map, i);
+            past_fwd = g->count > 0 && g->src_start < tcommit[p];
+        }
+        from_rev += past_fwd;
         demo_say(d, "      %s[%d]: target offset %" PRId64 " -> source offset %" PRId64
-               " (exact: the forward map's inverse)\n",
-            demo_topic_name[topic], p, tcommit[p], back[p]);
+               " (exact through both maps%s)\n",
+            demo_topic_name[topic], p, tcommit[p], back[p],
+            past_fwd ? ": it read records written on the target, copied back by the reverse flow"
+                     : "");
     }
     if (demo_commit_on(d, AT_SOURCE, group, topic, back)) goto out;
-    demo_action(d, "way back for %s: its target position translated to the source exactly and "
-           "committed there (read back)", group);
+    demo_action(d, "way back for %s: its target position translated to the source exactly "
+           "through both maps (the forward map and the reverse flow's) and committed there "
+           "(read back)", group);
     json_object_set_new(d->step, "way_back", json_string("exact"));
+    json_object_set_new(d->step, "way_back_partitions_through_reverse_map", json_integer(from_rev));
     rc = 0;
 out:
-    map_set_destroy(maps);
+    map_set_destroy(fwd);
+    map_set_destroy(rev);
     return rc;
 }
 
 /* Moving forward again after a way back. The target group holds the commit
  * its consumers made before going back, so `cutover group` refuses it as
- * theirs (taken-over: never over consumers' own commits). Until
- * `cutover group --back` records that position, the demo commits the exact
+ * theirs (taken-over: never over consumers' own commits): `cutover group
+ * --back --execute` records no checkpoint of the position the group left the
+ * target from (the symmetric rule of cmd_back_seed() needs the reverse
+ * flow's checkpoints on the source). Until it does, the demo commits the exact
  * translation itself, checking it is not behind that commit. */
 int demo_forward_again(demo_t *d, const char *group, int topic) {
     group_rows_t rows = {0};
@@ -257,9 +259,11 @@ int demo_forward_again(demo_t *d, const char *group, int topic) {
     }
     if (demo_commit_on(d, AT_TARGET, group, topic, off)) goto out;
     record_move(d, group, "committed-by-demo",
-                "exact translation committed on the target by the demo, pending cutover group --back");
+                "exact translation committed on the target by the demo: nothing records the "
+                "position the group left the target from");
     demo_action(d, "after the way back the demo committed %s's exact translation on the target "
-           "itself (never behind the target's commit), pending `cutover group --back`", group);
+           "itself (never behind the target's commit): `cutover group` takes that commit for its "
+           "consumers' own", group);
     rc = 0;
 out:
     group_rows_clear(&rows);

@@ -16,6 +16,7 @@
 #include "core/sbuf.h"
 #include "kafka/kadmin.h"
 #include "kafka/map_store.h"
+#include "offsets/backmap.h"
 #include "offsets/offset_map.h"
 
 const char *const demo_topic_name[NTOPICS] = {"orders", "invoices"};
@@ -229,6 +230,12 @@ void *demo_mirror_main(void *arg) {
     return NULL;
 }
 
+void *demo_rmirror_main(void *arg) {
+    demo_t *d = arg;
+    d->rmirror_rc = mirror_run(d->rmirror);
+    return NULL;
+}
+
 int demo_ends(demo_t *d, rd_kafka_t *rk, int64_t out[NTOPICS][4]) {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
     for (int t = 0; t < NTOPICS; t++)
@@ -273,6 +280,48 @@ map_set_t *demo_load_maps(demo_t *d, int64_t src_end[NTOPICS][4], int64_t tgt_en
     return maps;
 }
 
+map_set_t *demo_load_back_maps(demo_t *d, int64_t src_end[NTOPICS][4],
+                               int64_t tgt_end[NTOPICS][4]) {
+    map_set_t *maps = map_set_new();
+    char topic[300];
+    size_t records;
+    map_store_topic_name(topic, sizeof topic, d->rcf.flow->source);
+    if (map_store_load(d->src_reader, topic, 10000, map_set_add_seg, maps, &records, d->err,
+                       sizeof d->err) ||
+        demo_ends(d, d->src_reader, src_end) || demo_ends(d, d->tgt_reader, tgt_end)) {
+        map_set_destroy(maps);
+        return NULL;
+    }
+    for (int t = 0; t < NTOPICS; t++)
+        for (int p = 0; p < demo_topic_parts[t]; p++) {
+            map_entry_t *e = map_set_get(maps, demo_topic_name[t], p);
+            if (e) {
+                e->source_end = tgt_end[t][p];
+                e->target_end = src_end[t][p];
+            }
+        }
+    return maps;
+}
+
+int demo_wait_back_copied(demo_t *d) {
+    for (int waited = 0;; waited += 100) {
+        int64_t se[NTOPICS][4], te[NTOPICS][4];
+        map_set_t *maps = demo_load_back_maps(d, se, te);
+        if (!maps) return -1;
+        bool all = true;
+        for (int t = 0; t < NTOPICS; t++)
+            for (int p = 0; p < demo_topic_parts[t]; p++) all &= demo_covered(maps, t, p, te[t][p]);
+        map_set_destroy(maps);
+        if (all) return 0;
+        if (waited >= WAIT_MS) {
+            snprintf(d->err, sizeof d->err, "the reverse flow did not copy everything within %d s",
+                     WAIT_MS / 1000);
+            return -1;
+        }
+        usleep(100000);
+    }
+}
+
 bool demo_covered(map_set_t *maps, int t, int p, int64_t end) {
     map_entry_t *e = map_set_get(maps, demo_topic_name[t], p);
     int64_t next = e && e->map ? offset_map_src_next(e->map) : -1;
@@ -302,10 +351,18 @@ int demo_wait_copied(demo_t *d) {
 
 /* One pass of the groups sync over both topics for `group` (dry unless
  * write), as `kmig cutover group` runs it. */
-int demo_group_pass(demo_t *d, const char *group, bool write, group_rows_t *rows) {
-    int64_t se[NTOPICS][4], te[NTOPICS][4];
+int demo_group_pass(demo_t *d, const char *group, bool write, bool back, group_rows_t *rows) {
+    int64_t se[NTOPICS][4], te[NTOPICS][4], se2[NTOPICS][4], te2[NTOPICS][4];
     map_set_t *maps = demo_load_maps(d, se, te);
     if (!maps) return -1;
+    /* as `kmig cutover group`: with the reverse flow's map (the opposite flow of
+     * old -> new) through both maps, the reverse map in the forward map's role */
+    map_set_t *opp = back ? demo_load_back_maps(d, se2, te2) : NULL;
+    if (back && !opp) {
+        map_set_destroy(maps);
+        return -1;
+    }
+    backmap_pair_t pair = {opp, maps};
     size_t n = map_set_count(maps);
     groups_partition_t *parts = xcalloc(n + 1, sizeof *parts);
     for (size_t i = 0; i < n; i++) {
@@ -313,9 +370,11 @@ int demo_group_pass(demo_t *d, const char *group, bool write, group_rows_t *rows
         parts[i] = (groups_partition_t){e->topic, e->target, e->partition, e->source_end, -1};
     }
     char *names[] = {(char *)group, NULL};
-    int failed = groups_pass(d->g, names, parts, n, map_set_translate, maps, NULL, write, rows);
+    int failed = groups_pass(d->g, names, parts, n, opp ? backmap_pair_translate : map_set_translate,
+                             opp ? (void *)&pair : maps, NULL, write, rows);
     free(parts);
     map_set_destroy(maps);
+    map_set_destroy(opp);
     if (failed && !write) {
         snprintf(d->err, sizeof d->err, "the offsets of group %s could not be read", group);
         return -1;

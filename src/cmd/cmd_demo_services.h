@@ -45,16 +45,17 @@ typedef struct demo {
     FILE *out; /* the walkthrough's text: stdout, or stderr with --json */
     dcluster_t src, tgt;
     char cfg_path[64], svc_path[64];
-    cmd_flow_t cf;
+    cmd_flow_t cf;  /* the forward flow old -> new */
+    cmd_flow_t rcf; /* the reverse flow new -> old (the way back, identity names) */
     cutover_manifest_t *m;
     cutover_plan_t *plan;
     groups_t *g;
     rd_kafka_t *src_reader, *tgt_reader; /* no group: end offsets, the map, verify */
-    mirror_t *mirror;
-    pthread_t mirror_thread;
-    bool mirror_running;
+    mirror_t *mirror, *rmirror; /* the forward and the reverse flow */
+    pthread_t mirror_thread, rmirror_thread;
+    bool mirror_running, rmirror_running;
     atomic_int stop;
-    int mirror_rc;
+    int mirror_rc, rmirror_rc;
     demo_at_t shop, billing, mailer;
     int orders, invoices;                      /* produced so far (record indexes) */
     int orders_on_target, invoices_on_target;  /* of those, written on the target */
@@ -91,11 +92,23 @@ int demo_shop_produce(demo_t *d, int n);
 int demo_billing_run(demo_t *d);
 int demo_mailer_run(demo_t *d);
 void *demo_mirror_main(void *arg);
+void *demo_rmirror_main(void *arg); /* the reverse flow's thread */
 int demo_ends(demo_t *d, rd_kafka_t *rk, int64_t out[NTOPICS][4]);
 map_set_t *demo_load_maps(demo_t *d, int64_t src_end[NTOPICS][4], int64_t tgt_end[NTOPICS][4]);
+/* The reverse flow's map as kept on the source (keyed by the target's topics),
+ * each entry's ends set (source_end: the target's, target_end: the source's).
+ * NULL with d->err. */
+map_set_t *demo_load_back_maps(demo_t *d, int64_t src_end[NTOPICS][4],
+                               int64_t tgt_end[NTOPICS][4]);
+/* Waits until the reverse flow's map covers every target end: every record
+ * written on the target went back (or is a forward copy it skipped). */
+int demo_wait_back_copied(demo_t *d);
 bool demo_covered(map_set_t *maps, int t, int p, int64_t end);
 int demo_wait_copied(demo_t *d);
-int demo_group_pass(demo_t *d, const char *group, bool write, group_rows_t *rows);
+/* `back`: translate as `kmig cutover group` does while the reverse flow's map
+ * exists (through both maps, offsets/backmap.h), else through the forward map
+ * alone as `kmig cutover status` does. */
+int demo_group_pass(demo_t *d, const char *group, bool write, bool back, group_rows_t *rows);
 
 /* Group moves and the way back (cmd_demo_moves.c). */
 const char *demo_move_group(demo_t *d, const char *group, group_rows_t *rows, char *reason,

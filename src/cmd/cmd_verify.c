@@ -6,7 +6,10 @@
  * per partition what matched, what is missing, different, extra, foreign
  * (written to the target by someone else) or pending, with the first
  * mismatch's offsets and fields; then each selected consumer group's target
- * commit against the exact translation of its source commit. A table or
+ * commit against the exact translation of its source commit. When the
+ * opposite flow exists (the way back, docs/CUTOVER.md), its copies on the
+ * source and the target's records it copied back are counted apart
+ * (other_flow_copies, other_flow_originals), not as differences. A table or
  * --json (docs/VERIFY.md); progress and the rate on stderr. Exit 0 when all
  * match, 4 when anything differs, 1 when a read failed, 2 on configuration
  * or connection errors. */
@@ -32,6 +35,7 @@
 #include "kafka/kgroups.h"
 #include "kafka/kread.h"
 #include "kafka/map_store.h"
+#include "mirror/backflow.h"
 #include "mirror/groups.h"
 #include "offsets/map_set.h"
 #include "verify/verify.h"
@@ -120,6 +124,30 @@ static void *worker(void *arg) {
     return NULL;
 }
 
+/* The opposite flow's maps (the way back: the topic
+ * "kmig-offset-map.<target>.internal" on the source), read once; *exists
+ * false when there is no opposite flow. Returns 0, or -1 with err. */
+static int load_opposite(const cmd_flow_t *cf, int timeout_ms, map_set_t *opp, bool *exists,
+                         char *err, size_t errsz) {
+    kv_list_t sc = {0}, sa = {0};
+    rd_kafka_t *cons = NULL, *adm = NULL;
+    int rc = -1;
+    if (mm2_client_settings(cf->mm2, cf->flow->source, MM2_CLIENT_CONSUMER, &sc, err, errsz) ||
+        mm2_client_settings(cf->mm2, cf->flow->source, MM2_CLIENT_ADMIN, &sa, err, errsz))
+        goto out;
+    kclient_opts_t co = {.type = RD_KAFKA_CONSUMER, .name = "opposite-map-reader",
+                         .settings = &sc};
+    kclient_opts_t ao = {.type = RD_KAFKA_PRODUCER, .name = "source-admin", .settings = &sa};
+    if (!(cons = kclient_new(&co, err, errsz)) || !(adm = kclient_new(&ao, err, errsz))) goto out;
+    rc = backflow_load_opposite(adm, cons, cf->flow, timeout_ms, opp, exists, err, errsz);
+out:
+    if (cons) rd_kafka_destroy(cons);
+    if (adm) rd_kafka_destroy(adm);
+    kv_list_clear(&sc);
+    kv_list_clear(&sa);
+    return rc;
+}
+
 /* ok, behind, ahead, not-translatable, error. */
 static const char *group_verdict(const group_row_t *r) {
     if (!r->topic || !strcmp(r->status, "failed") || r->source_offset == CHECKPOINT_UNKNOWN ||
@@ -172,6 +200,9 @@ static json_t *job_json(const job_t *j) {
         (json_int_t)n->extra, "foreign", (json_int_t)n->foreign, "not_copied",
         (json_int_t)n->not_copied, "pending", (json_int_t)n->pending, "source_gone",
         (json_int_t)n->source_gone, "unmapped_copies", (json_int_t)n->unmapped_copies);
+    json_object_set_new(o, "other_flow_copies", json_integer((json_int_t)n->other_flow_copies));
+    json_object_set_new(o, "other_flow_originals",
+                        json_integer((json_int_t)n->other_flow_originals));
     json_object_set_new(o, "first_mismatch", event_json(&r->vc.first, r->first_diff_fields));
     json_t *firsts = json_object();
     for (int k = 0; k < VC_NKINDS; k++) {
@@ -345,7 +376,8 @@ int cmd_verify(int argc, char **argv) {
     vplan_since_t since = {0};
     cmd_flow_t cf = {0};
     kv_list_t s_set = {0}, t_set = {0};
-    map_set_t *maps = map_set_new();
+    map_set_t *maps = map_set_new(), *opp = map_set_new();
+    bool have_opp = false;
     rd_kafka_t *reader = NULL;
     job_t *jobs = NULL;
     size_t njobs = 0;
@@ -379,6 +411,7 @@ int cmd_verify(int argc, char **argv) {
     if (map_set_conflicts(maps))
         log_warn("%s: %zu map segments contradict earlier ones and were ignored", map_topic,
                  map_set_conflicts(maps));
+    if (load_opposite(&cf, pool.timeout_ms, opp, &have_opp, err, sizeof err)) goto fail;
     size_t nmaps = map_set_count(maps);
     jobs = xcalloc(nmaps ? nmaps : 1, sizeof *jobs);
     for (size_t i = 0; i < nmaps; i++) {
@@ -388,7 +421,10 @@ int cmd_verify(int argc, char **argv) {
         if (!listed || (o.partition >= 0 && o.partition != e->partition) || !e->map) continue;
         job_t *j = &jobs[njobs++];
         j->e = e;
-        j->range = (verify_range_t){e->topic, e->target, e->partition, e->map, -1, -1};
+        j->range = (verify_range_t){e->topic, e->target, e->partition, e->map, -1, -1, NULL};
+        /* the opposite flow's map of this partition: keyed by its source, our target */
+        map_entry_t *oe = have_opp ? map_set_get(opp, e->target, e->partition) : NULL;
+        if (oe && oe->map && offset_map_count(oe->map)) j->range.opp = oe->map;
         if (since.kind == VPLAN_SINCE_OFFSET) j->range.from = since.value;
     }
     if (!njobs) {
@@ -481,6 +517,8 @@ int cmd_verify(int argc, char **argv) {
         tot.pending += n->pending;
         tot.source_gone += n->source_gone;
         tot.unmapped_copies += n->unmapped_copies;
+        tot.other_flow_copies += n->other_flow_copies;
+        tot.other_flow_originals += n->other_flow_originals;
         const char *st = job_status(&jobs[i]);
         if (!strcmp(st, "ok")) p_ok++;
         else if (!strcmp(st, "differs")) p_diff++;
@@ -547,6 +585,12 @@ int cmd_verify(int argc, char **argv) {
                       (json_int_t)bytes, "groups_not_translatable", (json_int_t)g_pending,
                       "seconds", secs, "records_per_s", (double)read / secs, "mb_per_s",
                       (double)bytes / 1e6 / secs));
+        json_t *sum = json_object_get(root, "summary");
+        json_object_set_new(sum, "other_flow", json_boolean(have_opp));
+        json_object_set_new(sum, "other_flow_copies",
+                            json_integer((json_int_t)tot.other_flow_copies));
+        json_object_set_new(sum, "other_flow_originals",
+                            json_integer((json_int_t)tot.other_flow_originals));
         json_dumpf(root, stdout, JSON_INDENT(2));
         putchar('\n');
         json_decref(root);
@@ -572,6 +616,10 @@ int cmd_verify(int argc, char **argv) {
                (long long)(tot.missing + tot.not_copied), (long long)tot.different,
                (long long)tot.extra, (long long)tot.foreign, (long long)tot.pending, g_ok, g_diff,
                g_pending);
+        if (have_opp)
+            printf("the opposite flow (the way back): %lld of its copies on the source (never "
+                   "copied back), %lld records written on the target that it copied\n",
+                   (long long)tot.other_flow_copies, (long long)tot.other_flow_originals);
     }
     fprintf(stderr,
             "kmig verify: %lld records (%lld source + %lld target, %.1f MB) in %.2f s: %.0f "
@@ -590,6 +638,7 @@ out:
     free(th);
     free(jobs);
     map_set_destroy(maps);
+    map_set_destroy(opp);
     kv_list_clear(&s_set);
     kv_list_clear(&t_set);
     cmd_flow_clear(&cf);

@@ -103,6 +103,11 @@ bool backmap_is_tgt_record(const offset_map_t *map, int64_t offset) {
     return offset >= 0 && first_tgt_ge(map, offset, &t, &s) && t == offset;
 }
 
+bool backmap_is_src_record(const offset_map_t *map, int64_t offset) {
+    int64_t s, t;
+    return offset >= 0 && first_src_ge(map, offset, &s, &t) && s == offset;
+}
+
 /* When `from` is a target record of m: one past the end of its run of
  * target records within its segment; else -1. */
 static int64_t tgt_run_end(const offset_map_t *m, int64_t from) {

@@ -58,6 +58,8 @@ int64_t backmap_settled(const offset_map_t *opp, const offset_map_t *own, int64_
 bool backmap_tgt_covered(const offset_map_t *map, int64_t from, int64_t to);
 /* True when `offset` is a target record of `map` (NULL: false). */
 bool backmap_is_tgt_record(const offset_map_t *map, int64_t offset);
+/* True when `offset` is a source record `map` copied (NULL: false). */
+bool backmap_is_src_record(const offset_map_t *map, int64_t offset);
 
 typedef enum {
     BACKMAP_EXACT = 0,      /* *a is the exact position on A */

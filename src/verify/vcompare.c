@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/sbuf.h"
+#include "offsets/backmap.h"
 
 typedef struct head {
     bool have, end;
@@ -19,6 +20,7 @@ typedef struct head {
 
 struct vcompare {
     const offset_map_t *map;
+    const offset_map_t *opp; /* the opposite flow's map, NULL: none */
     size_t nseg, si, ti; /* segment cursors for source and target offsets */
     int64_t src_first, src_next, tgt_next;
     head_t s, t;
@@ -48,6 +50,8 @@ vcompare_t *vcompare_new(const offset_map_t *map) {
     for (int k = 0; k < VC_NKINDS; k++) vc->res.first_of[k] = vc->res.last_of[k] = vc->res.first;
     return vc;
 }
+
+void vcompare_set_opposite(vcompare_t *vc, const offset_map_t *opp) { vc->opp = opp; }
 
 void vcompare_destroy(vcompare_t *vc) { free(vc); }
 
@@ -112,11 +116,28 @@ static t_class_t classify_target(vcompare_t *vc, int64_t t, int64_t *s) {
     return T_NAMED;
 }
 
+/* A record the opposite flow wrote on this flow's source (a target record
+ * of its map). */
+static bool opp_copy(const vcompare_t *vc, int64_t s) {
+    return vc->opp && backmap_is_tgt_record(vc->opp, s);
+}
+
+/* A record of this flow's target that the opposite flow copied (a source
+ * record in one of its map's segments). */
+static bool opp_original(const vcompare_t *vc, int64_t t) {
+    return vc->opp && backmap_is_src_record(vc->opp, t);
+}
+
 /* One decision on the two heads; consumes at least one of them. */
 static void step(vcompare_t *vc) {
     vc_counts_t *n = &vc->res.n;
     int64_t ts = -1, st = -1;
     t_class_t tc = vc->t.have ? classify_target(vc, vc->t.offset, &st) : T_BEYOND;
+    if (vc->t.have && tc != T_NAMED && opp_original(vc, vc->t.offset)) {
+        n->other_flow_originals++;
+        vc->t.have = false;
+        return;
+    }
     if (vc->t.have && tc == T_EXTRA) {
         n->extra++;
         event(vc, VC_EXTRA, -1, vc->t.offset, false);
@@ -139,6 +160,11 @@ static void step(vcompare_t *vc) {
         vc->s.have = false;
         return;
     case S_UNMAPPED:
+        if (opp_copy(vc, vc->s.offset)) {
+            n->other_flow_copies++;
+            vc->s.have = false;
+            return;
+        }
         n->not_copied++;
         event(vc, VC_NOT_COPIED, vc->s.offset, -1, false);
         vc->s.have = false;
@@ -163,7 +189,10 @@ static void step(vcompare_t *vc) {
         }
         return;
     case S_BEYOND:
-        if (!vc->t.have) {
+        if (opp_copy(vc, vc->s.offset)) { /* the mirror skips it: never pending */
+            n->other_flow_copies++;
+            vc->s.have = false;
+        } else if (!vc->t.have) {
             n->pending++;
             vc->s.have = false;
         } else if (tc == T_NAMED) {

@@ -21,6 +21,14 @@
  *   target record beyond the map's target end that is not kmig's copy of the
  *       next pending source record -> `foreign` (someone else writes to the
  *       target: split brain).
+ * With the opposite flow's map (the way back, offsets/backmap.h; set with
+ * vcompare_set_opposite()), two more classes, neither a failure:
+ *   source record not copied (a map gap, or beyond the map's end) that the
+ *       opposite flow wrote (a target record of its map) -> `other_flow_copies`
+ *       (never copied back: no loop);
+ *   target record no map entry names (below or beyond the map's target end)
+ *       that the opposite flow copied (a source record of its map) ->
+ *       `other_flow_originals` (written on the target, gone the other way).
  * Failures: different, missing, not_copied, extra, foreign.
  *
  * Use: vcompare_new(), then loop on vcompare_want(): VC_WANT_SOURCE ->
@@ -64,6 +72,7 @@ typedef struct vc_counts {
     int64_t source_records, target_records; /* fed */
     int64_t matched, different, missing, not_copied, extra, foreign;
     int64_t pending, source_gone, unmapped_copies;
+    int64_t other_flow_copies, other_flow_originals; /* the way back: not failures */
 } vc_counts_t;
 
 typedef struct vc_result {
@@ -81,6 +90,9 @@ typedef enum { VC_WANT_SOURCE, VC_WANT_TARGET, VC_DONE } vc_want_t;
 typedef struct vcompare vcompare_t;
 
 vcompare_t *vcompare_new(const offset_map_t *map);
+/* The opposite flow's map (target -> source, identity names; NULL: none),
+ * borrowed like the map. Call before the first record. */
+void vcompare_set_opposite(vcompare_t *vc, const offset_map_t *opp);
 void vcompare_destroy(vcompare_t *vc); /* accepts NULL */
 vc_want_t vcompare_want(vcompare_t *vc);
 void vcompare_source(vcompare_t *vc, const vc_rec_t *r); /* NULL: no more source records */

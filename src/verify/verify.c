@@ -240,6 +240,7 @@ int verify_range(rd_kafka_t *source, rd_kafka_t *target, const verify_range_t *v
     out->tgt_from = tr->start;
     out->tgt_to = tr->end;
     vc = vcompare_new(map);
+    vcompare_set_opposite(vc, vr->opp);
     vc_want_t w;
     while ((w = vcompare_want(vc)) != VC_DONE) {
         reader_t *r = w == VC_WANT_SOURCE ? sr : tr;
@@ -282,7 +283,7 @@ int verify_partition(rd_kafka_t *source, rd_kafka_t *target, const char *source_
                      const char *target_topic, int32_t partition, const offset_map_t *map,
                      verify_result_t *res, char *err, size_t errsz) {
     memset(res, 0, sizeof *res);
-    verify_range_t vr = {source_topic, target_topic, partition, map, -1, -1};
+    verify_range_t vr = {source_topic, target_topic, partition, map, -1, -1, NULL};
     verify_report_t rep;
     if (verify_range(source, target, &vr, 10000, NULL, NULL, &rep, err, errsz)) return -1;
     const vc_counts_t *n = &rep.vc.n;

@@ -27,6 +27,8 @@ typedef struct verify_range {
     int64_t from; /* first source offset, -1: the map's first */
     int64_t to;   /* one past the last source offset, -1: the source's end (pending
                      records and foreign writes beyond the map are then seen) */
+    const offset_map_t *opp; /* the opposite flow's map of this partition (the way
+                                back, docs/CUTOVER.md), NULL: none */
 } verify_range_t;
 
 typedef struct verify_report {

@@ -10,7 +10,9 @@
 #  3. `cutover group --back` before the reverse flow ran: waiting, the
 #     translation is pending (exit 5).
 #  4. The reverse flow copies exactly the M records produced on B to A (none
-#     of the forward copies: no loop), its map is exact (`kmig verify`); the
+#     of the forward copies: no loop), its map is exact (`kmig verify`, which
+#     counts the forward flow's records apart; so does verify of the forward
+#     flow for the reverse one's); the
 #     forward flow run again copies nothing back to B (it skips the reverse
 #     flow's copies).
 #  5. `kmig offsets` of the reverse flow and `cutover group --back --execute`
@@ -105,20 +107,29 @@ check_version() {
     expect_eq 0 "$(jq .records "$T/$tag-fwdbg.json")" "records the running forward flow copied"
     expect_eq $((N + M)) "$(count "$topic" "$tgt")" "records on B while the forward flow ran (no loop)"
     # the reverse map is exact: every record it copied matches; the records of
-    # B it did not copy are exactly the N forward copies (verify counts them as
-    # not_copied, exit 4: it does not know the way back)
+    # B it did not copy are exactly the N forward copies, and the A records
+    # before its copies are the forward flow's originals: verify counts them
+    # as the other flow's, not as differences (exit 0)
     rc=0
     "$KMIG" verify --config "$cfg" "${rev[@]}" --no-groups --json >"$T/$tag-verify.json" 2>"$T/$tag-verify.err" || rc=$?
-    expect_eq 4 "$rc" "exit code of kmig verify of the reverse flow ($(tail -3 "$T/$tag-verify.err"))"
-    expect_eq "$M 0 0 0 0 $N 0" \
-        "$(jq -r '.summary | "\(.matched) \(.missing) \(.different) \(.extra) \(.foreign) \(.not_copied) \(.pending)"' "$T/$tag-verify.json")" \
-        "kmig verify of the reverse flow: matched missing different extra foreign not_copied pending"
+    expect_eq 0 "$rc" "exit code of kmig verify of the reverse flow ($(tail -3 "$T/$tag-verify.err"))"
+    expect_eq "$M 0 0 0 0 0 0 true $N" \
+        "$(jq -r '.summary | "\(.matched) \(.missing) \(.different) \(.extra) \(.foreign) \(.not_copied) \(.pending) \(.other_flow) \(.other_flow_copies)"' "$T/$tag-verify.json")" \
+        "kmig verify of the reverse flow: matched missing different extra foreign not_copied pending other_flow other_flow_copies"
     # the forward flow, run again, skips the reverse flow's copies
     timeout 120 "$KMIG" mirror --config "$cfg" "${fwd[@]}" --stop-at-end --progress 0 \
         --summary-json "$T/$tag-fwd2.json" >"$T/$tag-fwd2.log" 2>&1 ||
         fail "forward mirror (again) exited $?: $(tail -5 "$T/$tag-fwd2.log")"
     expect_eq 0 "$(jq .records "$T/$tag-fwd2.json")" "records the forward flow copied again"
     expect_eq $((N + M)) "$(count "$topic" "$tgt")" "records on B after the forward flow ran again (no loop)"
+    # verify of the forward flow: A holds the reverse flow's M copies, B the M
+    # records produced there that went back: both the other flow's (exit 0)
+    rc=0
+    "$KMIG" verify --config "$cfg" "${fwd[@]}" --no-groups --json >"$T/$tag-fverify.json" 2>"$T/$tag-fverify.err" || rc=$?
+    expect_eq 0 "$rc" "exit code of kmig verify of the forward flow ($(tail -3 "$T/$tag-fverify.err"))"
+    expect_eq "$N 0 0 0 0 0 0 $M $M" \
+        "$(jq -r '.summary | "\(.matched) \(.missing) \(.different) \(.extra) \(.foreign) \(.not_copied) \(.pending) \(.other_flow_copies) \(.other_flow_originals)"' "$T/$tag-fverify.json")" \
+        "kmig verify of the forward flow: matched missing different extra foreign not_copied pending other_flow_copies other_flow_originals"
     echo "Kafka $tag: the reverse flow copied exactly the records produced on B, no record looped"
 
     # 5. the way back

@@ -215,5 +215,20 @@ static void test_pair(void) {
     map_set_destroy(rev);
 }
 
-UNIT_MAIN(UNIT_TEST(test_classify), UNIT_TEST(test_pair), UNIT_TEST(test_settled), UNIT_TEST(test_translate_back),
+/* Source and target records of a map with a gap (backmap_is_src_record,
+ * backmap_is_tgt_record: what kmig verify counts as the other flow's). */
+static void test_records(void) {
+    offset_map_t *r = map_of(REV, 2);
+    for (int64_t o = 0; o < 10; o++) CHECK(!backmap_is_src_record(r, o)); /* the gap */
+    for (int64_t o = 10; o < 20; o++) CHECK(backmap_is_src_record(r, o));
+    CHECK(!backmap_is_src_record(r, 20));
+    CHECK(!backmap_is_src_record(r, -1));
+    CHECK(!backmap_is_src_record(NULL, 10));
+    CHECK(!backmap_is_tgt_record(r, 9));
+    CHECK(backmap_is_tgt_record(r, 10));
+    CHECK(!backmap_is_tgt_record(r, 20));
+    offset_map_destroy(r);
+}
+
+UNIT_MAIN(UNIT_TEST(test_classify), UNIT_TEST(test_records), UNIT_TEST(test_pair), UNIT_TEST(test_settled), UNIT_TEST(test_translate_back),
           UNIT_TEST(test_translate_gaps_and_conflicts))

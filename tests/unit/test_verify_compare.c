@@ -26,9 +26,11 @@ static void add(side_t *s, int64_t off, int val) {
     s->val[s->n++] = val;
 }
 
-/* Runs the merge; returns the result (copied). */
-static vc_result_t run(const offset_map_t *map, const side_t *src, const side_t *tgt) {
+/* Runs the merge with the opposite flow's map (NULL: none). */
+static vc_result_t run_opp(const offset_map_t *map, const offset_map_t *opp, const side_t *src,
+                           const side_t *tgt) {
     vcompare_t *vc = vcompare_new(map);
+    vcompare_set_opposite(vc, opp);
     size_t si = 0, ti = 0;
     uint8_t d[RECORD_DIGEST_LEN];
     vc_want_t w;
@@ -51,6 +53,10 @@ static vc_result_t run(const offset_map_t *map, const side_t *src, const side_t 
     vc_result_t res = *vcompare_result(vc);
     vcompare_destroy(vc);
     return res;
+}
+
+static vc_result_t run(const offset_map_t *map, const side_t *src, const side_t *tgt) {
+    return run_opp(map, NULL, src, tgt);
 }
 
 /* source 0..9 -> target 100..109 */
@@ -301,7 +307,51 @@ static void test_fields(void) {
     CHECK_EQ_STR(vc_kind_name(VC_FOREIGN), "foreign");
 }
 
-UNIT_MAIN(UNIT_TEST(test_faithful_copy), UNIT_TEST(test_different_record),
+/* The way back: A holds a0..a4, the forward flow A->B copied them to B 0..4;
+ * b5..b7 were produced on B and the reverse flow B->A copied them to A 5..7
+ * (its map has the gap [0, 5): the forward copies); the forward flow ran
+ * again and skipped A 5..7 (its map's trailing gap). Verifying either flow
+ * with the other's map counts the other flow's records apart, no failure. */
+static void test_other_flow(void) {
+    offset_map_t *fwd = offset_map_new(), *rev = offset_map_new();
+    for (int i = 0; i < 5; i++) offset_map_add(fwd, i, i);
+    offset_map_cover(fwd, 8);
+    offset_map_begin(rev, 0);
+    for (int i = 5; i < 8; i++) offset_map_add(rev, i, i);
+    side_t a = {0}, b = {0};
+    for (int i = 0; i < 8; i++) {
+        add(&a, i, i);
+        add(&b, i, i);
+    }
+    /* the reverse flow: B's forward copies are the other flow's, A's originals too */
+    vc_result_t r = run_opp(rev, fwd, &b, &a);
+    CHECK_EQ_INT(r.n.matched, 3);
+    CHECK_EQ_INT(r.n.other_flow_copies, 5);
+    CHECK_EQ_INT(r.n.other_flow_originals, 5);
+    CHECK_EQ_INT(vc_failures(&r.n), 0);
+    /* without the forward map they are not-copied records and extra target records */
+    r = run(rev, &b, &a);
+    CHECK_EQ_INT(r.n.not_copied, 5);
+    CHECK_EQ_INT(r.n.extra, 5);
+    CHECK_EQ_INT(r.n.other_flow_copies, 0);
+    /* the forward flow: A 5..7 are the reverse flow's copies, B 5..7 its originals */
+    r = run_opp(fwd, rev, &a, &b);
+    CHECK_EQ_INT(r.n.matched, 5);
+    CHECK_EQ_INT(r.n.other_flow_copies, 3);
+    CHECK_EQ_INT(r.n.other_flow_originals, 3);
+    CHECK_EQ_INT(r.n.pending, 0);
+    CHECK_EQ_INT(vc_failures(&r.n), 0);
+    /* a record written on A beyond both maps is still pending, one on B foreign */
+    add(&a, 8, 20);
+    add(&b, 8, 21);
+    r = run_opp(fwd, rev, &a, &b);
+    CHECK_EQ_INT(r.n.pending + r.n.foreign, 1 + 1);
+    CHECK_EQ_INT(r.n.other_flow_copies, 3);
+    offset_map_destroy(fwd);
+    offset_map_destroy(rev);
+}
+
+UNIT_MAIN(UNIT_TEST(test_faithful_copy), UNIT_TEST(test_other_flow), UNIT_TEST(test_different_record),
           UNIT_TEST(test_foreign_append), UNIT_TEST(test_deleted_on_target),
           UNIT_TEST(test_missing_in_middle), UNIT_TEST(test_extra_in_middle),
           UNIT_TEST(test_pending_and_unmapped_copies), UNIT_TEST(test_gap),
