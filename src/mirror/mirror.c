@@ -1956,7 +1956,9 @@ static void txn_round(mirror_t *m, bool force, int tmo, bool final) {
                 /* The group sync translates through committed maps only. */
                 if (t->pub[p].version != mp->version) {
                     msnap_map_unref(t->pub[p].map);
-                    t->pub[p] = (struct mpub){msnap_map_new(mp->map), mp->version, clock_mono_ms()};
+                    t->pub[p].map = msnap_map_new(mp->map);
+                    t->pub[p].version = mp->version;
+                    t->pub[p].ms = clock_mono_ms(); /* the watermarks read stay */
                 }
             } else if (r == MTXN_ABORTED && mp->started && mp->state == MPART_COPYING) {
                 int64_t from = mpart_txn_rewind(mp);
