@@ -261,7 +261,8 @@ int kgroups_alter(rd_kafka_t *rk, const char *group, kgroup_offsets_t *offsets, 
 }
 
 int kgroups_describe(rd_kafka_t *rk, const char *group, int timeout_ms, char *state,
-                     size_t state_size, int *members, char *err, size_t errsz) {
+                     size_t state_size, int *members, char ***clients, char *err, size_t errsz) {
+    if (clients) *clients = NULL;
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *o =
         kgroups_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout_ms);
@@ -281,40 +282,13 @@ int kgroups_describe(rd_kafka_t *rk, const char *group, int timeout_ms, char *st
             snprintf(state, state_size, "%s",
                      rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(d[0])));
             *members = (int)rd_kafka_ConsumerGroupDescription_member_count(d[0]);
-            rc = 0;
-        }
-        rd_kafka_event_destroy(ev);
-    }
-    rd_kafka_AdminOptions_destroy(o);
-    rd_kafka_queue_destroy(q);
-    return rc;
-}
-
-int kgroups_member_clients(rd_kafka_t *rk, const char *group, int timeout_ms, char ***ids,
-                           char *err, size_t errsz) {
-    *ids = NULL;
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_AdminOptions_t *o =
-        kgroups_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout_ms);
-    const char *groups[] = {group};
-    rd_kafka_DescribeConsumerGroups(rk, groups, 1, o, q);
-    rd_kafka_event_t *ev = kadmin_wait(q, timeout_ms, err, errsz, "DescribeConsumerGroups");
-    int rc = -1;
-    if (ev) {
-        size_t n;
-        const rd_kafka_ConsumerGroupDescription_t **d = rd_kafka_DescribeConsumerGroups_result_groups(
-            rd_kafka_event_DescribeConsumerGroups_result(ev), &n);
-        const rd_kafka_error_t *ge = n ? rd_kafka_ConsumerGroupDescription_error(d[0]) : NULL;
-        if (!n || ge) {
-            snprintf(err, errsz, "DescribeConsumerGroups %s: %s", group,
-                     ge ? rd_kafka_error_string(ge) : "no result");
-        } else {
-            size_t m = rd_kafka_ConsumerGroupDescription_member_count(d[0]);
-            *ids = xcalloc(m + 1, sizeof **ids);
-            for (size_t i = 0; i < m; i++) {
-                const char *c = rd_kafka_MemberDescription_client_id(
-                    rd_kafka_ConsumerGroupDescription_member(d[0], i));
-                (*ids)[i] = xstrdup(c ? c : "");
+            if (clients) {
+                *clients = xcalloc((size_t)*members + 1, sizeof **clients);
+                for (int i = 0; i < *members; i++) {
+                    const char *c = rd_kafka_MemberDescription_client_id(
+                        rd_kafka_ConsumerGroupDescription_member(d[0], (size_t)i));
+                    (*clients)[i] = xstrdup(c ? c : "");
+                }
             }
             rc = 0;
         }

@@ -67,15 +67,11 @@ int kgroups_committed(rd_kafka_t *rk, const char *group, const kgroup_offsets_t 
 int kgroups_alter(rd_kafka_t *rk, const char *group, kgroup_offsets_t *offsets, int timeout_ms,
                   char *err, size_t errsz);
 
-/* The group's state name ("Empty", "Stable", "Dead", ...) and member count. */
+/* The group's state name ("Empty", "Stable", "Dead", ...) and member count;
+ * with `clients` not NULL also its members' client ids, a NULL-terminated
+ * array freed with kgroups_names_free(). */
 int kgroups_describe(rd_kafka_t *rk, const char *group, int timeout_ms, char *state,
-                     size_t state_size, int *members, char *err, size_t errsz);
-
-/* The client ids of `group`'s members (DescribeConsumerGroups), a
- * NULL-terminated array freed with kgroups_names_free(). `rk` a handle of its
- * own (see the caveat above). */
-int kgroups_member_clients(rd_kafka_t *rk, const char *group, int timeout_ms, char ***ids,
-                           char *err, size_t errsz);
+                     size_t state_size, int *members, char ***clients, char *err, size_t errsz);
 
 /* Whether the cluster of `settings` serves DescribeGroups, asked of its first
  * bootstrap broker (kprobe.h): 1 yes, 0 no (the librdkafka mock: describing

@@ -316,8 +316,8 @@ static void groups_collect(const kinventory_opts_t *o, inventory_t *inv, strmap_
         inv_group_t *g = inventory_add_group(inv, *n);
         char state[64];
         int members = 0;
-        if (kgroups_describe(o->group_admin, *n, o->timeout_ms, state, sizeof state, &members, err,
-                             sizeof err) == 0) {
+        if (kgroups_describe(o->group_admin, *n, o->timeout_ms, state, sizeof state, &members,
+                             NULL, err, sizeof err) == 0) {
             g->state = xstrdup(state);
             g->members = members;
         }

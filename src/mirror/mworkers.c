@@ -116,8 +116,10 @@ static void check_members(mworkers_t *w) {
     if (kgroups_serves_describe(w->settings, 2000, err, sizeof err) != 1) return;
     rd_kafka_t *rk = kgroups_admin_new("target-workers-check", w->settings, err, sizeof err);
     if (!rk) return;
-    char **ids = NULL;
-    if (!kgroups_member_clients(rk, w->group, 2000, &ids, err, sizeof err)) {
+    char **ids = NULL, state[64];
+    int members;
+    if (!kgroups_describe(rk, w->group, 2000, state, sizeof state, &members, &ids, err,
+                          sizeof err)) {
         for (char **p = ids; *p; p++) {
             size_t n = strlen(CLIENT_PREFIX);
             if (strncmp(*p, CLIENT_PREFIX, n) || !strcmp(*p + n, w->fp)) continue;
