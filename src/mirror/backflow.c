@@ -369,6 +369,19 @@ bool backflow_eof_ok(backflow_t *b, const char *topic, int32_t partition, int64_
     return !w || end <= w->at;
 }
 
+/* Drops wait i (the partition was resumed or reset by its owner). */
+static void wait_drop(backflow_t *b, size_t i) {
+    bwait_t *w = b->wv[i];
+    char *k = pkey(w->topic, w->partition);
+    strmap_put(b->waits, k, NULL); /* no delete: a NULL value is absent */
+    free(k);
+    free(w->topic);
+    free(w->target);
+    free(w);
+    b->wv[i] = b->wv[--b->nw];
+    atomic_store(&b->waiting, (int)b->nw);
+}
+
 void backflow_tick(backflow_t *b, rd_kafka_t *consumer) {
     if (!b) return;
     refresh(b);
@@ -381,25 +394,36 @@ void backflow_tick(backflow_t *b, rd_kafka_t *consumer) {
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(l, w->topic, w->partition)->offset = w->at;
         rd_kafka_error_t *e = rd_kafka_seek_partitions(consumer, l, 5000);
-        if (e) {
+        /* A partition's own seek error is in the list, not in e. */
+        rd_kafka_resp_err_t pe = e ? rd_kafka_error_code(e) : l->elems[0].err;
+        if (pe) {
             log_warn("the way back: %s [%d]: seeking back to %" PRId64 " failed (%s); trying "
                      "again",
-                     w->topic, w->partition, w->at, rd_kafka_error_string(e));
-            rd_kafka_error_destroy(e);
+                     w->topic, w->partition, w->at,
+                     e ? rd_kafka_error_string(e) : rd_kafka_err2str(pe));
+            if (e) rd_kafka_error_destroy(e);
             rd_kafka_topic_partition_list_destroy(l);
             i++;
             continue;
         }
         rd_kafka_resume_partitions(consumer, l);
         rd_kafka_topic_partition_list_destroy(l);
-        char *k = pkey(w->topic, w->partition);
-        strmap_put(b->waits, k, NULL); /* no delete: a NULL value is absent */
-        free(k);
-        free(w->topic);
-        free(w->target);
-        free(w);
-        b->wv[i] = b->wv[--b->nw];
-        atomic_store(&b->waiting, (int)b->nw);
+        wait_drop(b, i);
+    }
+}
+
+void backflow_forget(backflow_t *b, rd_kafka_t *consumer, const char *topic,
+                     int32_t partition) {
+    if (!b || !b->nw) return;
+    for (size_t i = 0; i < b->nw; i++) {
+        bwait_t *w = b->wv[i];
+        if (w->partition != partition || strcmp(w->topic, topic)) continue;
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(l, topic, partition);
+        rd_kafka_resume_partitions(consumer, l); /* kmig's pause survives a re-assign */
+        rd_kafka_topic_partition_list_destroy(l);
+        wait_drop(b, i);
+        return;
     }
 }
 

@@ -57,6 +57,10 @@ bool backflow_admit(backflow_t *b, rd_kafka_t *consumer, const char *topic, cons
 bool backflow_eof_ok(backflow_t *b, const char *topic, int32_t partition, int64_t end);
 /* Copy loop, every iteration: resumes waiting partitions a newer view decides. */
 void backflow_tick(backflow_t *b, rd_kafka_t *consumer);
+/* Copy loop: the partition's fetch position is being set anew (reset from its
+ * map, refetched, its task stopped): its wait, if any, is dropped and the
+ * partition resumed, so that no stale seek brings it back to an old offset. */
+void backflow_forget(backflow_t *b, rd_kafka_t *consumer, const char *topic, int32_t partition);
 
 /* Start-up: where the opposite flow's map (read once when the watcher
  * started) ends on this flow's target partition (its source end offset), or -1.

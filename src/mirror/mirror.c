@@ -621,6 +621,7 @@ static mtopic_t *topic_of(mirror_t *m, rd_kafka_message_t *msg) {
 
 /* (Re)starts fetching one partition at `offset`. */
 static int refetch(mirror_t *m, mtopic_t *t, int32_t part, int64_t offset) {
+    backflow_forget(m->back, m->consumer, t->name, part); /* no stale seek after this one */
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(l, t->name, part)->offset = offset;
     rd_kafka_error_t *se = rd_kafka_incremental_unassign(m->consumer, l);
@@ -1297,7 +1298,8 @@ static bool part_waits(mirror_t *m, const mtopic_t *t, int32_t p) {
  * (partitions before the cursor were caught up), and only a scan that reaches
  * the end looks at all of them again, at once, to confirm. */
 static bool all_caught_up(mirror_t *m) {
-    if (m->seen_gen == 0 || !mworkers_joined(m->workers)) return false;
+    if (m->seen_gen == 0 || !mworkers_joined(m->workers) || mworkers_suspended(m->workers))
+        return false;
     for (; m->cu_topic < m->ntopics; m->cu_topic++, m->cu_part = 0) {
         mtopic_t *t = m->topics_v[m->cu_topic];
         for (; m->cu_part < t->nparts; m->cu_part++)
@@ -1377,7 +1379,11 @@ static bool task_in(const int *tasks, int n, int k) {
  * still in flight become stale (dr_cb). */
 static void part_reset(mirror_t *m, mtopic_t *t, int32_t p, offset_map_t *map) {
     mpart_t *mp = &t->parts[p];
-    t->stale[p] += mp->inflight;
+    /* One shared producer delivers a partition's records in order, so its
+     * next `inflight` reports are the dropped ones; a task's transactional
+     * producer is purged and drained before it goes (mtxn_task_stop). */
+    if (!m->txn) t->stale[p] += mp->inflight;
+    backflow_forget(m->back, m->consumer, t->name, p);
     m->dropped_records += mp->records;
     m->dropped_bytes += mp->bytes;
     if (mp->started) m->unstarted++;
@@ -1960,7 +1966,8 @@ static void txn_round(mirror_t *m, bool force, int tmo, bool final) {
                     t->pub[p].version = mp->version;
                     t->pub[p].ms = clock_mono_ms(); /* the watermarks read stay */
                 }
-            } else if (r == MTXN_ABORTED && mp->started && mp->state == MPART_COPYING) {
+            } else if (r == MTXN_ABORTED && mp->started && mp->state == MPART_COPYING &&
+                       mworkers_owns(m->workers, t->task[p])) { /* a task handed over: reset */
                 int64_t from = mpart_txn_rewind(mp);
                 if (refetch(m, t, p, from >= 0 ? from : RD_KAFKA_OFFSET_BEGINNING)) m->fail = true;
             }

@@ -29,6 +29,7 @@ typedef struct mtxn_task {
     bool used;     /* something was produced into it */
     bool doomed;   /* a delivery failed: it must abort */
     bool fenced;   /* another owner: never written again */
+    bool lost;     /* workers: the task went to another worker (mtxn_task_lost) */
     bool in_round; /* commits in the current round */
     bool forced;   /* due at the next round (mtxn_mark_due) */
     int64_t begun_ms, bytes, round_t0;
@@ -267,6 +268,17 @@ int mtxn_task_stop(mtxn_set_t *s, int k, char *err, size_t errsz) {
     if (!s || k < 0 || k >= s->ntasks || !s->t[k].rk) return 0;
     mtxn_task_t *t = &s->t[k];
     int rc = 0;
+    if (t->lost) {
+        /* Nothing more goes out: every record still queued or in flight comes
+         * back as purged (its delivery report frees the consumed message), and
+         * no abort is sent: the next owner's init_transactions aborts it. */
+        rd_kafka_purge(t->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        int64_t deadline = clock_mono_ms() + 2000;
+        while (rd_kafka_outq_len(t->rk) > 0 && clock_mono_ms() < deadline) rd_kafka_poll(t->rk, 10);
+        task_drop(t);
+        t->fenced = false; /* the group may give the task back: a new epoch then */
+        return 0;
+    }
     if (t->open && !t->fenced) {
         rd_kafka_error_t *e = t->doomed ? rd_kafka_abort_transaction(t->rk, 5000)
                                         : rd_kafka_commit_transaction(t->rk, 5000);
@@ -282,11 +294,12 @@ int mtxn_task_stop(mtxn_set_t *s, int k, char *err, size_t errsz) {
         }
     }
     task_drop(t);
+    t->fenced = false; /* the group may give the task back: a new epoch then */
     return rc;
 }
 
 void mtxn_task_lost(mtxn_set_t *s, int k) {
-    if (s && k >= 0 && k < s->ntasks) s->t[k].doomed = true;
+    if (s && k >= 0 && k < s->ntasks) s->t[k].doomed = s->t[k].lost = true;
 }
 
 rd_kafka_t *mtxn_producer(mtxn_set_t *s, int k) {

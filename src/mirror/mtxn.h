@@ -82,8 +82,10 @@ int mtxn_task_start(mtxn_set_t *s, int task, char *err, size_t errsz);
  * producer destroyed. */
 int mtxn_task_stop(mtxn_set_t *s, int task, char *err, size_t errsz);
 
-/* Task k was lost (workers: another process may own it now): its open
- * transaction aborts at mtxn_task_stop() instead of committing. */
+/* Task k was lost (workers: another process may own it now): at
+ * mtxn_task_stop() its records still queued or in flight are purged and
+ * nothing more is sent (no commit, no abort: the next owner's
+ * init_transactions aborts the open transaction). */
 void mtxn_task_lost(mtxn_set_t *s, int task);
 
 /* The producer of task k; NULL when not in exactly-once mode (s NULL), or the

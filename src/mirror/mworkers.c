@@ -113,7 +113,9 @@ static void *ticker_main(void *arg) {
  * be described is looked at again next time. */
 static void check_members(mworkers_t *w) {
     char err[512];
-    if (kgroups_serves_describe(w->settings, 2000, err, sizeof err) != 1) return;
+    if (kgroups_serves_describe(w->settings, 2000, err, sizeof err) != 1 ||
+        atomic_load(&w->stop_checker))
+        return;
     rd_kafka_t *rk = kgroups_admin_new("target-workers-check", w->settings, err, sizeof err);
     if (!rk) return;
     char **ids = NULL, state[64];
@@ -440,6 +442,7 @@ bool mworkers_owns(const mworkers_t *w, int task) {
 int mworkers_owned(const mworkers_t *w) { return w ? w->nowned : 0; }
 int mworkers_ntasks(const mworkers_t *w) { return w ? w->ntasks : 0; }
 bool mworkers_joined(const mworkers_t *w) { return !w || w->joined; }
+bool mworkers_suspended(const mworkers_t *w) { return w && w->suspended; }
 const char *mworkers_member_id(mworkers_t *w) { return w ? w->member : ""; }
 
 void mworkers_counts(const mworkers_t *w, int64_t *rebalances, int64_t *gained, int64_t *lost) {
@@ -450,10 +453,9 @@ void mworkers_counts(const mworkers_t *w, int64_t *rebalances, int64_t *gained, 
 
 void mworkers_destroy(mworkers_t *w) {
     if (!w) return;
-    if (w->checker_on) {
-        atomic_store(&w->stop_checker, 1);
-        pthread_join(w->checker, NULL);
-    }
+    /* The checker is told first and joined last: leaving the group (below)
+     * must not wait for a look at its members. */
+    atomic_store(&w->stop_checker, 1);
     if (w->ticker_on) {
         atomic_store(&w->stop_ticker, 1);
         pthread_join(w->ticker, NULL);
@@ -487,6 +489,7 @@ void mworkers_destroy(mworkers_t *w) {
         rd_kafka_queue_destroy(q);
         rd_kafka_destroy_flags(w->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
+    if (w->checker_on) pthread_join(w->checker, NULL);
     pthread_mutex_destroy(&w->lock);
     free(w->owned);
     free(w);

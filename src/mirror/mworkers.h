@@ -74,6 +74,9 @@ int mworkers_ntasks(const mworkers_t *w);
 /* True once the group gave this process its first assignment (possibly
  * empty): before that it owns nothing and is not "caught up". */
 bool mworkers_joined(const mworkers_t *w);
+/* True after a pause dropped every task, until the group confirms what this
+ * process owns (nothing it owns is being copied meanwhile). */
+bool mworkers_suspended(const mworkers_t *w);
 /* This member's id in the group ("" before joining); the worker id. */
 const char *mworkers_member_id(mworkers_t *w);
 /* Rebalances seen, tasks gained, tasks lost to a pause or the group. */

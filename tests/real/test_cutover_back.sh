@@ -44,12 +44,16 @@ check_version() {
     base=$(($(date +%s%3N) - 3600000))
     gen=(--partitions "$P" --size 100 --base-ts "$base")
     cfg=$T/mm2-$tag.properties
-    fwd=(--source "s$tag" --target "t$tag")
-    rev=(--source "t$tag" --target "s$tag")
+    # Aliases of its own: the reverse flow's map topic kmig-offset-map.<B>.internal
+    # on A makes every flow from A to that alias a way back; with the shared
+    # aliases s$tag/t$tag it would make the other tests' flows ways back too.
+    local a=wbs$tag b=wbt$tag
+    fwd=(--source "$a" --target "$b")
+    rev=(--source "$b" --target "$a")
     groups_config "$cfg" "$tag" "$topic" "$pfx-.*" \
         "t$tag->s$tag.enabled = true" "t$tag->s$tag.topics = $topic" \
         "t$tag->s$tag.emit.checkpoints.enabled = false"
-    sed -i '/^sync.group.offsets.enabled/d' "$cfg"
+    sed -i -e '/^sync.group.offsets.enabled/d' -e "s/\bs$tag\b/$a/g; s/\bt$tag\b/$b/g" "$cfg"
 
     # 1. on A, then the first move
     "$KAFKA_SH" topics "src$tag" --create --topic "$topic" --partitions "$P" >/dev/null

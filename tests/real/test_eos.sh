@@ -36,7 +36,10 @@ check_version() {
     base=$(($(date +%s%3N) - 3600000))
     gen=(--partitions "$P" --size 200 --base-ts "$base")
     cfg=$T/mm2-$tag.properties
+    # a workers' group (and so a tasks topic) of its own: other tests' flows
+    # s$tag->t$tag have 8 tasks, and a tasks topic of another count is refused
     groups_config "$cfg" "$tag" "$topic" "$pfx-.*" "exactly.once.support = enabled" \
+        "kmig.workers.group.id = $(unique_name kmig-eos)" \
         "tasks.max = 3" "kmig.offset.map.flush.interval.ms = 300"
     "$KAFKA_SH" topics "src$tag" --create --topic "$topic" --partitions "$P" >/dev/null
 
