@@ -34,6 +34,7 @@
 #define CHECK_FIRST_MS 3000    /* the first look at the group's members (once joined) */
 #define CHECK_INTERVAL_MS 30000 /* then */
 #define CLIENT_PREFIX "kmig-worker-"
+#define FRESH_MS 5000 /* a worker that joined less long ago is the newcomer */
 
 struct mworkers {
     const mm2_flow_t *flow;
@@ -64,6 +65,8 @@ struct mworkers {
     bool checker_on;
     atomic_int stop_checker;
     atomic_int checkable; /* joined: the group's members are those of a generation with us */
+    atomic_llong joined_ms; /* when it first joined (mono ms) */
+    int mismatch_looks;     /* looks in a row that saw another fingerprint (checker only) */
     pthread_mutex_t lock; /* guards mismatch */
     char mismatch[1200];  /* set once by the checker: why this run must stop */
 };
@@ -105,12 +108,12 @@ static void *ticker_main(void *arg) {
     return NULL;
 }
 
-/* Creates the tasks topic with one partition per task, or checks its count.
- * Returns 1 when the target does not answer CreateTopics (librdkafka's mock
- * cluster) and the topic is missing. */
 /* Looks at the group's members (a handle per look, kgroups.h); a member
- * whose client id has another fingerprint is a mismatch. A group that cannot
- * be described is looked at again next time. */
+ * whose client id has another fingerprint is a mismatch. The newcomer is the
+ * one refused: a process that joined less than FRESH_MS ago stops at the
+ * first sight, an older one only when the mismatch is still there at its
+ * next look (the newcomer's own first look, 3 s after it joined, stops it
+ * first). A group that cannot be described is looked at again next time. */
 static void check_members(mworkers_t *w) {
     char err[512];
     if (kgroups_serves_describe(w->settings, 2000, err, sizeof err) != 1 ||
@@ -122,9 +125,18 @@ static void check_members(mworkers_t *w) {
     int members;
     if (!kgroups_describe(rk, w->group, 2000, state, sizeof state, &members, &ids, err,
                           sizeof err)) {
+        bool fresh = clock_mono_ms() - atomic_load(&w->joined_ms) < FRESH_MS, seen = false;
         for (char **p = ids; *p; p++) {
             size_t n = strlen(CLIENT_PREFIX);
             if (strncmp(*p, CLIENT_PREFIX, n) || !strcmp(*p + n, w->fp)) continue;
+            seen = true;
+            if (!fresh && ++w->mismatch_looks < 2) {
+                log_warn("workers: a member of the group %s runs this flow with other settings "
+                         "(fingerprint %.16s, this process's %s); this process stops if it is "
+                         "still there at the next look",
+                         w->group, *p + n, w->fp);
+                break;
+            }
             pthread_mutex_lock(&w->lock);
             int wn = snprintf(w->mismatch, sizeof w->mismatch,
                      "a member of the workers' group %s on %s runs this flow with other "
@@ -138,6 +150,7 @@ static void check_members(mworkers_t *w) {
             pthread_mutex_unlock(&w->lock);
             break;
         }
+        if (!seen) w->mismatch_looks = 0;
     } else {
         log_debug("workers: cannot look at the group's members: %s", err);
     }
@@ -159,6 +172,9 @@ static void *checker_main(void *arg) {
     return NULL;
 }
 
+/* Creates the tasks topic with one partition per task, or checks its count.
+ * Returns 1 when the target does not answer CreateTopics (librdkafka's mock
+ * cluster) and the topic is missing. */
 static int tasks_topic(mworkers_t *w, rd_kafka_t *tadmin, char *err, size_t errsz) {
     const mm2_flow_t *f = w->flow;
     ktopics_t t;
@@ -223,7 +239,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
             tasks[n++] = k;
         }
         w->joined = true;
-        atomic_store(&w->checkable, 1);
+        if (!atomic_exchange(&w->checkable, 1)) atomic_store(&w->joined_ms, clock_mono_ms());
         w->suspended = false;
         refresh_member(w);
         log_info("workers: member %s of %s took %d task(s), owns %d of %d", w->member, w->group,
@@ -270,6 +286,7 @@ mworkers_t *mworkers_new(const mm2_flow_t *f, const kv_list_t *tgt_consumer, rd_
     atomic_init(&w->last_tick_ms, clock_mono_ms());
     atomic_init(&w->stop_checker, 0);
     atomic_init(&w->checkable, 0);
+    atomic_init(&w->joined_ms, 0);
     pthread_mutex_init(&w->lock, NULL);
     w->settings = tgt_consumer;
     mtask_fingerprint(f, w->fp, sizeof w->fp);
