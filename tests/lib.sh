@@ -150,6 +150,12 @@ kafka_start() {
 
 # unique_name PREFIX: a topic/group name no other test or run has used, for
 # the shared real clusters.
+# proc_exited PID: true once the process is gone or a zombie (a background
+# process that exited but was not waited for yet).
+proc_exited() {
+    [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
 unique_name() {
     echo "$1-${TEST_NAME//_/-}-$$-$RANDOM"
 }

@@ -32,10 +32,6 @@ version=KMIG_REAL_KAFKA_$tag; version=${!version}
 LIBS=$("$KAFKA_SH" fetch "$version") || fail "cannot fetch Kafka $version"
 BASE_TS=$(($(date +%s) * 1000 - 3600000))
 
-proc_exited() {
-    [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" = Z ]
-}
-
 target_total() {
     "$TESTKIT" count --bootstrap "$tgt" --topic "$1" 2>/dev/null | sed -n 's/^total=//p'
 }

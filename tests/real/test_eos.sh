@@ -22,9 +22,6 @@
 no_leak_check
 
 P=4
-proc_exited() {
-    [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" = Z ]
-}
 KILLS=${KMIG_TEST_KILLS:-3}
 
 check_version() {
