@@ -122,6 +122,3 @@ resent_total() {
     echo "$n"
 }
 
-proc_exited() {
-    [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" = Z ]
-}
