@@ -151,9 +151,12 @@ kafka_start() {
 # unique_name PREFIX: a topic/group name no other test or run has used, for
 # the shared real clusters.
 # proc_exited PID: true once the process is gone or a zombie (a background
-# process that exited but was not waited for yet).
+# process that exited but was not waited for yet). A stat that cannot be read
+# is gone too: the shell may reap the process between the two looks.
 proc_exited() {
-    [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" = Z ]
+    local st
+    st=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 0
+    [ -z "$st" ] || [ "$st" = Z ]
 }
 
 unique_name() {

@@ -37,6 +37,7 @@
 #include "kafka/map_store.h"
 #include "mirror/backflow.h"
 #include "mirror/groups.h"
+#include "mirror/name_filter.h"
 #include "offsets/map_set.h"
 #include "verify/verify.h"
 #include "verify/vplan.h"
@@ -379,6 +380,7 @@ int cmd_verify(int argc, char **argv) {
     map_set_t *maps = map_set_new(), *opp = map_set_new();
     bool have_opp = false;
     rd_kafka_t *reader = NULL;
+    name_filter_t *selected = NULL;
     job_t *jobs = NULL;
     size_t njobs = 0;
     group_rows_t rows = {0};
@@ -412,11 +414,17 @@ int cmd_verify(int argc, char **argv) {
         log_warn("%s: %zu map segments contradict earlier ones and were ignored", map_topic,
                  map_set_conflicts(maps));
     if (load_opposite(&cf, pool.timeout_ms, opp, &have_opp, err, sizeof err)) goto fail;
+    /* The flow's own topics (its topics / topics.exclude): the map topic is
+     * shared by every flow from this source alias, and may hold topics the
+     * flow no longer selects. A --topic is verified as named. */
+    if (!o.ntopics &&
+        !(selected = name_filter_new(cf.flow->topics, cf.flow->topics_exclude, err, sizeof err)))
+        goto fail;
     size_t nmaps = map_set_count(maps);
     jobs = xcalloc(nmaps ? nmaps : 1, sizeof *jobs);
     for (size_t i = 0; i < nmaps; i++) {
         map_entry_t *e = map_set_sorted(maps, i);
-        bool listed = !o.ntopics;
+        bool listed = !o.ntopics && name_filter_match(selected, e->topic);
         for (size_t k = 0; k < o.ntopics && !listed; k++) listed = !strcmp(o.topics[k], e->topic);
         if (!listed || (o.partition >= 0 && o.partition != e->partition) || !e->map) continue;
         job_t *j = &jobs[njobs++];
@@ -639,6 +647,7 @@ out:
     free(jobs);
     map_set_destroy(maps);
     map_set_destroy(opp);
+    name_filter_destroy(selected);
     kv_list_clear(&s_set);
     kv_list_clear(&t_set);
     cmd_flow_clear(&cf);

@@ -90,7 +90,7 @@ soak_kmig_tail() {
 
 soak_kmig_check() {
     [ -n "$KPID" ] || return 0
-    proc_gone "$KPID" || return 0
+    proc_exited "$KPID" || return 0
     kill_bg "$KPID" TERM
     soak_finding "kmig run $RUN exited on its own with status $(soak_rc_words "$BG_RC") about $(soak_kmig_age) after its start:
 $(soak_kmig_tail "$RUN" 12)"
@@ -115,10 +115,10 @@ soak_kmig_stop() {
     t0=${EPOCHREALTIME/./}
     deadline=$((t0 + ${SOAK_TERM_GRACE:-30} * 1000000))
     kill -TERM "$KPID" 2>/dev/null || true
-    while ! proc_gone "$KPID" && [ "${EPOCHREALTIME/./}" -lt "$deadline" ]; do sleep 0.1; done
+    while ! proc_exited "$KPID" && [ "${EPOCHREALTIME/./}" -lt "$deadline" ]; do sleep 0.1; done
     waited=$(((${EPOCHREALTIME/./} - t0) / 100000))
     waited="$((waited / 10)).$((waited % 10))s"
-    if ! proc_gone "$KPID"; then
+    if ! proc_exited "$KPID"; then
         soak_finding "kmig run $RUN (PID $KPID: $(tr '\0' ' ' <"/proc/$KPID/cmdline" 2>/dev/null | cut -c1-60), state $(sed 's/.*) \(.\).*/\1/' "/proc/$KPID/stat" 2>/dev/null)) still running $waited after SIGTERM (killed)"
         kill_bg "$KPID" KILL
     else
@@ -150,10 +150,6 @@ soak_rss_sample() {
     [ -n "$KPID" ] || return 0
     kb=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$KPID/status" 2>/dev/null) || return 0
     [ -z "$kb" ] || [ $((kb / 1024)) -le "$RSS_MAX" ] || RSS_MAX=$((kb / 1024))
-}
-
-proc_gone() {
-    [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" = Z ]
 }
 
 # Possible re-sends kmig reported over all its runs. With --summary-json:

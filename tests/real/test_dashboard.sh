@@ -108,7 +108,8 @@ YAML
     st() { curl -sf "$U/api/status" >"$1" && jq -e .version "$1" >/dev/null; }
     tq() { jq -r --arg t "$topic" "$2" "$1"; }
     wait_for "st '$T/a-$tag.json' && [ \"\$(tq '$T/a-$tag.json' '.topics[] | select(.topic == \$t) | .records')\" -gt 20000 ] &&
-              [ \"\$(jq '[.groups.list[] | select(.group == \"$group\")] | length' '$T/a-$tag.json')\" = 1 ]" 90 0.5 ||
+              [ \"\$(jq '[.groups.list[] | select(.group == \"$group\")] | length' '$T/a-$tag.json')\" = 1 ] &&
+              [ \"\$(jq -r '.groups.list[] | select(.group == \"$group\") | .partitions[] | select(.partition == 0) | .translation' '$T/a-$tag.json')\" != pending ]" 90 0.5 ||
         fail "status never showed the copy and the group: $(cat "$T/a-$tag.json"); $(tail -5 "$T/mirror-$tag.log")"
     expect_eq "1 s$tag t$tag" "$(jq -r '"\(.version) \(.flows[0].source) \(.flows[0].target)"' "$T/a-$tag.json")" "version and flow"
     expect_eq "exact 100" "$(jq -r --arg g "$group" '.groups.list[] | select(.group == $g) | .partitions[] | select(.partition == 0) | "\(.translation) \(.source_offset)"' "$T/a-$tag.json")" \

@@ -222,7 +222,7 @@ while read -r pid topic out; do
     soak_producer_stop "$pid" "$out"
 done < <(cat "$T/producers")
 for pid in $(cut -d' ' -f1 "$T/producers"); do
-    proc_gone "$pid" || fail "producer $pid still runs before the final catch-up (a soak bug)"
+    proc_exited "$pid" || fail "producer $pid still runs before the final catch-up (a soak bug)"
 done
 soak_kmig_stop TERM
 RUN=$((RUN + 1))
