@@ -126,7 +126,9 @@ for_each_version() {
     local fn=$1 tag i rc=0 pids=()
     [ -n "${KMIG_REAL_VERSIONS:-}" ] || fail "KMIG_REAL_* not set: run it as tests/run.sh real $TEST_NAME"
     for tag in $KMIG_REAL_VERSIONS; do
-        (trap _lib_kill_bg EXIT; "$fn" "$tag") >"$T/$tag.log" 2>&1 &
+        # (Its EXIT trap stops only what it started: the test's own
+        # background processes, such as a fake server, serve every version.)
+        (_LIB_BG_PIDS=(); trap _lib_kill_bg EXIT; "$fn" "$tag") >"$T/$tag.log" 2>&1 &
         pids+=($!)
     done
     for i in "${!pids[@]}"; do wait "${pids[$i]}" || rc=1; done

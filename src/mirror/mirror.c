@@ -97,6 +97,9 @@ typedef struct mtopic {
     int *task;
     int64_t *stale;
     int64_t *epoch; /* the epoch its map segments are written with (OFFSET_MAP.md) */
+    /* Records and bytes copied for it under earlier ownerships of its task
+     * in this process: its counters stay monotonic across a hand-over. */
+    int64_t *prior_records, *prior_bytes;
     bool removed; /* no longer in the topic manager's list */
     bool heartbeats; /* the source's heartbeats topic (heartbeat.h) */
     lathist_t lat;   /* end-to-end latency of its records (docs/METRICS.md) */
@@ -883,8 +886,9 @@ static void publish(mirror_t *m) {
             sp->state = done                                         ? "caught-up"
                         : !mp->started && mp->state == MPART_COPYING ? "starting"
                                                                      : mpart_state_name(mp->state);
-            sp->records = mp->records;
-            sp->bytes = mp->bytes;
+            sp->records = t->prior_records[p] + mp->records;
+            sp->run_records = mp->records;
+            sp->bytes = t->prior_bytes[p] + mp->bytes;
             sp->lost = mp->lost;
             sp->recovered = mp->recovered;
             sp->resent_possible = mp->resent_possible;
@@ -1102,6 +1106,8 @@ static int apply_ready(mirror_t *m) {
         t->task = xrealloc(t->task, (size_t)r[i].partitions * sizeof *t->task);
         t->stale = xrealloc(t->stale, (size_t)r[i].partitions * sizeof *t->stale);
         t->epoch = xrealloc(t->epoch, (size_t)r[i].partitions * sizeof *t->epoch);
+        t->prior_records = xrealloc(t->prior_records, (size_t)r[i].partitions * sizeof(int64_t));
+        t->prior_bytes = xrealloc(t->prior_bytes, (size_t)r[i].partitions * sizeof(int64_t));
         if (t->nparts && wait_partitions(m, t->tgt_rkt, r[i].partitions,
                                          m->flow->admin_timeout_ms + 20000)) {
             if (atomic_load(m->stop)) break; /* stopping, not a failure */
@@ -1125,6 +1131,7 @@ static int apply_ready(mirror_t *m) {
             t->pub[p] = (struct mpub){0};
             t->task[p] = mtask_of(t->name, p, m->flow->tasks);
             t->stale[p] = 0;
+            t->prior_records[p] = t->prior_bytes[p] = 0;
             m->unstarted++;
         }
         log_info("copying %s -> %s: partitions %d..%d", t->name, t->target, t->nparts,
@@ -1386,6 +1393,8 @@ static void part_reset(mirror_t *m, mtopic_t *t, int32_t p, offset_map_t *map) {
     backflow_forget(m->back, m->consumer, t->name, p);
     m->dropped_records += mp->records;
     m->dropped_bytes += mp->bytes;
+    t->prior_records[p] += mp->records;
+    t->prior_bytes[p] += mp->bytes;
     if (mp->started) m->unstarted++;
     mpart_clear(mp);
     mpart_init(mp, map);
@@ -1796,6 +1805,8 @@ void mirror_destroy(mirror_t *m) {
         free(t->task);
         free(t->stale);
         free(t->epoch);
+        free(t->prior_records);
+        free(t->prior_bytes);
         free(t->name);
         free(t->target);
         free(t);
@@ -1974,7 +1985,16 @@ static void txn_round(mirror_t *m, bool force, int tmo, bool final) {
         }
     }
     if (aborted) log_warn("exactly-once: %s; the aborted records are sent again", why);
-    if (fenced) {
+    if (fenced && m->workers) {
+        /* The group moved the task on before this process noticed: lost. */
+        char err[512];
+        for (int k = 0; k < nt; k++)
+            if (res[k] == MTXN_FENCED && mworkers_fenced(m->workers, k, err, sizeof err)) {
+                mirror_error(m, "exactly-once: %s", err);
+                m->fail = true;
+                break;
+            }
+    } else if (fenced) {
         mirror_error(m, "exactly-once: %s: another kmig process took over this flow's task(s) "
                         "with the same transactional id; this process stops and writes nothing "
                         "more for them",

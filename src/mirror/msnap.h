@@ -32,7 +32,9 @@ typedef struct msnap_part {
     const char *topic, *target; /* owned by the snapshot */
     int32_t partition;
     const char *state;          /* mpart_state_name(), or "caught-up" */
-    int64_t records, bytes, lost, recovered, resent_possible;
+    /* records, bytes: copied since this process started (across hand-overs
+     * of its task); run_records: since its task was last taken (from tgt_base) */
+    int64_t records, bytes, lost, recovered, resent_possible, run_records;
     int64_t source_start, source_end; /* watermarks as last seen, -1 unknown */
     int64_t lag;                      /* source_end - copied position, 0 when unknown */
     int64_t latency_max_ms, latency_avg_ms; /* over the last publish period */

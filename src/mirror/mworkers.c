@@ -51,6 +51,8 @@ struct mworkers {
      * may still revoke them; afterwards what it still assigns is started. */
     bool suspended;
     int64_t resume_check_ms;
+    int fences;              /* tasks fenced since fence_window_ms (mworkers_fenced) */
+    int64_t fence_window_ms;
     /* The ticker: the longest gap between its ticks since the last poll. */
     pthread_t ticker;
     bool ticker_on;
@@ -240,7 +242,6 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
         }
         w->joined = true;
         if (!atomic_exchange(&w->checkable, 1)) atomic_store(&w->joined_ms, clock_mono_ms());
-        w->suspended = false;
         refresh_member(w);
         log_info("workers: member %s of %s took %d task(s), owns %d of %d", w->member, w->group,
                  n, w->nowned, w->ntasks);
@@ -264,7 +265,6 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
             log_error("workers: giving tasks back failed: %s", rd_kafka_error_string(err));
             rd_kafka_error_destroy(err);
         }
-        w->suspended = false;
     } else {
         log_error("workers: rebalance error: %s", rd_kafka_err2str(e));
         rd_kafka_assign(rk, NULL);
@@ -397,6 +397,34 @@ static void check_pause(mworkers_t *w) {
              (long long)gap, w->session_ms, n);
     if (w->hooks.stop) w->hooks.stop(w->hooks.opaque, tasks, n, true);
     free(tasks);
+}
+
+int mworkers_fenced(mworkers_t *w, int task, char *err, size_t errsz) {
+    if (!w || task < 0 || task >= w->ntasks || !w->owned[task]) return 0;
+    int64_t now = clock_mono_ms();
+    if (now - w->fence_window_ms > 300000) {
+        w->fence_window_ms = now;
+        w->fences = 0;
+    }
+    if (++w->fences > 3) {
+        snprintf(err, errsz,
+                 "task %d was fenced %d times in 5 minutes while the group %s gave it to this "
+                 "process: another kmig process outside this group writes the flow with the "
+                 "same transactional ids (a second workers group? check "
+                 "kmig.workers.group.id)",
+                 task, w->fences, w->group);
+        return -1;
+    }
+    w->owned[task] = false;
+    w->nowned--;
+    w->lost++;
+    w->suspended = true;
+    w->resume_check_ms = now + 3 * (int64_t)w->heartbeat_ms + 2000;
+    log_warn("workers: task %d was fenced by its next owner (the group moved it on while this "
+             "process was not looking): dropped as lost",
+             task);
+    if (w->hooks.stop) w->hooks.stop(w->hooks.opaque, &task, 1, true);
+    return 0;
 }
 
 /* After a pause the group did not take the tasks away: start them again. */

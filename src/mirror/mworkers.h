@@ -68,6 +68,13 @@ int mworkers_poll(mworkers_t *w, char *err, size_t errsz);
  * before each record it produces and each producer poll, so that nothing is
  * copied or mapped for a task another worker may own by now. Any thread. */
 bool mworkers_paused(mworkers_t *w);
+/* Exactly once: another owner's init_transactions fenced this process's
+ * producer of `task` (its commit spanned a pause, say): the task is dropped
+ * as lost (the stop hook is called) and started again only if the group
+ * still gives it here a session's time later. Returns -1 with err filled
+ * when tasks are fenced over and over while the group gives them here:
+ * another process outside the group writes the flow. */
+int mworkers_fenced(mworkers_t *w, int task, char *err, size_t errsz);
 bool mworkers_owns(const mworkers_t *w, int task); /* true for every task when w is NULL */
 int mworkers_owned(const mworkers_t *w);          /* tasks owned now */
 int mworkers_ntasks(const mworkers_t *w);

@@ -60,7 +60,7 @@ static bool quiet(const msnap_part_t *a, const msnap_t *s2) {
     long j = msnap_find(s2, a->topic, a->partition);
     if (j < 0) return false;
     const msnap_part_t *b = &s2->v[j];
-    return a->inflight == 0 && b->inflight == 0 && a->records == b->records &&
+    return a->inflight == 0 && b->inflight == 0 && a->run_records == b->run_records &&
            a->tgt_next == b->tgt_next && strcmp(a->target, b->target) == 0;
 }
 
@@ -100,9 +100,9 @@ static void check_once(vforeign_t *v) {
         const msnap_part_t *p = l->elems[i].opaque;
         int64_t end = l->elems[i].offset;
         if (l->elems[i].err || end < 0 || !quiet(p, s2)) continue;
-        /* This run wrote `records` records from tgt_base on: the rest of
-         * [tgt_base, end) is someone else's. */
-        int64_t foreign = end - p->tgt_base - p->records;
+        /* This run wrote `run_records` records from tgt_base on: the rest
+         * of [tgt_base, end) is someone else's. */
+        int64_t foreign = end - p->tgt_base - p->run_records;
         pthread_mutex_lock(&v->mu);
         fpart_t *f = part_get(v, p->topic, p->partition);
         int64_t found = foreign > f->count ? foreign - f->count : 0;
