@@ -17,12 +17,18 @@
 # (default "3.9.2 4.1.2"), KMIG_LEGACY_KAFKA_VERSION (the ZooKeeper-mode legacy
 # source, default 0.10.0.0), KMIG_SKIP_REAL=1 (skip the real tier; not in CI),
 # KMIG_REAL_KEEP=1 (reuse running clusters and leave them running),
-# KMIG_REAL_JOBS / KMIG_MOCK_JOBS (tests run side by side, default 1).
+# KMIG_MOCK_JOBS (mock tests run side by side, default 2 on 2+ cores),
+# KMIG_REAL_JOBS (default 2 on 2+ cores: see "private" below).
 #
-# Tests of one tier run side by side (up to JOBS at once) unless their file has
-# the line "# kmig-test: exclusive" (it restarts a shared cluster, or needs the
-# machine to itself): such a test starts once the others ended and runs alone.
-# Files with "# kmig-test: long" start first, so that the tier ends sooner.
+# A test file's line "# kmig-test: WORD..." says how it runs:
+#   long       it starts first, so that the tier ends sooner;
+#   exclusive  it restarts a shared cluster, or needs the machine to itself:
+#              it starts once the others ended and runs alone;
+#   private    (real tier) it copies only to clusters of its own, so it runs
+#              in a second lane beside the other real tests. Those run one at
+#              a time: their flows share the clusters' names (s39 -> t39), and
+#              with them the workers' group and the transactional ids.
+# Mock tests run side by side up to KMIG_MOCK_JOBS at once.
 KMIG_LIB_NO_TEST=1
 . "$(dirname "$0")/lib.sh"
 set +e
@@ -43,6 +49,10 @@ LEGACY_ZK="" # the legacy cluster's ZooKeeper, if this run started it
 FAILED_OUTSIDE=0 # failures not of a test run (setup, unknown names)
 RESULTS=$(mktemp -d "${TMPDIR:-/tmp}/kmig-results.XXXXXX")
 JOBS=1
+OUTDIR=$RESULTS # where a lane's finished tests leave their lines
+LANE_PID=""     # the real tier's second lane (run_tests)
+DEFAULT_JOBS=1
+[ "$(nproc 2>/dev/null || echo 1)" -lt 2 ] || DEFAULT_JOBS=2
 
 usage() {
     echo "usage: tests/run.sh unit|mock|real|all... [TEST_NAME...]" >&2
@@ -145,7 +155,7 @@ run_test() {
         0) pass "$tier/$name" "$(secs_since "$t0")" ;;
         124) fail_test "$tier/$name" "timed out after ${TEST_TIMEOUT}s" "$log" ;;
         *) fail_test "$tier/$name" "$(describe_rc "$rc"), $(secs_since "$t0")" "$log" ;;
-        esac >"$RESULTS/$tier-$name.out"
+        esac >"$OUTDIR/$tier-$name.out"
         [ "$rc" = 0 ] && touch "$RESULTS/$tier-$name.pass" || touch "$RESULTS/$tier-$name.fail"
     ) &
     RUNNING+=($!)
@@ -159,7 +169,7 @@ reap_one() {
         if kill -0 "$pid" 2>/dev/null; then keep+=("$pid"); else wait "$pid" 2>/dev/null; fi
     done
     RUNNING=("${keep[@]+"${keep[@]}"}")
-    for f in "$RESULTS"/*.out; do
+    for f in "$OUTDIR"/*.out; do
         [ -f "$f" ] || continue
         cat "$f"
         rm -f "$f"
@@ -174,10 +184,32 @@ wait_tests() {
 }
 
 # run_tests TIER CWD RUNNER...: every test of TESTS, "long" ones first,
-# "exclusive" ones alone.
+# "exclusive" ones alone; with JOBS >= 2 in the real tier, the "private" ones
+# in a second lane and the others one at a time.
 run_tests() {
+    local tier=$1 dir=$2 name path private="" shared=""
+    [ "$tier" = real ] && [ "$JOBS" -ge 2 ] || { run_lane "$@"; return; }
+    while read -r name path; do
+        if test_private "$path"; then private+="$name $path"$'\n'; else shared+="$name $path"$'\n'; fi
+    done <<<"$TESTS"
+    (
+        OUTDIR=$RESULTS/lane2 JOBS=1 RUNNING=() TESTS=${private%$'\n'}
+        trap 'for p in "${RUNNING[@]+"${RUNNING[@]}"}"; do kill -TERM "$p"; done; wait; exit 130' TERM
+        mkdir -p "$OUTDIR"
+        run_lane "$@"
+    ) &
+    LANE_PID=$!
+    TESTS=${shared%$'\n'} JOBS=1
+    run_lane "$@"
+    wait "$LANE_PID"
+    LANE_PID=""
+}
+
+# run_lane TIER CWD RUNNER...: run_tests' work for one lane.
+run_lane() {
     local tier=$1 dir=$2 name path pass
     shift 2
+    [ -n "$TESTS" ] || return 0
     for pass in long other exclusive; do
         while read -r name path; do
             case "$pass:$(test_kind "$path")" in
@@ -195,11 +227,19 @@ run_tests() {
     while [ ${#RUNNING[@]} -gt 0 ]; do reap_one; done
 }
 
-test_kind() { # PATH -> long | exclusive | other
-    local k
-    k=$(sed -n 's/^# kmig-test: \(long\|exclusive\)\b.*/\1/p' "$1" 2>/dev/null | head -n 1)
-    echo "${k:-other}"
+test_words() { # PATH -> the words of its "# kmig-test:" line (before any "(")
+    sed -n 's/^# kmig-test: \([a-z ]*\).*/ \1 /p' "$1" 2>/dev/null | head -n 1
 }
+
+test_kind() { # PATH -> exclusive | long | other
+    case $(test_words "$1") in
+    *" exclusive "*) echo exclusive ;;
+    *" long "*) echo long ;;
+    *) echo other ;;
+    esac
+}
+
+test_private() { [[ $(test_words "$1") == *" private "* ]]; }
 
 # Stops the clusters of this run side by side; the legacy broker's ZooKeeper
 # only after that broker (which needs it to shut down cleanly).
@@ -224,7 +264,7 @@ stop_clusters() {
 # stop the clusters of this run.
 on_signal() {
     local pid
-    for pid in "${RUNNING[@]+"${RUNNING[@]}"}"; do kill -TERM "$pid" 2>/dev/null; done
+    for pid in "${RUNNING[@]+"${RUNNING[@]}"}" $LANE_PID; do kill -TERM "$pid" 2>/dev/null; done
     wait
     [ -n "${KMIG_REAL_KEEP:-}" ] || stop_clusters
     exit 130
@@ -338,7 +378,7 @@ run_tier() {
         wait_tests
         ;;
     mock)
-        JOBS=${KMIG_MOCK_JOBS:-1}
+        JOBS=${KMIG_MOCK_JOBS:-$DEFAULT_JOBS}
         run_tests mock "$ROOT" bash
         wait_tests
         ;;
@@ -356,7 +396,7 @@ run_tier() {
                 fail_outside "real/$name" "not run: no Kafka clusters"
             done <<<"$tests"
         else
-            JOBS=${KMIG_REAL_JOBS:-1}
+            JOBS=${KMIG_REAL_JOBS:-$DEFAULT_JOBS}
             run_tests real "$ROOT" bash
             wait_tests
         fi

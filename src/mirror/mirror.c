@@ -463,6 +463,12 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
             m->stale_landed++;
             m->resend_estimate++;
         }
+        if (!dm->err) { /* copied all the same: the counters say so */
+            t->prior_records[dm->partition]++;
+            t->prior_bytes[dm->partition] += (int64_t)(dm->len + dm->key_len);
+            m->dropped_records++;
+            m->dropped_bytes += (int64_t)(dm->len + dm->key_len);
+        }
         rd_kafka_message_destroy(src);
         return;
     }
@@ -843,8 +849,10 @@ static void txn_publish(mirror_t *m, msnap_t *s);
 static int task_of(mirror_t *m, const mtopic_t *t, int32_t part);
 
 static void publish(mirror_t *m) {
-    size_t n = 0;
-    for (size_t i = 0; i < m->ntopics; i++) n += (size_t)m->topics_v[i]->nparts;
+    size_t n = 0; /* the partitions published: those of the tasks owned */
+    for (size_t i = 0; i < m->ntopics; i++)
+        for (int32_t p = 0; p < m->topics_v[i]->nparts; p++)
+            n += mworkers_owns(m->workers, m->topics_v[i]->task[p]);
     msnap_t *s = msnap_new(n);
     s->topics = (int)m->ntopics;
     s->missing_topics = m->missing;

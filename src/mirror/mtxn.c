@@ -206,6 +206,29 @@ static int begin(mtxn_set_t *s, int k, char *err, size_t errsz) {
     return 0;
 }
 
+/* The tasks' producers share the one producer's memory of the default mode:
+ * each gets its share of the producer queue's bounds (bytes and records, not
+ * below 1 MB and 1,000 records), so memory stays bounded whatever tasks.max
+ * is; a bound the file sets applies to each producer as written. */
+static void task_defaults(const mtxn_set_t *s, kv_list_t *def) {
+    static const struct {
+        const char *key;
+        long long min;
+    } bounds[] = {{"queue.buffering.max.kbytes", 1024}, {"queue.buffering.max.messages", 1000}};
+    if (s->o.defaults) kv_list_copy(def, s->o.defaults);
+    for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++) {
+        const char *v = kv_list_get(def, bounds[i].key);
+        if (!v || (s->o.settings && kv_list_get(s->o.settings, bounds[i].key))) continue;
+        long long share = atoll(v) / (s->ntasks > 0 ? s->ntasks : 1);
+        if (share < bounds[i].min) share = bounds[i].min;
+        char buf[32], origin[96];
+        snprintf(buf, sizeof buf, "%lld", share);
+        snprintf(origin, sizeof origin, "kmig default (exactly once: %s / %d tasks)", v,
+                 s->ntasks);
+        kv_list_add(def, bounds[i].key, buf, origin, false);
+    }
+}
+
 int mtxn_task_start(mtxn_set_t *s, int k, char *err, size_t errsz) {
     if (!s || k < 0 || k >= s->ntasks) return 0;
     mtxn_task_t *t = &s->t[k];
@@ -229,11 +252,14 @@ int mtxn_task_start(mtxn_set_t *s, int k, char *err, size_t errsz) {
      * record not delivered in time fails its transaction, which aborts and
      * is sent again: still nothing lost or doubled. */
     kv_list_add(&req, "message.timeout.ms", tmo, "kmig (exactly.once.support)", false);
-    kclient_opts_t po = {.type = RD_KAFKA_PRODUCER, .name = name, .defaults = s->o.defaults,
+    kv_list_t def = {0};
+    task_defaults(s, &def);
+    kclient_opts_t po = {.type = RD_KAFKA_PRODUCER, .name = name, .defaults = &def,
                          .settings = s->o.settings, .required = &req, .opaque = s->o.opaque,
                          .dr_msg_cb = s->o.dr_msg_cb};
     t->rk = kclient_new(&po, err, errsz);
     kv_list_clear(&req);
+    kv_list_clear(&def);
     if (!t->rk) return -1;
     int64_t t0 = clock_mono_ms();
     int tmo_ms = f->admin_timeout_ms + 30000;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kmig-test: long
+# kmig-test: long private (its targets are clusters of its own)
 # Group sync through a target outage: with group sync on, the target broker
 # stops for a while and comes back; kmig keeps running and exits 0 on SIGTERM.
 # librdkafka 2.0.2 (and later, confluentinc/librdkafka#4605) aborts the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kmig-test: long
+# kmig-test: long private (its targets are clusters of its own)
 # AWS MSK IAM end to end on real brokers: per Kafka version, a private broker
 # stands in for an MSK cluster (SASL_SSL with OAUTHBEARER only, its tokens
 # checked by the test's Java validator, which recomputes their SigV4 signature

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kmig-test: long
+# kmig-test: long private (its targets are clusters of its own)
 # MirrorMaker 2 files written for secured clusters work with kmig unchanged, on
 # real brokers: a private broker per Kafka version with a SASL_SSL listener
 # (SCRAM-SHA-512 and SCRAM-SHA-256, TLS with the test's own CA), an SSL

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# kmig-test: private (its targets are clusters of its own)
 # The configuration side of secured clusters, on real brokers: an MM2 file whose
 # secrets live outside it (config providers: ${file:...}, ${env:...},
 # ${dir:...}), SASL/OAUTHBEARER with Java's OAuthBearerLoginModule (unsecured

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kmig-test: long
+# kmig-test: long private (its targets are clusters of its own)
 # A fault soak on real Kafka. Idempotent acks=all producers write to the
 # source and a few consumer groups commit there, while `kmig mirror` (group
 # sync on, short intervals) copies to the target and a random schedule cycles
