@@ -28,6 +28,7 @@
  * into the same transactions (the txn_* section at the end of this file).
  */
 #include "mirror/mirror.h"
+#include "mirror/mirror_priv.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -79,97 +80,8 @@
  * n / PUBLISH_WATERMARKS publishes old: 12 s at 24,000). */
 #define PUBLISH_WATERMARKS 1000
 
-typedef struct mtopic {
-    char *name, *target;
-    int32_t nparts;
-    mpart_t *parts;
-    struct mpub {
-        msnap_map_t *map; /* the map copy last published */
-        uint64_t version; /* the map version it copied */
-        int64_t ms;       /* when (monotonic ms) */
-        bool wm;          /* lo, hi: the source watermarks last read */
-        int64_t lo, hi;
-    } *pub;               /* per partition */
-    rd_kafka_topic_t *src_rkt, *tgt_rkt;
-    /* Per partition: its task (mtask.h), and the records still in flight
-     * from before its task was stopped (their delivery reports come first,
-     * in order, and are not mapped: on_tasks_stop). */
-    int *task;
-    int64_t *stale;
-    int64_t *epoch; /* the epoch its map segments are written with (OFFSET_MAP.md) */
-    /* Records and bytes copied for it under earlier ownerships of its task
-     * in this process: its counters stay monotonic across a hand-over. */
-    int64_t *prior_records, *prior_bytes;
-    bool removed; /* no longer in the topic manager's list */
-    bool heartbeats; /* the source's heartbeats topic (heartbeat.h) */
-    lathist_t lat;   /* end-to-end latency of its records (docs/METRICS.md) */
-} mtopic_t;
-
-/* The delivery report opaque of a map segment record. */
-typedef struct map_ack {
-    mtopic_t *t;
-    int32_t partition;
-    size_t seg;
-    const offset_map_t *map; /* the partition's map then (a stopped task's is gone) */
-} map_ack_t;
-
-struct mirror {
-    mirror_opts_t o;
-    const mm2_flow_t *flow;
-    kv_list_t src_consumer, tgt_producer, src_admin, tgt_admin, tgt_consumer;
-    char map_topic[300];
-
-    rd_kafka_t *consumer, *producer, *sadmin, *tadmin;
-    rd_kafka_t *src_reader, *tgt_reader; /* recovery reads, created on demand */
-    rd_kafka_queue_t *cq;
-    rd_kafka_topic_t *map_rkt;
-
-    /* Owned by the copy loop. */
-    mtopic_t **topics_v; /* in name order */
-    size_t ntopics;
-    strmap_t *topic_by_name;
-    map_set_t *loaded; /* maps read at start-up, until their partition starts */
-    int seen_gen;      /* the topic manager's last list the copy loop applied */
-    int missing;       /* selected topics that cannot be copied */
-    bool fail, data_loss;
-    int64_t resend_estimate, recovered, lost_total, map_errors, produce_errors;
-    int map_fail_rounds;  /* flush rounds in a row with a failed map write */
-    bool map_failed_now;  /* a map write failed since the last flush */
-    int unknown_parts;    /* partitions with records delivered without offsets */
-    int unstarted;        /* partitions added but not fetched yet (start_partitions) */
-    int64_t next_start;   /* monotonic ms of the next start_partitions attempt */
-    size_t cu_topic;      /* all_caught_up's cursor: every partition before it */
-    int32_t cu_part;      /*   was caught up when last looked at */
-    size_t wm_next;       /* publish: the partition index whose watermarks come next */
-    int64_t now_ms;       /* wall clock, refreshed per loop iteration */
-    sbuf_t errors;        /* error lines for the summary */
-    record_digest_t *digest; /* for resume checks */
-    size_t nerrors;
-    const char *exit_reason;
-
-    topic_manager_t *tm;
-    groups_t *groups;
-    groups_sync_t *gsync;
-    vforeign_t *foreign; /* the foreign write watch (its own thread) */
-    backflow_t *back;    /* the way back: the opposite flow's copies (its own thread) */
-    msnap_holder_t *snaps;
-    http_server_t *http;
-    heartbeat_t *hb;
-    lathist_t hb_lat;   /* this flow's heartbeats, source write to target ack */
-    int64_t hb_last_ms; /* the latest one's, -1 none */
-    mirror_dash_t *dash; /* the --http dashboard (used by the HTTP thread only) */
-    mworkers_t *workers; /* membership in the flow's workers' group; NULL: owns every task */
-    int64_t stale_landed;   /* records of stopped tasks that landed later: duplicates */
-    int64_t dropped_records, dropped_bytes; /* copied for tasks handed over since */
-    mtxn_set_t *txn;     /* exactly-once mode's producers (mtxn.h), NULL otherwise */
-
-    atomic_int own_stop;
-    atomic_int *stop; /* 1: stop; 2: stop now (second signal); opts' or own_stop */
-};
-
 /* Logs an error and keeps it for the summary (the first 100). */
-static void mirror_error(mirror_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void mirror_error(mirror_t *m, const char *fmt, ...) {
+void mirror_error(mirror_t *m, const char *fmt, ...) {
     char line[2048];
     va_list ap;
     va_start(ap, fmt);
