@@ -71,7 +71,6 @@
 
 #define MIRROR_BATCH 4096
 #define PUBLISH_MS 500
-#define MAP_FAILURES_MAX 5 /* flush rounds in a row with failed map writes before stopping */
 /* Source watermarks read per publish: librdkafka 2.0.2 finds a partition's
  * topic by a linear search over the handle's topics under the handle's lock,
  * so reading all of them costs partitions x topics (the copy loop spent most
@@ -249,99 +248,6 @@ static int internal_topics(mirror_t *m) {
     return 0;
 }
 
-/* ------------------------------------------------------- the offset map */
-
-static int map_load_into(mirror_t *m, map_set_t *set, char *err, size_t errsz) {
-    kclient_opts_t o = {.type = RD_KAFKA_CONSUMER, .name = "target-map-reader",
-                        .settings = &m->tgt_consumer, .required = map_store_reader_required()};
-    rd_kafka_t *rk = kclient_new(&o, err, errsz);
-    if (!rk) return -1;
-    size_t records = 0;
-    int64_t t0 = clock_mono_ms();
-    int rc = map_store_load(rk, m->map_topic, m->flow->admin_timeout_ms + 20000, map_set_add_seg,
-                            set, &records, err, errsz);
-    rd_kafka_destroy(rk);
-    if (rc == 0)
-        log_info("offset map: %zu records for %zu partitions read from %s in %" PRId64 " ms",
-                 records, map_set_count(set), m->map_topic, clock_mono_ms() - t0);
-    if (map_set_conflicts(set))
-        log_warn("offset map: %zu segments contradict earlier ones and were ignored",
-                 map_set_conflicts(set));
-    if (map_set_superseded(set))
-        log_info("offset map: %zu segments written by a worker that had lost its partition "
-                 "were superseded by the next owner's (higher epoch)",
-                 map_set_superseded(set));
-    return rc;
-}
-
-static int map_load(mirror_t *m, char *err, size_t errsz) {
-    return map_load_into(m, m->loaded, err, errsz);
-}
-
-/* Produces every changed segment of every partition to the map topic. A
- * segment is marked clean when produced; a failed delivery marks it dirty
- * again (map_delivered), so it is written again by the next flush. */
-static void map_flush(mirror_t *m) {
-    if (m->map_failed_now) {
-        if (++m->map_fail_rounds >= MAP_FAILURES_MAX && !m->fail) {
-            mirror_error(m, "offset map writes to %s keep failing (%d flushes in a row); "
-                            "stopping so that no record is copied without a persisted map",
-                         m->map_topic, m->map_fail_rounds);
-            m->fail = true;
-        }
-    } else {
-        m->map_fail_rounds = 0;
-    }
-    m->map_failed_now = false;
-    for (size_t i = 0; i < m->ntopics; i++) {
-        mtopic_t *t = m->topics_v[i];
-        for (int32_t p = 0; p < t->nparts; p++) {
-            offset_map_t *map = t->parts[p].map;
-            /* Clean first: what changes while this flush polls the producer
-             * (deliveries, a failed map write) marks the map dirty again. */
-            size_t from = offset_map_dirty_from(map), n = offset_map_count(map);
-            offset_map_mark_clean(map);
-            for (size_t s = from; s < n; s++) {
-                map_ack_t *a = xmalloc(sizeof *a);
-                *a = (map_ack_t){t, p, s, map};
-                rd_kafka_resp_err_t e;
-                offset_seg_t seg = *offset_map_at(map, s);
-                seg.epoch = t->epoch[p];
-                while ((e = map_store_write(m->map_rkt, t->name, p, t->target, &seg, a)) ==
-                       RD_KAFKA_RESP_ERR__QUEUE_FULL)
-                    rd_kafka_poll(m->producer, 10);
-                if (e) {
-                    free(a);
-                    log_error("offset map write for %s [%d] failed: %s", t->name, p,
-                              rd_kafka_err2str(e));
-                    m->map_errors++;
-                    m->map_failed_now = true;
-                    offset_map_mark_dirty_from(map, s);
-                    break;
-                }
-            }
-        }
-    }
-}
-
-static void map_delivered(mirror_t *m, const rd_kafka_message_t *dm) {
-    map_ack_t *a = dm->_private;
-    if (dm->err) {
-        /* Written again by the next flush, whatever the reason (a purge at
-         * shutdown included: the final flush writes it). */
-        if (a && a->t->parts[a->partition].map == a->map)
-            offset_map_mark_dirty_from(a->t->parts[a->partition].map, a->seg);
-        if (dm->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE &&
-            dm->err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
-            log_error("offset map write to %s failed: %s; writing it again", m->map_topic,
-                      rd_kafka_err2str(dm->err));
-            m->map_errors++;
-        }
-        m->map_failed_now = true;
-    }
-    free(a);
-}
-
 /* ------------------------------------------------------- the copy loop */
 
 /* A heartbeat record of this flow reached the target: its latency. */
@@ -358,7 +264,7 @@ static bool txn_delivery(mirror_t *m, rd_kafka_t *rk, mtopic_t *t, const rd_kafk
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
     mirror_t *m = opaque;
     if (dm->rkt == m->map_rkt || rd_kafka_topic_opaque(dm->rkt) == mtxn_map_opaque()) {
-        map_delivered(m, dm);
+        mirror_map_delivered(m, dm);
         return;
     }
     rd_kafka_message_t *src = dm->_private;
@@ -1278,7 +1184,7 @@ static bool shutdown_flush(mirror_t *m) {
     rd_kafka_poll(m->producer, 0);
     if (m->unknown_parts) place_unknown_tails(m);
     m->map_failed_now = false;
-    map_flush(m);
+    mirror_map_flush(m);
     drain(m, 1000, false);
     if (rd_kafka_outq_len(m->producer) > 0 || m->map_failed_now) {
         log_error("the last offset map update could not be written; the next run re-pairs the "
@@ -1373,7 +1279,7 @@ static void on_tasks_stop(void *opaque, const int *tasks, int n, bool lost) {
         }
         if (m->unknown_parts) place_unknown_tails(m);
         m->map_failed_now = false;
-        map_flush(m);
+        mirror_map_flush(m);
         drain(m, 5000, true);
         if (left || m->map_failed_now || rd_kafka_outq_len(m->producer) > 0)
             log_warn("workers: %d task(s) handed over with %" PRId64 " record(s) still in flight "
@@ -1414,7 +1320,7 @@ static void on_tasks_start(void *opaque, const int *tasks, int n) {
     /* Another worker may have copied them since this process read the map. */
     map_set_t *fresh = map_set_new();
     int64_t deadline = clock_mono_ms() + m->flow->admin_timeout_ms;
-    while (map_load_into(m, fresh, err, sizeof err)) {
+    while (mirror_map_load_into(m, fresh, err, sizeof err)) {
         map_set_destroy(fresh);
         fresh = map_set_new();
         if (atomic_load(m->stop) || clock_mono_ms() >= deadline) {
@@ -1527,7 +1433,7 @@ static int mirror_loop(mirror_t *m) {
         if (m->txn) {
             if (mtxn_due(m->txn, now, false)) txn_round(m, false, f->admin_timeout_ms, false);
         } else if (now >= next_flush) {
-            map_flush(m);
+            mirror_map_flush(m);
             next_flush = now + f->offset_map_flush_ms;
         }
         if (now >= next_publish) {
@@ -1584,7 +1490,7 @@ int mirror_run(mirror_t *m) {
     /* A target restarting under kmig's start answers "unknown partition" for a
      * while: reading the map is tried again until the admin timeout. */
     int64_t deadline = clock_mono_ms() + f->admin_timeout_ms;
-    while (map_load(m, err, sizeof err)) {
+    while (mirror_map_load(m, err, sizeof err)) {
         map_set_destroy(m->loaded);
         m->loaded = map_set_new();
         if (atomic_load(m->stop)) return run_exit(m, KMIG_EXIT_OK, "stopped");

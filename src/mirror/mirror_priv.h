@@ -127,4 +127,14 @@ struct mirror {
 /* Logs an error and keeps it for the summary (the first 100). */
 void mirror_error(mirror_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* ---- mirror_map.c: the offset map read and persisted (at-least-once) ---- */
+
+/* Reads the map topic into `set`. */
+int mirror_map_load_into(mirror_t *m, map_set_t *set, char *err, size_t errsz);
+int mirror_map_load(mirror_t *m, char *err, size_t errsz); /* into m->loaded */
+/* Produces every changed segment of every partition to the map topic. */
+void mirror_map_flush(mirror_t *m);
+/* The delivery report of a map segment (dr_cb's, for map topic records). */
+void mirror_map_delivered(mirror_t *m, const rd_kafka_message_t *dm);
+
 #endif
