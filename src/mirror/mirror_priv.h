@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -126,6 +127,12 @@ struct mirror {
 
 /* Logs an error and keeps it for the summary (the first 100). */
 void mirror_error(mirror_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* After a pause of the whole process past the workers' session timeout: its
+ * tasks are dropped. True when it did. */
+bool mirror_pause_check(mirror_t *m);
+/* Produces one consumed record, zero-copy (msg is released by the delivery
+ * report, or here). False when the loop must stop. */
+bool mirror_copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg);
 
 /* ---- mirror_map.c: the offset map read and persisted (at-least-once) ---- */
 
@@ -136,5 +143,14 @@ int mirror_map_load(mirror_t *m, char *err, size_t errsz); /* into m->loaded */
 void mirror_map_flush(mirror_t *m);
 /* The delivery report of a map segment (dr_cb's, for map topic records). */
 void mirror_map_delivered(mirror_t *m, const rd_kafka_message_t *dm);
+
+/* ---- mirror_fetch.c: the fetched records checked, the consumer's errors ---- */
+
+/* Handles a batch from the source consumer's queue: each record checked and
+ * copied (or dropped), each consumer error judged; stopping, the rest is
+ * released unmapped. */
+void mirror_fetch_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n);
+/* (Re)starts fetching one partition at `offset`. */
+int mirror_fetch_restart(mirror_t *m, mtopic_t *t, int32_t part, int64_t offset);
 
 #endif
