@@ -92,8 +92,8 @@ struct mirror {
     int map_fail_rounds;  /* flush rounds in a row with a failed map write */
     bool map_failed_now;  /* a map write failed since the last flush */
     int unknown_parts;    /* partitions with records delivered without offsets */
-    int unstarted;        /* partitions added but not fetched yet (start_partitions) */
-    int64_t next_start;   /* monotonic ms of the next start_partitions attempt */
+    int unstarted;        /* partitions added but not fetched yet (mirror_start_partitions) */
+    int64_t next_start;   /* monotonic ms of the next mirror_start_partitions attempt */
     size_t cu_topic;      /* all_caught_up's cursor: every partition before it */
     int32_t cu_part;      /*   was caught up when last looked at */
     size_t wm_next;       /* publish: the partition index whose watermarks come next */
@@ -152,5 +152,13 @@ void mirror_map_delivered(mirror_t *m, const rd_kafka_message_t *dm);
 void mirror_fetch_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n);
 /* (Re)starts fetching one partition at `offset`. */
 int mirror_fetch_restart(mirror_t *m, mtopic_t *t, int32_t part, int64_t offset);
+
+/* ---- mirror_start.c: topics and partitions added, removed and started ---- */
+
+/* Applies the topic manager's latest list: new topics and partitions added
+ * (started by mirror_start_partitions), those whose source is gone stopped. */
+int mirror_start_apply_ready(mirror_t *m);
+/* Starts fetching the partitions added but not started, at most every 3 s. */
+int mirror_start_partitions(mirror_t *m);
 
 #endif
