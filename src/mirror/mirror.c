@@ -25,7 +25,7 @@
  *
  * In exactly-once mode (exactly.once.support; mtxn.h, docs/EXACTLY_ONCE.md)
  * records go to their task's transactional producer and the map segments
- * into the same transactions (the txn_* section at the end of this file).
+ * into the same transactions (mirror_txn.c).
  */
 #include "mirror/mirror.h"
 #include "mirror/mirror_priv.h"
@@ -259,7 +259,6 @@ static void heartbeat_seen(mirror_t *m, const rd_kafka_message_t *src) {
     m->hb_last_ms = lat;
 }
 
-static bool txn_delivery(mirror_t *m, rd_kafka_t *rk, mtopic_t *t, const rd_kafka_message_t *dm);
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
     mirror_t *m = opaque;
@@ -290,7 +289,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
         rd_kafka_message_destroy(src);
         return;
     }
-    if (m->txn && txn_delivery(m, rk, t, dm)) {
+    if (m->txn && mirror_txn_delivery(m, rk, t, dm)) {
         rd_kafka_message_destroy(src);
         return;
     }
@@ -331,7 +330,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
 /* Records delivered without offsets at the end of a partition's deliveries:
  * the target partition's end offset tells where they are. Short waits, asked
  * again on the next loop while it does not answer. */
-static void place_unknown_tails(mirror_t *m) {
+void mirror_place_unknown_tails(mirror_t *m) {
     int waiting = 0; /* recounted: a stopped partition drops its waiting records */
     for (size_t i = 0; i < m->ntopics; i++) {
         mtopic_t *t = m->topics_v[i];
@@ -357,8 +356,6 @@ static void place_unknown_tails(mirror_t *m) {
     m->unknown_parts = waiting;
 }
 
-static bool txn_route(mirror_t *m, mtopic_t *t, int32_t part, int *task, rd_kafka_t **pk,
-                      rd_kafka_topic_t **rkt);
 
 /* Produces one consumed record, zero-copy; the consumed message is released
  * by the delivery report. Returns false when the loop must stop. */
@@ -367,7 +364,7 @@ bool mirror_copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
     rd_kafka_t *pk = m->producer;
     rd_kafka_topic_t *rkt = t->tgt_rkt;
     int task = -1;
-    if (m->txn && !txn_route(m, t, msg->partition, &task, &pk, &rkt)) {
+    if (m->txn && !mirror_txn_route(m, t, msg->partition, &task, &pk, &rkt)) {
         rd_kafka_message_destroy(msg); /* fetched again after the task's abort */
         return true;
     }
@@ -452,10 +449,8 @@ static void publish_latency(mirror_t *m, msnap_t *s) {
     s->hb_failed = hs.failed;
 }
 
-static void txn_publish(mirror_t *m, msnap_t *s);
-static int task_of(mirror_t *m, const mtopic_t *t, int32_t part);
 
-static void publish(mirror_t *m) {
+void mirror_publish(mirror_t *m) {
     size_t n = 0; /* the partitions published: those of the tasks owned */
     for (size_t i = 0; i < m->ntopics; i++)
         for (int32_t p = 0; p < m->topics_v[i]->nparts; p++)
@@ -470,7 +465,7 @@ static void publish(mirror_t *m) {
     s->recovered = m->recovered;
     s->published_ms = clock_mono_ms();
     publish_latency(m, s);
-    txn_publish(m, s);
+    mirror_txn_publish(m, s);
     size_t k = 0, wm_from = n > PUBLISH_WATERMARKS ? m->wm_next % n : 0;
     m->wm_next = wm_from + PUBLISH_WATERMARKS;
     for (size_t i = 0; i < m->ntopics; i++) {
@@ -482,7 +477,7 @@ static void publish(mirror_t *m) {
              * with many transactions) is copied at most every 10 s. */
             bool big = offset_map_count(mp->map) > 10000;
             struct mpub *pub = &t->pub[p];
-            /* Exactly once: only a committed map is published (txn_round
+            /* Exactly once: only a committed map is published (mirror_txn_round
              * publishes each one as it commits). */
             bool committed = !m->txn || offset_map_src_next(mp->map) == mp->txn_src_next;
             if (committed && (!pub->map || (pub->version != mp->version &&
@@ -495,7 +490,7 @@ static void publish(mirror_t *m) {
             /* A map changed without records (a gap covered at the end) is
              * committed by its task's next round too. */
             if (m->txn && !committed && offset_map_dirty_from(mp->map) < offset_map_count(mp->map))
-                mtxn_wrote(m->txn, task_of(m, t, p));
+                mtxn_wrote(m->txn, mirror_txn_task_of(m, t, p));
             msnap_part_t *sp = msnap_add(s, t->name, t->target, p, pub->map);
             bool done = mpart_caught_up(mp);
             sp->state = done                                         ? "caught-up"
@@ -602,7 +597,6 @@ static void drain(mirror_t *m, int64_t budget_ms, bool urgent) {
     }
 }
 
-static bool txn_shutdown(mirror_t *m);
 
 /* Within about 2.5 s: lets in-flight records land for up to 1.5 s (not after
  * a second signal), places records acknowledged without offsets, then
@@ -610,11 +604,11 @@ static bool txn_shutdown(mirror_t *m);
  * acknowledged are not in the map and are fetched again by the next run.
  * Returns true when the map is persisted. */
 static bool shutdown_flush(mirror_t *m) {
-    if (m->txn) return txn_shutdown(m);
+    if (m->txn) return mirror_txn_shutdown(m);
     drain(m, atomic_load(m->stop) > 1 ? 0 : 1500, true);
     rd_kafka_purge(m->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(m->producer, 0);
-    if (m->unknown_parts) place_unknown_tails(m);
+    if (m->unknown_parts) mirror_place_unknown_tails(m);
     m->map_failed_now = false;
     mirror_map_flush(m);
     drain(m, 1000, false);
@@ -669,7 +663,6 @@ static int64_t tasks_inflight(mirror_t *m, const int *tasks, int n) {
     return sum;
 }
 
-static void txn_round(mirror_t *m, bool force, int timeout_ms, bool final);
 
 static void on_tasks_stop(void *opaque, const int *tasks, int n, bool lost) {
     mirror_t *m = opaque;
@@ -696,7 +689,7 @@ static void on_tasks_stop(void *opaque, const int *tasks, int n, bool lost) {
             if (lost) mtxn_task_lost(m->txn, tasks[i]);
             else mtxn_mark_due(m->txn, tasks[i]);
         }
-        if (!lost) txn_round(m, true, m->flow->admin_timeout_ms, false);
+        if (!lost) mirror_txn_round(m, true, m->flow->admin_timeout_ms, false);
         for (int i = 0; i < n; i++)
             if (mtxn_task_stop(m->txn, tasks[i], err, sizeof err))
                 log_warn("workers: task %d: %s", tasks[i], err);
@@ -709,7 +702,7 @@ static void on_tasks_stop(void *opaque, const int *tasks, int n, bool lost) {
             m->now_ms = clock_wall_ms();
             rd_kafka_poll(m->producer, 50);
         }
-        if (m->unknown_parts) place_unknown_tails(m);
+        if (m->unknown_parts) mirror_place_unknown_tails(m);
         m->map_failed_now = false;
         mirror_map_flush(m);
         drain(m, 5000, true);
@@ -860,16 +853,16 @@ static int mirror_loop(mirror_t *m) {
         backflow_tick(m->back, m->consumer);
         mirror_pause_check(m);
         rd_kafka_poll(m->producer, 0);
-        if (m->unknown_parts) place_unknown_tails(m);
+        if (m->unknown_parts) mirror_place_unknown_tails(m);
         int64_t now = clock_mono_ms();
         if (m->txn) {
-            if (mtxn_due(m->txn, now, false)) txn_round(m, false, f->admin_timeout_ms, false);
+            if (mtxn_due(m->txn, now, false)) mirror_txn_round(m, false, f->admin_timeout_ms, false);
         } else if (now >= next_flush) {
             mirror_map_flush(m);
             next_flush = now + f->offset_map_flush_ms;
         }
         if (now >= next_publish) {
-            publish(m);
+            mirror_publish(m);
             next_publish = now + PUBLISH_MS;
         }
         if (m->o.progress_interval_ms > 0 && now - last_progress >= m->o.progress_interval_ms) {
@@ -882,7 +875,7 @@ static int mirror_loop(mirror_t *m) {
         hint(m);
         if (m->o.stop_at_end && all_caught_up(m) && m->txn && mtxn_due(m->txn, now, true)) {
             /* Exactly once: caught up means committed too. */
-            txn_round(m, true, f->admin_timeout_ms, false);
+            mirror_txn_round(m, true, f->admin_timeout_ms, false);
             continue;
         }
         if (m->o.stop_at_end && all_caught_up(m)) {
@@ -896,8 +889,6 @@ static int mirror_loop(mirror_t *m) {
     return caught_up;
 }
 
-static int txn_check(mirror_t *m);
-static int txn_start(mirror_t *m);
 
 int mirror_run(mirror_t *m) {
     char err[1024];
@@ -910,7 +901,7 @@ int mirror_run(mirror_t *m) {
              f->target, f->topics, f->topics_exclude,
              f->policy == POLICY_IDENTITY ? "identity" : "default",
              m->txn ? "exactly-once" : "at-least-once");
-    if (m->txn && txn_check(m)) return run_exit(m, KMIG_EXIT_USAGE, "exactly-once");
+    if (m->txn && mirror_txn_check(m)) return run_exit(m, KMIG_EXIT_USAGE, "exactly-once");
     /* Before any handle names the map topic: a broker with auto-creation on
      * would otherwise create it uncompacted. */
     if (internal_topics(m)) return run_exit(m, KMIG_EXIT_USAGE, "internal-topics");
@@ -918,7 +909,7 @@ int mirror_run(mirror_t *m) {
     /* Joined before the map is read; tasks start when the group gives them
      * (on_tasks_start), or here for a process alone (no workers' group). */
     if (workers_join(m)) return run_exit(m, KMIG_EXIT_USAGE, "workers");
-    if (m->txn && !m->workers && txn_start(m)) return run_exit(m, KMIG_EXIT_USAGE, "exactly-once");
+    if (m->txn && !m->workers && mirror_txn_start(m)) return run_exit(m, KMIG_EXIT_USAGE, "exactly-once");
     /* A target restarting under kmig's start answers "unknown partition" for a
      * while: reading the map is tried again until the admin timeout. */
     int64_t deadline = clock_mono_ms() + f->admin_timeout_ms;
@@ -988,7 +979,7 @@ int mirror_run(mirror_t *m) {
     atomic_store(m->stop, atomic_load(m->stop) ? atomic_load(m->stop) : 1);
     log_debug("stopping: flushing the producer and the offset map");
     bool persisted = shutdown_flush(m);
-    publish(m);
+    mirror_publish(m);
     log_debug("stopping: flushed");
     if (m->o.progress_interval_ms > 0) {
         msnap_t *s = msnap_acquire(m->snaps);
@@ -1105,190 +1096,4 @@ void mirror_destroy(mirror_t *m) {
     kv_list_clear(&m->tgt_admin);
     kv_list_clear(&m->tgt_consumer);
     free(m);
-}
-
-/* ------------------------------------------------- exactly once (mtxn.h) */
-
-static int task_of(mirror_t *m, const mtopic_t *t, int32_t part) {
-    return mtask_of(t->name, part, mtxn_ntasks(m->txn));
-}
-
-/* Before anything is created on the target: it can do transactions. */
-static int txn_check(mirror_t *m) {
-    char err[1024];
-    publish(m); /* the summary names the mode even if this fails */
-    if (mtxn_check_brokers(m->o.mm2, m->flow, &m->tgt_admin, err, sizeof err)) {
-        mirror_error(m, "%s", err);
-        return -1;
-    }
-    return 0;
-}
-
-/* Before the map is read: every task's producer is ready (which fences an
- * earlier owner and aborts its open transaction, so the map read next is the
- * committed one). */
-static int txn_start(mirror_t *m) {
-    char err[1024];
-    for (int k = 0; k < mtxn_ntasks(m->txn) && !atomic_load(m->stop); k++)
-        if (mtxn_task_start(m->txn, k, err, sizeof err)) {
-            mirror_error(m, "exactly-once copy cannot start: %s", err);
-            return -1;
-        }
-    char id[400];
-    mtxn_transactional_id(m->flow, 0, id, sizeof id);
-    log_info("exactly-once copy: %d tasks, transactional ids %.*s<k>, one transaction per task "
-             "every %d ms (or %d KiB)",
-             mtxn_ntasks(m->txn), (int)(strlen(id) - 1), id, m->flow->offset_map_flush_ms,
-             m->flow->txn_max_kbytes);
-    return 0;
-}
-
-/* The producer and topic handle of a record's task; false when the task
- * takes no record now (its transaction aborts at the next round). */
-static bool txn_route(mirror_t *m, mtopic_t *t, int32_t part, int *task, rd_kafka_t **pk,
-                      rd_kafka_topic_t **rkt) {
-    *task = task_of(m, t, part);
-    if (mtxn_blocked(m->txn, *task)) return false;
-    *pk = mtxn_producer(m->txn, *task);
-    *rkt = mtxn_topic(m->txn, *task, t->target, t);
-    return *pk && *rkt;
-}
-
-/* A delivery report of a record produced by a task's producer: failures
- * doom the task's transaction instead of failing the partition (the abort
- * sends them again); reports of a doomed transaction map nothing. True when
- * handled here. */
-static bool txn_delivery(mirror_t *m, rd_kafka_t *rk, mtopic_t *t, const rd_kafka_message_t *dm) {
-    if (rk == m->producer) return false;
-    int task = task_of(m, t, dm->partition);
-    mpart_t *p = &t->parts[dm->partition];
-    if (!dm->err && !mtxn_blocked(m->txn, task)) return false;
-    if (dm->err) mtxn_delivery_failed(m->txn, task, dm->err);
-    if (p->inflight > 0) p->inflight--;
-    return true;
-}
-
-/* Writes the dirty segments of partition p of t into its task's transaction. */
-static void txn_write_segments(mirror_t *m, mtopic_t *t, int32_t p, int task) {
-    offset_map_t *map = t->parts[p].map;
-    size_t from = offset_map_dirty_from(map), n = offset_map_count(map);
-    rd_kafka_topic_t *rkt = mtxn_map_topic(m->txn, task);
-    offset_map_mark_clean(map);
-    for (size_t s = from; s < n && rkt; s++) {
-        map_ack_t *a = xmalloc(sizeof *a);
-        *a = (map_ack_t){t, p, s, map};
-        rd_kafka_resp_err_t e;
-        offset_seg_t seg = *offset_map_at(map, s);
-        seg.epoch = t->epoch[p];
-        while ((e = map_store_write(rkt, t->name, p, t->target, &seg, a)) ==
-               RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            rd_kafka_poll(mtxn_producer(m->txn, task), 10);
-        if (e) {
-            free(a);
-            m->map_errors++;
-            offset_map_mark_dirty_from(map, s);
-            mtxn_delivery_failed(m->txn, task, e); /* segments missing: the transaction aborts */
-            break;
-        }
-        mtxn_wrote(m->txn, task);
-    }
-}
-
-/* One commit round: the due tasks' records delivered, their partitions'
- * segments written into the same transactions, each committed; an aborted
- * task's partitions go back to their last committed map position and fetch
- * from there again. */
-static void txn_round(mirror_t *m, bool force, int tmo, bool final) {
-    mtxn_round_begin(m->txn, clock_mono_ms(), force, tmo);
-    m->now_ms = clock_wall_ms();
-    if (m->unknown_parts) place_unknown_tails(m);
-    for (size_t i = 0; i < m->ntopics; i++) {
-        mtopic_t *t = m->topics_v[i];
-        for (int32_t p = 0; p < t->nparts; p++) {
-            int k = task_of(m, t, p);
-            if (mtxn_in_round(m->txn, k) &&
-                offset_map_dirty_from(t->parts[p].map) < offset_map_count(t->parts[p].map))
-                txn_write_segments(m, t, p, k);
-        }
-    }
-    int nt = mtxn_ntasks(m->txn);
-    mtxn_result_t *res = xcalloc((size_t)nt, sizeof *res);
-    char why[1024];
-    mtxn_round_end(m->txn, res, why, sizeof why);
-    bool failed = false, fenced = false, aborted = false;
-    for (int k = 0; k < nt; k++) {
-        failed |= res[k] == MTXN_FAILED;
-        fenced |= res[k] == MTXN_FENCED;
-        aborted |= res[k] == MTXN_ABORTED;
-    }
-    for (size_t i = 0; i < m->ntopics; i++) {
-        mtopic_t *t = m->topics_v[i];
-        for (int32_t p = 0; p < t->nparts; p++) {
-            mpart_t *mp = &t->parts[p];
-            mtxn_result_t r = res[task_of(m, t, p)];
-            if (r == MTXN_COMMITTED) {
-                mpart_txn_committed(mp);
-                /* The group sync translates through committed maps only. */
-                if (t->pub[p].version != mp->version) {
-                    msnap_map_unref(t->pub[p].map);
-                    t->pub[p].map = msnap_map_new(mp->map);
-                    t->pub[p].version = mp->version;
-                    t->pub[p].ms = clock_mono_ms(); /* the watermarks read stay */
-                }
-            } else if (r == MTXN_ABORTED && mp->started && mp->state == MPART_COPYING &&
-                       mworkers_owns(m->workers, t->task[p])) { /* a task handed over: reset */
-                int64_t from = mpart_txn_rewind(mp);
-                if (mirror_fetch_restart(m, t, p, from >= 0 ? from : RD_KAFKA_OFFSET_BEGINNING)) m->fail = true;
-            }
-        }
-    }
-    if (aborted) log_warn("exactly-once: %s; the aborted records are sent again", why);
-    if (fenced && m->workers) {
-        /* The group moved the task on before this process noticed: lost. */
-        char err[512];
-        for (int k = 0; k < nt; k++)
-            if (res[k] == MTXN_FENCED && mworkers_fenced(m->workers, k, err, sizeof err)) {
-                mirror_error(m, "exactly-once: %s", err);
-                m->fail = true;
-                break;
-            }
-    } else if (fenced) {
-        mirror_error(m, "exactly-once: %s: another kmig process took over this flow's task(s) "
-                        "with the same transactional id; this process stops and writes nothing "
-                        "more for them",
-                     why);
-        m->fail = true;
-    }
-    if (failed && final) {
-        /* Stopping anyway: not a failure of the run. */
-        log_warn("exactly-once: %s; the next start settles the open transaction (records and "
-                 "map commit or abort together; aborted records are sent again)",
-                 why);
-    } else if (failed) {
-        mirror_error(m, "exactly-once: %s; stopping (the next start settles the open "
-                        "transaction: records and map commit or abort together)",
-                     why);
-        m->fail = true;
-    }
-    free(res);
-}
-
-/* Stopping in exactly-once mode: the records delivered within about 2.5 s
- * and their segments commit (none after a second signal: then the open
- * transactions abort, nothing half-written is visible). */
-static bool txn_shutdown(mirror_t *m) {
-    if (atomic_load(m->stop) > 1 || kclient_fatal()) return false;
-    txn_round(m, true, 2000, true);
-    return !m->fail && !mtxn_due(m->txn, clock_mono_ms(), true);
-}
-
-static void txn_publish(mirror_t *m, msnap_t *s) {
-    if (!m->txn) return;
-    mtxn_stats_t st;
-    mtxn_get_stats(m->txn, &st);
-    s->exactly_once = true;
-    s->txn_committed = st.committed;
-    s->txn_aborted = st.aborted;
-    s->txn_fenced = st.fenced;
-    s->txn_ms = st.commit_ms;
 }

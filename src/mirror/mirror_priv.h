@@ -133,6 +133,11 @@ bool mirror_pause_check(mirror_t *m);
 /* Produces one consumed record, zero-copy (msg is released by the delivery
  * report, or here). False when the loop must stop. */
 bool mirror_copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg);
+/* Places records delivered without offsets at the end of a partition's
+ * deliveries from the target partition's end offset. */
+void mirror_place_unknown_tails(mirror_t *m);
+/* Publishes a snapshot (msnap.h) of every partition this process copies. */
+void mirror_publish(mirror_t *m);
 
 /* ---- mirror_map.c: the offset map read and persisted (at-least-once) ---- */
 
@@ -160,5 +165,25 @@ int mirror_fetch_restart(mirror_t *m, mtopic_t *t, int32_t part, int64_t offset)
 int mirror_start_apply_ready(mirror_t *m);
 /* Starts fetching the partitions added but not started, at most every 3 s. */
 int mirror_start_partitions(mirror_t *m);
+
+/* ---- mirror_txn.c: exactly-once copy's commit rounds ---- */
+
+int mirror_txn_task_of(mirror_t *m, const mtopic_t *t, int32_t part); /* its transaction's task */
+/* Before anything is created on the target: it can do transactions. */
+int mirror_txn_check(mirror_t *m);
+/* Before the map is read (no workers): every task's producer ready. */
+int mirror_txn_start(mirror_t *m);
+/* The producer and topic handle of a record's task; false when the task takes
+ * no record now. */
+bool mirror_txn_route(mirror_t *m, mtopic_t *t, int32_t part, int *task, rd_kafka_t **pk,
+                      rd_kafka_topic_t **rkt);
+/* A delivery report of a task's producer; true when handled there. */
+bool mirror_txn_delivery(mirror_t *m, rd_kafka_t *rk, mtopic_t *t, const rd_kafka_message_t *dm);
+/* One commit round of the due tasks (all with `force`), waiting up to `timeout_ms`;
+ * `final`: stopping, a failure does not fail the run. */
+void mirror_txn_round(mirror_t *m, bool force, int timeout_ms, bool final);
+/* Stopping: a last round; true when everything delivered is committed. */
+bool mirror_txn_shutdown(mirror_t *m);
+void mirror_txn_publish(mirror_t *m, msnap_t *s); /* the mode's figures, if on */
 
 #endif
