@@ -136,8 +136,6 @@ bool mirror_copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg);
 /* Places records delivered without offsets at the end of a partition's
  * deliveries from the target partition's end offset. */
 void mirror_place_unknown_tails(mirror_t *m);
-/* Publishes a snapshot (msnap.h) of every partition this process copies. */
-void mirror_publish(mirror_t *m);
 
 /* ---- mirror_map.c: the offset map read and persisted (at-least-once) ---- */
 
@@ -185,5 +183,10 @@ void mirror_txn_round(mirror_t *m, bool force, int timeout_ms, bool final);
 /* Stopping: a last round; true when everything delivered is committed. */
 bool mirror_txn_shutdown(mirror_t *m);
 void mirror_txn_publish(mirror_t *m, msnap_t *s); /* the mode's figures, if on */
+
+/* ---- mirror_publish.c: the snapshot the copy loop publishes ---- */
+
+/* Publishes a snapshot (msnap.h) of every partition this process copies. */
+void mirror_publish(mirror_t *m);
 
 #endif
