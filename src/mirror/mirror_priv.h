@@ -136,6 +136,9 @@ bool mirror_copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg);
 /* Places records delivered without offsets at the end of a partition's
  * deliveries from the target partition's end offset. */
 void mirror_place_unknown_tails(mirror_t *m);
+/* Serves the producer until nothing is queued or `budget_ms` passed; with
+ * `urgent`, also until a second signal. */
+void mirror_drain(mirror_t *m, int64_t budget_ms, bool urgent);
 
 /* ---- mirror_map.c: the offset map read and persisted (at-least-once) ---- */
 
@@ -188,5 +191,11 @@ void mirror_txn_publish(mirror_t *m, msnap_t *s); /* the mode's figures, if on *
 
 /* Publishes a snapshot (msnap.h) of every partition this process copies. */
 void mirror_publish(mirror_t *m);
+
+/* ---- mirror_tasks.c: the workers' task hooks ---- */
+
+/* Joins the flow's workers' group (its hooks start and stop tasks); alone
+ * when the target cannot host it. */
+int mirror_tasks_join(mirror_t *m);
 
 #endif
