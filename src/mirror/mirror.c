@@ -11,14 +11,16 @@
  *    segment whose write failed is written again (a persistent failure
  *    stops the run). Memory is bounded by the consumer's prefetch plus the
  *    producer's queue: when the queue is full the loop serves delivery
- *    reports until it drains.
- *  - every publish period it publishes a snapshot (msnap.h) that the metrics
- *    endpoint, the progress lines, the group thread (groups_sync.c) and the
- *    run summary read.
+ *    reports until it drains. Each fetched record is checked first
+ *    (mirror_fetch.c); the map's flush is mirror_map.c's.
+ *  - every publish period it publishes a snapshot (msnap.h, mirror_publish.c)
+ *    that the metrics endpoint, the progress lines, the group thread
+ *    (groups_sync.c) and the run summary read.
  *  - the topic manager's thread (topic_manager.c) lists, creates and grows
  *    topics; the loop takes each new list, starts new partitions from their
  *    persisted maps (after recovery, recover.c) and stops partitions whose
- *    source is gone.
+ *    source is gone (mirror_start.c).
+ *  - with workers, the tasks it owns come and go (mirror_tasks.c).
  *
  * Before copying anything, the internal topics (offset map, checkpoints) must
  * exist and be compacted: no copy without a persisted map.
@@ -26,6 +28,10 @@
  * In exactly-once mode (exactly.once.support; mtxn.h, docs/EXACTLY_ONCE.md)
  * records go to their task's transactional producer and the map segments
  * into the same transactions (mirror_txn.c).
+ *
+ * This file keeps the engine's setup, the copy loop with the produce side
+ * and its delivery reports, stopping and teardown; the engine's other files
+ * share its state through mirror_priv.h.
  */
 #include "mirror/mirror.h"
 #include "mirror/mirror_priv.h"
