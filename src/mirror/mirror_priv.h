@@ -180,8 +180,9 @@ bool mirror_txn_route(mirror_t *m, mtopic_t *t, int32_t part, int *task, rd_kafk
                       rd_kafka_topic_t **rkt);
 /* A delivery report of a task's producer; true when handled there. */
 bool mirror_txn_delivery(mirror_t *m, rd_kafka_t *rk, mtopic_t *t, const rd_kafka_message_t *dm);
-/* One commit round of the due tasks (all with `force`), waiting up to `timeout_ms`;
- * `final`: stopping, a failure does not fail the run. */
+/* One commit round of the due tasks (with `force`: every task with an open
+ * transaction) in about `timeout_ms`; `final`: stopping, a failed commit does
+ * not fail the run. */
 void mirror_txn_round(mirror_t *m, bool force, int timeout_ms, bool final);
 /* Stopping: a last round; true when everything delivered is committed. */
 bool mirror_txn_shutdown(mirror_t *m);
@@ -194,8 +195,9 @@ void mirror_publish(mirror_t *m);
 
 /* ---- mirror_tasks.c: the workers' task hooks ---- */
 
-/* Joins the flow's workers' group (its hooks start and stop tasks); alone
- * when the target cannot host it. */
+/* Joins the flow's workers' group (its hooks start and stop tasks); without
+ * one (the target does not answer CreateTopics for the tasks topic) this
+ * process owns every task. */
 int mirror_tasks_join(mirror_t *m);
 
 #endif
