@@ -255,7 +255,6 @@ static void heartbeat_seen(mirror_t *m, const rd_kafka_message_t *src) {
     m->hb_last_ms = lat;
 }
 
-
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
     mirror_t *m = opaque;
     if (dm->rkt == m->map_rkt || rd_kafka_topic_opaque(dm->rkt) == mtxn_map_opaque()) {
@@ -352,7 +351,6 @@ void mirror_place_unknown_tails(mirror_t *m) {
     m->unknown_parts = waiting;
 }
 
-
 /* Produces one consumed record, zero-copy; the consumed message is released
  * by the delivery report. Returns false when the loop must stop. */
 bool mirror_copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
@@ -432,7 +430,6 @@ bool mirror_copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
     }
 }
 
-
 /* ------------------------------------------------------------- run */
 
 /* A partition this process copies (its task is owned here) that is not at
@@ -488,7 +485,6 @@ void mirror_drain(mirror_t *m, int64_t budget_ms, bool urgent) {
     }
 }
 
-
 /* Within about 2.5 s: lets in-flight records land for up to 1.5 s (not after
  * a second signal), places records acknowledged without offsets, then
  * persists the map as it stands and waits up to 1 s for it. Records not
@@ -513,7 +509,6 @@ static bool shutdown_flush(mirror_t *m) {
     }
     return true;
 }
-
 
 /* Keeps the caller's exit hint current (see mirror_opts_t). */
 static void hint(mirror_t *m) {
@@ -610,7 +605,6 @@ static int mirror_loop(mirror_t *m) {
     free(msgs);
     return caught_up;
 }
-
 
 int mirror_run(mirror_t *m) {
     char err[1024];
