@@ -73,7 +73,10 @@ for t in $TOPICS; do
     echo "scale: $t topics x $PARTS partitions" >&2
     mock_start "src$t" --brokers 1 >/dev/null
     src=$MOCK_BOOTSTRAP
-    mock_start "tgt$t" --brokers 1 --topic kmig-offset-map.src.internal:1 >/dev/null
+    # (The mock cluster has no CreateTopics: the workers' tasks topic is made
+    # here, with the default tasks.max partitions.)
+    mock_start "tgt$t" --brokers 1 --topic kmig-offset-map.src.internal:1 \
+        --topic kmig-tasks.src.internal:8 >/dev/null
     tgt=$MOCK_BOOTSTRAP
     create_topics "src$t" "$t"
     create_topics "tgt$t" "$t"

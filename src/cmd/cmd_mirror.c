@@ -101,6 +101,7 @@ int cmd_mirror(int argc, char **argv) {
         {"log-level", required_argument, 0, 'l'},  {"help", no_argument, 0, 'h'},
         {"summary-json", required_argument, 0, 'J'}, {"services", required_argument, 0, 'C'},
         {"workers", required_argument, 0, 'W'},
+        {"worker-of", required_argument, 0, 'O'}, /* set by --workers for its children */
         {0, 0, 0, 0}};
     const char *config = NULL, *src = NULL, *tgt = NULL, *metrics = NULL, *summary = NULL;
     const char *port_file = NULL, *verify_json = NULL, *services = NULL;
@@ -108,7 +109,7 @@ int cmd_mirror(int argc, char **argv) {
     size_t nov = 0;
     bool stop_at_end = false;
     int progress_s = isatty(STDERR_FILENO) ? 5 : 30;
-    int workers = 1;
+    int workers = 1, worker_of = 0;
     long long num;
     int c;
     optind = 1;
@@ -142,6 +143,10 @@ int cmd_mirror(int argc, char **argv) {
         case 'W':
             if (cmd_parse_int("mirror", "--workers", optarg, 1, 64, &num)) return KMIG_EXIT_USAGE;
             workers = (int)num;
+            break;
+        case 'O':
+            if (cmd_parse_int("mirror", "--worker-of", optarg, 1, 64, &num)) return KMIG_EXIT_USAGE;
+            worker_of = (int)num;
             break;
         case 'p':
             if (cmd_parse_int("mirror", "--progress", optarg, 0, 86400, &num))
@@ -209,7 +214,7 @@ int cmd_mirror(int argc, char **argv) {
                         .metrics_addr = metrics, .progress_interval_ms = progress_s * 1000,
                         .exit_hint = &exit_hint, .stop = &stop_flag, .summary_path = summary,
                         .http_port_file = port_file, .verify_json = verify_json,
-                        .services = services};
+                        .services = services, .worker_of = worker_of};
     mirror_t *m = mirror_new(&mo, err, sizeof err);
     if (!m) {
         fprintf(stderr, "kmig mirror: %s\n", err);

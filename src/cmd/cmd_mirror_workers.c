@@ -46,8 +46,8 @@ static int takes(char **argv, int argc, int i, const char *name) {
     return 0;
 }
 
-static char **child_argv(int argc, char **argv, const char *exe, int k, const char *summary,
-                         const char *port_file) {
+static char **child_argv(int argc, char **argv, const char *exe, int k, int nworkers,
+                         const char *summary, const char *port_file) {
     char **out = xcalloc((size_t)argc + 8, sizeof *out);
     int n = 0;
     out[n++] = xstrdup(exe);
@@ -63,6 +63,9 @@ static char **child_argv(int argc, char **argv, const char *exe, int k, const ch
         out[n++] = xstrdup(argv[i++]);
     }
     char buf[4096];
+    snprintf(buf, sizeof buf, "%d", nworkers);
+    out[n++] = xstrdup("--worker-of");
+    out[n++] = xstrdup(buf);
     if (summary) {
         out[n++] = xstrdup("--summary-json");
         snprintf(buf, sizeof buf, "%s.%d", summary, k);
@@ -145,7 +148,7 @@ int cmd_mirror_workers(int argc, char **argv, int n, const char *summary, const 
     worker_t *w = xcalloc((size_t)n, sizeof *w);
     int started = 0;
     for (int k = 0; k < n; k++) {
-        char **cv = child_argv(argc, argv, exe, k, summary, port_file);
+        char **cv = child_argv(argc, argv, exe, k, n, summary, port_file);
         pid_t pid = fork();
         if (pid == 0) {
             signal(SIGTERM, SIG_DFL);

@@ -31,6 +31,9 @@ typedef struct mirror_opts {
     /* Optional: the run summary JSON (mirror_report.h) is written here when
      * mirror_run ends, before it waits for the helper threads. */
     const char *summary_path;
+    /* One of `kmig mirror --workers N` (N, else 0): without a tasks topic (a
+     * target without CreateTopics) it refuses to copy every task alone. */
+    int worker_of;
 } mirror_opts_t;
 
 typedef struct mirror_stats {

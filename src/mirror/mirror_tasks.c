@@ -179,8 +179,17 @@ int mirror_tasks_join(mirror_t *m) {
     m->workers = mworkers_new(m->flow, &m->tgt_consumer, m->tadmin, &h, &no_admin, err,
                               sizeof err);
     if (m->workers) return 0;
+    if (no_admin && m->o.worker_of > 1) {
+        /* Each of the N would copy everything: duplicates nobody counts. */
+        mirror_error(m, "workers: %s; --workers %d needs it: create it by hand (%d partitions, "
+                        "cleanup.policy=compact) or run one process",
+                     err, m->o.worker_of, m->flow->tasks);
+        return -1;
+    }
     if (no_admin) {
-        log_warn("workers: %s; this process copies every task alone", err);
+        log_warn("workers: %s; this process copies every task alone (start no other kmig "
+                 "mirror of this flow: without the tasks topic they would not share the work)",
+                 err);
         return 0;
     }
     mirror_error(m, "workers: %s", err);
