@@ -572,6 +572,8 @@ static mm2_flow_t *flow_resolve(mm2_t *m, const char *src, const char *tgt, char
                  &f->offset_map_flush_ms, err, errsz) ||
         flow_isolation(m, f, err, errsz) || flow_data_loss(m, f, err, errsz) ||
         flow_int(m, f, "tasks.max", 8, 1, 1024, &f->tasks, err, errsz) ||
+        flow_int(m, f, "kmig.partitions.per.client", 2000, 1, INT_MAX,
+                 &f->partitions_per_client, err, errsz) ||
         flow_exactly_once(m, f, err, errsz) ||
         entry_int(flow_entry_or(m, f, "kmig.admin.timeout.ms", "admin.timeout.ms"), 10000, 1,
                   ADMIN_TIMEOUT_MAX_MS, &f->admin_timeout_ms, err, errsz);
@@ -732,7 +734,7 @@ static const char *const flow_keys[] = {
     "kmig.offset.map.flush.interval.ms", "kmig.isolation.level", "kmig.on.data.loss",
     "kmig.admin.timeout.ms", "kmig.principal.map", "tasks.max", "kmig.workers.group.id",
     "exactly.once.support", "exactly.once.source.support", "kmig.transactional.id.prefix",
-    "kmig.transaction.max.kbytes"};
+    "kmig.transaction.max.kbytes", "kmig.partitions.per.client"};
 
 typedef struct cands {
     const char **k;

@@ -84,6 +84,7 @@ typedef struct mm2_flow {
      * (mirror/mtask.h) that the flow's processes share through a consumer group
      * on the target. */
     int tasks;                     /* tasks.max, default 8, 1..1024 */
+    int partitions_per_client;     /* kmig.partitions.per.client, default 2000 (mirror_shard.c) */
     char *workers_group;           /* kmig.workers.group.id; "" = kmig.<source>-><target> */
 } mm2_flow_t;
 

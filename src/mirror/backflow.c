@@ -34,6 +34,7 @@ typedef struct bwait {
     char *topic, *target;
     int32_t partition;
     int64_t at; /* the record that waits */
+    rd_kafka_t *consumer; /* that paused it (borrowed: the copy loop's) */
 } bwait_t;
 
 struct backflow {
@@ -341,7 +342,7 @@ bool backflow_admit(backflow_t *b, rd_kafka_t *consumer, const char *topic, cons
     rd_kafka_pause_partitions(consumer, l);
     rd_kafka_topic_partition_list_destroy(l);
     bwait_t *w = xcalloc(1, sizeof *w);
-    *w = (bwait_t){xstrdup(topic), xstrdup(target), partition, offset};
+    *w = (bwait_t){xstrdup(topic), xstrdup(target), partition, offset, consumer};
     strmap_put(b->waits, k, w);
     b->wv = xrealloc(b->wv, (b->nw + 1) * sizeof *b->wv);
     b->wv[b->nw++] = w;
@@ -382,11 +383,12 @@ static void wait_drop(backflow_t *b, size_t i) {
     atomic_store(&b->waiting, (int)b->nw);
 }
 
-void backflow_tick(backflow_t *b, rd_kafka_t *consumer) {
+void backflow_tick(backflow_t *b) {
     if (!b) return;
     refresh(b);
     for (size_t i = 0; i < b->nw;) {
         bwait_t *w = b->wv[i];
+        rd_kafka_t *consumer = w->consumer;
         if (classify(b, w->topic, w->target, w->partition, w->at) == BACKMAP_WAIT) {
             i++;
             continue;

@@ -55,8 +55,9 @@ bool backflow_admit(backflow_t *b, rd_kafka_t *consumer, const char *topic, cons
  * (the partition waits at an offset below it: covering would map the waiting
  * records as gaps). */
 bool backflow_eof_ok(backflow_t *b, const char *topic, int32_t partition, int64_t end);
-/* Copy loop, every iteration: resumes waiting partitions a newer view decides. */
-void backflow_tick(backflow_t *b, rd_kafka_t *consumer);
+/* Copy loop, every iteration: resumes waiting partitions a newer view decides
+ * (each through the consumer backflow_admit paused it with). */
+void backflow_tick(backflow_t *b);
 /* Copy loop: the partition's fetch position is being set anew (reset from its
  * map, refetched, its task stopped): its wait, if any, is dropped and the
  * partition resumed, so that no stale seek brings it back to an old offset. */

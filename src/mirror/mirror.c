@@ -185,19 +185,21 @@ static int mirror_connect(mirror_t *m, char *err, size_t errsz) {
     kclient_opts_t sa = {.type = RD_KAFKA_PRODUCER, .name = "source-admin", .settings = &m->src_admin};
     kclient_opts_t ta = {.type = RD_KAFKA_PRODUCER, .name = "target-admin", .settings = &m->tgt_admin};
     int rc = -1;
-    if (!(m->consumer = kclient_new(&co, err, errsz)) || !(m->producer = kclient_new(&po, err, errsz)) ||
+    m->shards = xcalloc(MIRROR_SHARDS_MAX, sizeof *m->shards);
+    m->nshards = 1;
+    mshard_t *s0 = &m->shards[0];
+    if ((s0->consumer = m->consumer = kclient_new(&co, err, errsz)))
+        s0->cq = m->cq = rd_kafka_queue_get_consumer(m->consumer);
+    if (!m->consumer || !(s0->producer = m->producer = kclient_new(&po, err, errsz)) ||
         !(m->sadmin = kclient_new(&sa, err, errsz)) || !(m->tadmin = kclient_new(&ta, err, errsz)))
         goto out;
-    m->cq = rd_kafka_queue_get_consumer(m->consumer);
     m->txn = mtxn_set_new(&(mtxn_opts_t){.flow = f, .defaults = &pdef, .settings = &m->tgt_producer,
                                          .required = &preq, .opaque = m, .dr_msg_cb = dr_cb,
                                          .map_topic = m->map_topic});
     rc = 0;
 out:
-    kv_list_clear(&cdef);
-    kv_list_clear(&creq);
-    kv_list_clear(&pdef);
-    kv_list_clear(&preq);
+    /* Kept for more shards (mirror_shard.c). */
+    m->clients = (mirror_clients_t){cdef, creq, pdef, preq, dr_cb};
     return rc;
 }
 
@@ -355,7 +357,7 @@ void mirror_place_unknown_tails(mirror_t *m) {
  * by the delivery report. Returns false when the loop must stop. */
 bool mirror_copy_record(mirror_t *m, mtopic_t *t, rd_kafka_message_t *msg) {
     mpart_t *p = &t->parts[msg->partition];
-    rd_kafka_t *pk = m->producer;
+    rd_kafka_t *pk = mirror_shard_of(m, t)->producer;
     rd_kafka_topic_t *rkt = t->tgt_rkt;
     int task = -1;
     if (m->txn && !mirror_txn_route(m, t, msg->partition, &task, &pk, &rkt)) {
@@ -478,9 +480,9 @@ static void render_metrics(void *opaque, sbuf_t *out) {
  * `urgent`, also until a second signal. */
 void mirror_drain(mirror_t *m, int64_t budget_ms, bool urgent) {
     int64_t deadline = clock_mono_ms() + budget_ms;
-    while (rd_kafka_outq_len(m->producer) > 0 && clock_mono_ms() < deadline && !kclient_fatal()) {
+    while (mirror_shard_outq(m) > 0 && clock_mono_ms() < deadline && !kclient_fatal()) {
         m->now_ms = clock_wall_ms();
-        rd_kafka_poll(m->producer, 50);
+        mirror_shard_poll(m, 50);
         if (urgent && atomic_load(m->stop) > 1) break;
     }
 }
@@ -493,18 +495,16 @@ void mirror_drain(mirror_t *m, int64_t budget_ms, bool urgent) {
 static bool shutdown_flush(mirror_t *m) {
     if (m->txn) return mirror_txn_shutdown(m);
     mirror_drain(m, atomic_load(m->stop) > 1 ? 0 : 1500, true);
-    rd_kafka_purge(m->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    rd_kafka_poll(m->producer, 0);
+    mirror_shard_purge(m, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     if (m->unknown_parts) mirror_place_unknown_tails(m);
     m->map_failed_now = false;
     mirror_map_flush(m);
     mirror_drain(m, 1000, false);
-    if (rd_kafka_outq_len(m->producer) > 0 || m->map_failed_now) {
+    if (mirror_shard_outq(m) > 0 || m->map_failed_now) {
         log_error("the last offset map update could not be written; the next run re-pairs the "
                   "records of the last %d seconds by content, or re-sends them (counted)",
                   m->flow->offset_map_flush_ms / 1000 + 1);
-        rd_kafka_purge(m->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-        rd_kafka_poll(m->producer, 0);
+        mirror_shard_purge(m, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         return false;
     }
     return true;
@@ -564,12 +564,12 @@ static int mirror_loop(mirror_t *m) {
             m->fail = true;
             break;
         }
-        ssize_t n = kread_batch(m->cq, 100, msgs, MIRROR_BATCH);
+        ssize_t n = mirror_shard_read(m, 100, msgs, MIRROR_BATCH);
         m->now_ms = clock_wall_ms();
         if (n > 0) mirror_fetch_batch(m, msgs, n);
-        backflow_tick(m->back, m->consumer);
+        backflow_tick(m->back);
         mirror_pause_check(m);
-        rd_kafka_poll(m->producer, 0);
+        mirror_shard_poll(m, 0);
         if (m->unknown_parts) mirror_place_unknown_tails(m);
         int64_t now = clock_mono_ms();
         if (m->txn) {
@@ -778,26 +778,11 @@ void mirror_destroy(mirror_t *m) {
     }
     free(m->topics_v);
     if (m->map_rkt) rd_kafka_topic_destroy(m->map_rkt);
-    if (m->consumer) {
-        /* Events still queued hold partition references: librdkafka's
-         * destroy waits for them forever (seen after a topic was deleted).
-         * (Slow with many partitions: librdkafka 2.0.2 stops them one by one,
-         * also with RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE; cmd_mirror exits
-         * without this when the run is large, see mirror.h.) */
-        int64_t t0 = clock_mono_ms();
-        rd_kafka_assign(m->consumer, NULL);
-        for (rd_kafka_message_t *msg; m->cq && (msg = rd_kafka_consume_queue(m->cq, 0));)
-            rd_kafka_message_destroy(msg);
-        if (m->cq) rd_kafka_queue_destroy(m->cq);
-        rd_kafka_consumer_close(m->consumer);
-        rd_kafka_destroy(m->consumer);
-        log_debug("stopping: consumer closed in %" PRId64 " ms", clock_mono_ms() - t0);
-    } else if (m->cq) {
-        rd_kafka_queue_destroy(m->cq);
-    }
-    int64_t t1 = clock_mono_ms();
-    if (m->producer) rd_kafka_destroy(m->producer);
-    log_debug("stopping: producer destroyed in %" PRId64 " ms", clock_mono_ms() - t1);
+    mirror_shard_destroy_all(m);
+    kv_list_clear(&m->clients.cdef);
+    kv_list_clear(&m->clients.creq);
+    kv_list_clear(&m->clients.pdef);
+    kv_list_clear(&m->clients.preq);
     if (m->sadmin) rd_kafka_destroy(m->sadmin);
     if (m->tadmin) rd_kafka_destroy(m->tadmin);
     if (m->src_reader) rd_kafka_destroy(m->src_reader);

@@ -32,11 +32,12 @@ static mtopic_t *topic_of(mirror_t *m, rd_kafka_message_t *msg) {
 
 /* (Re)starts fetching one partition at `offset`. */
 int mirror_fetch_restart(mirror_t *m, mtopic_t *t, int32_t part, int64_t offset) {
-    backflow_forget(m->back, m->consumer, t->name, part); /* no stale seek after this one */
+    rd_kafka_t *consumer = mirror_shard_of(m, t)->consumer;
+    backflow_forget(m->back, consumer, t->name, part); /* no stale seek after this one */
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(l, t->name, part)->offset = offset;
-    rd_kafka_error_t *se = rd_kafka_incremental_unassign(m->consumer, l);
-    if (!se) se = rd_kafka_incremental_assign(m->consumer, l);
+    rd_kafka_error_t *se = rd_kafka_incremental_unassign(consumer, l);
+    if (!se) se = rd_kafka_incremental_assign(consumer, l);
     int rc = 0;
     if (se) {
         mirror_error(m, "%s [%d]: restarting the fetch at %" PRId64 " failed: %s", t->name, part,
@@ -54,7 +55,8 @@ int mirror_fetch_restart(mirror_t *m, mtopic_t *t, int32_t part, int64_t offset)
 static void on_offset_reset(mirror_t *m, mtopic_t *t, int32_t part, const char *why) {
     mpart_t *p = &t->parts[part];
     int64_t lo = -1, hi = -1;
-    rd_kafka_resp_err_t e = kread_watermarks(m->consumer, t->name, part, &lo, &hi, 5000);
+    rd_kafka_resp_err_t e =
+        kread_watermarks(mirror_shard_of(m, t)->consumer, t->name, part, &lo, &hi, 5000);
     if (e) {
         mirror_error(m, "%s [%d]: the source refused the fetch position %" PRId64
                         " (%s) and its offsets could not be read (%s); stopping",
@@ -126,7 +128,7 @@ static bool fetch_error_passes(rd_kafka_resp_err_t e) {
 static void source_rewritten(mirror_t *m, mtopic_t *t, int32_t part, int64_t offset, bool eof) {
     mpart_t *p = &t->parts[part];
     int64_t lo = 0, hi = -1, resume, end = offset_map_src_next(p->map);
-    if (kread_watermarks(m->consumer, t->name, part, &lo, &hi, 5000)) lo = 0;
+    if (kread_watermarks(mirror_shard_of(m, t)->consumer, t->name, part, &lo, &hi, 5000)) lo = 0;
     bool go_on = m->flow->continue_on_data_loss;
     int64_t n = mpart_rewritten(p, lo, go_on, &resume);
     m->lost_total += n;
@@ -221,7 +223,7 @@ void mirror_fetch_batch(mirror_t *m, rd_kafka_message_t **msgs, ssize_t n) {
         }
         if (atomic_load(m->stop) || m->fail || m->data_loss) break;
         if (!resume_checked(m, t, msg) ||
-            !backflow_admit(m->back, m->consumer, t->name, t->target, msg->partition, msg->offset)) {
+            !backflow_admit(m->back, mirror_shard_of(m, t)->consumer, t->name, t->target, msg->partition, msg->offset)) {
             rd_kafka_message_destroy(msg);
             continue;
         }

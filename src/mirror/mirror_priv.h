@@ -46,7 +46,8 @@ typedef struct mtopic {
         bool wm;          /* lo, hi: the source watermarks last read */
         int64_t lo, hi;
     } *pub;               /* per partition */
-    rd_kafka_topic_t *src_rkt, *tgt_rkt;
+    rd_kafka_topic_t *src_rkt, *tgt_rkt; /* of its shard's clients */
+    int shard;                           /* m->shards[shard] copies it */
     /* Per partition: its task (mtask.h), and the records still in flight
      * from before its task was stopped (their delivery reports come first,
      * in order, and are not mapped: on_tasks_stop). */
@@ -60,6 +61,22 @@ typedef struct mtopic {
     bool heartbeats; /* the source's heartbeats topic (heartbeat.h) */
     lathist_t lat;   /* end-to-end latency of its records (docs/METRICS.md) */
 } mtopic_t;
+
+/* A source consumer and target producer pair (mirror_shard.c). */
+#define MIRROR_SHARDS_MAX 32
+typedef struct mshard {
+    rd_kafka_t *consumer, *producer;
+    rd_kafka_queue_t *cq; /* the consumer's queue */
+    int64_t nparts;       /* partitions of the topics it copies */
+} mshard_t;
+
+/* The copy clients' settings as mirror_connect made them (kmig's defaults
+ * and requirements; the file's settings are m->src_consumer/tgt_producer),
+ * kept to make more shards. */
+typedef struct mirror_clients {
+    kv_list_t cdef, creq, pdef, preq;
+    void (*dr_cb)(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque);
+} mirror_clients_t;
 
 /* The delivery report opaque of a map segment record. */
 typedef struct map_ack {
@@ -75,6 +92,11 @@ struct mirror {
     kv_list_t src_consumer, tgt_producer, src_admin, tgt_admin, tgt_consumer;
     char map_topic[300];
 
+    /* The copy clients: shards[0]'s are consumer, producer and cq (it also
+     * writes the map); a large flow has more (mirror_shard.c). */
+    mshard_t *shards;
+    int nshards, shard_next;
+    mirror_clients_t clients;
     rd_kafka_t *consumer, *producer, *sadmin, *tadmin;
     rd_kafka_t *src_reader, *tgt_reader; /* recovery reads, created on demand */
     rd_kafka_queue_t *cq;
@@ -192,6 +214,31 @@ void mirror_txn_publish(mirror_t *m, msnap_t *s); /* the mode's figures, if on *
 
 /* Publishes a snapshot (msnap.h) of every partition this process copies. */
 void mirror_publish(mirror_t *m);
+
+/* ---- mirror_shard.c: the copy clients, one pair or several ---- */
+
+/* Before the first topics are added: a flow of more partitions than one
+ * pair serves well (kmig.partitions.per.client) gets more pairs (not in
+ * exactly-once mode). */
+int mirror_shard_plan(mirror_t *m, int64_t partitions, char *err, size_t errsz);
+/* The shard a new topic of `partitions` partitions goes to. */
+int mirror_shard_pick(mirror_t *m, int32_t partitions);
+/* Serves every producer's delivery reports (the first waits timeout_ms). */
+void mirror_shard_poll(mirror_t *m, int timeout_ms);
+int mirror_shard_outq(mirror_t *m); /* messages queued or in flight, all producers */
+void mirror_shard_purge(mirror_t *m, int flags); /* every producer, then polled */
+/* Reads a batch from the consumers' queues (kread_batch's contract). */
+ssize_t mirror_shard_read(mirror_t *m, int timeout_ms, rd_kafka_message_t **msgs, size_t size);
+/* Incrementally assigns (or unassigns) the partitions of l, each through its
+ * topic's consumer. -1 with err filled when one failed (the others done). */
+int mirror_shard_assign(mirror_t *m, rd_kafka_topic_partition_list_t *l, bool assign,
+                        char *err, size_t errsz);
+/* Closes and destroys every pair (consumers first). */
+void mirror_shard_destroy_all(mirror_t *m);
+/* The clients of t's shard. */
+static inline mshard_t *mirror_shard_of(mirror_t *m, const mtopic_t *t) {
+    return &m->shards[t->shard];
+}
 
 /* ---- mirror_tasks.c: the workers' task hooks ---- */
 

@@ -45,6 +45,7 @@ void mirror_publish(mirror_t *m) {
             n += mworkers_owns(m->workers, m->topics_v[i]->task[p]);
     msnap_t *s = msnap_new(n);
     s->topics = (int)m->ntopics;
+    s->client_pairs = m->nshards;
     s->missing_topics = m->missing;
     s->produce_errors = m->produce_errors;
     s->map_errors = m->map_errors;
@@ -93,8 +94,8 @@ void mirror_publish(mirror_t *m) {
             mpart_latency_take(mp, &sp->latency_max_ms, &sp->latency_avg_ms);
             int64_t lo, hi;
             if ((k++ - wm_from + n) % n < PUBLISH_WATERMARKS && mp->started) /* this share */
-                pub->wm = !rd_kafka_get_watermark_offsets(m->consumer, t->name, p, &pub->lo,
-                                                          &pub->hi) &&
+                pub->wm = !rd_kafka_get_watermark_offsets(mirror_shard_of(m, t)->consumer,
+                                                          t->name, p, &pub->lo, &pub->hi) &&
                           pub->hi >= 0;
             if (pub->wm) {
                 lo = pub->lo;

@@ -168,6 +168,7 @@ int mirror_report_summary(const char *path, const msnap_t *s, const mirror_repor
     json_object_set_new(root, "lost", json_integer(s ? s->lost : 0));
     json_object_set_new(root, "topics", json_integer(s ? s->topics : 0));
     json_object_set_new(root, "missing_topics", json_integer(s ? s->missing_topics : 0));
+    json_object_set_new(root, "client_pairs", json_integer(s ? s->client_pairs : 0));
     json_object_set_new(root, "foreign_records", json_integer(end->foreign_records));
     if (s)
         json_object_set_new(

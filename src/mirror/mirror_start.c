@@ -106,11 +106,11 @@ static void recover_unmapped(mirror_t *m, rd_kafka_topic_partition_list_t *ends)
 
 /* Waits until the producer's metadata shows `want` partitions for rkt's topic
  * (a partition the producer does not know yet fails at once). */
-static int wait_partitions(mirror_t *m, rd_kafka_topic_t *rkt, int32_t want, int timeout_ms) {
+static int wait_partitions(mirror_t *m, mtopic_t *t, int32_t want, int timeout_ms) {
     int64_t deadline = clock_mono_ms() + timeout_ms;
     do {
         const rd_kafka_metadata_t *md;
-        if (!rd_kafka_metadata(m->producer, 0, rkt, &md, 2000)) {
+        if (!rd_kafka_metadata(mirror_shard_of(m, t)->producer, 0, t->tgt_rkt, &md, 2000)) {
             int have = md->topic_cnt == 1 ? md->topics[0].partition_cnt : 0;
             rd_kafka_metadata_destroy(md);
             if (have >= want) return 0;
@@ -129,14 +129,16 @@ static mtopic_t *topic_add(mirror_t *m, const ready_topic_t *r) {
     t->name = xstrdup(r->name);
     t->target = xstrdup(r->target);
     t->heartbeats = !strcmp(t->name, HEARTBEAT_TOPIC);
+    t->shard = mirror_shard_pick(m, r->partitions);
+    mshard_t *s = mirror_shard_of(m, t);
     /* Copies of the handles' default topic settings: a fresh topic conf
      * would drop auto.offset.reset=error and message.timeout.ms. */
-    rd_kafka_topic_conf_t *sc = rd_kafka_default_topic_conf_dup(m->consumer);
-    rd_kafka_topic_conf_t *tc = rd_kafka_default_topic_conf_dup(m->producer);
+    rd_kafka_topic_conf_t *sc = rd_kafka_default_topic_conf_dup(s->consumer);
+    rd_kafka_topic_conf_t *tc = rd_kafka_default_topic_conf_dup(s->producer);
     rd_kafka_topic_conf_set_opaque(sc, t);
     rd_kafka_topic_conf_set_opaque(tc, t);
-    t->src_rkt = rd_kafka_topic_new(m->consumer, t->name, sc);
-    t->tgt_rkt = rd_kafka_topic_new(m->producer, t->target, tc);
+    t->src_rkt = rd_kafka_topic_new(s->consumer, t->name, sc);
+    t->tgt_rkt = rd_kafka_topic_new(s->producer, t->target, tc);
     m->topics_v = xrealloc(m->topics_v, (m->ntopics + 1) * sizeof *m->topics_v);
     m->topics_v[m->ntopics++] = t;
     qsort(m->topics_v, m->ntopics, sizeof *m->topics_v, topic_cmp);
@@ -193,6 +195,16 @@ int mirror_start_apply_ready(mirror_t *m) {
         }
     }
     strmap_destroy(listed);
+    if (!m->ntopics) { /* the first list: how many copy clients */
+        int64_t all = 0;
+        char err[512];
+        for (size_t i = 0; i < n; i++) all += r[i].partitions;
+        if (mirror_shard_plan(m, all, err, sizeof err)) {
+            mirror_error(m, "cannot create the copy clients: %s", err);
+            ready_topics_free(r, n);
+            return -1;
+        }
+    }
 
     /* New partitions: added now, started by mirror_start_partitions(). */
     for (size_t i = 0; i < n && !atomic_load(m->stop); i++) {
@@ -206,7 +218,7 @@ int mirror_start_apply_ready(mirror_t *m) {
         t->epoch = xrealloc(t->epoch, (size_t)r[i].partitions * sizeof *t->epoch);
         t->prior_records = xrealloc(t->prior_records, (size_t)r[i].partitions * sizeof(int64_t));
         t->prior_bytes = xrealloc(t->prior_bytes, (size_t)r[i].partitions * sizeof(int64_t));
-        if (t->nparts && wait_partitions(m, t->tgt_rkt, r[i].partitions,
+        if (t->nparts && wait_partitions(m, t, r[i].partitions,
                                          m->flow->admin_timeout_ms + 20000)) {
             if (atomic_load(m->stop)) break; /* stopping, not a failure */
             mirror_error(m, "%s: the producer does not see %d partitions on the target yet",
@@ -374,13 +386,9 @@ int mirror_start_partitions(mirror_t *m) {
         t->parts[p].started = true;
         m->unstarted--;
     }
-    if (assign->cnt) {
-        rd_kafka_error_t *e = rd_kafka_incremental_assign(m->consumer, assign);
-        if (e) {
-            mirror_error(m, "assigning source partitions failed: %s", rd_kafka_error_string(e));
-            rd_kafka_error_destroy(e);
-            rc = -1;
-        }
+    if (assign->cnt && mirror_shard_assign(m, assign, true, err, sizeof err)) {
+        mirror_error(m, "assigning source partitions failed: %s", err);
+        rc = -1;
     }
     rd_kafka_topic_partition_list_destroy(assign);
     rd_kafka_topic_partition_list_destroy(go);

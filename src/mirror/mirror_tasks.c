@@ -37,7 +37,7 @@ static void part_reset(mirror_t *m, mtopic_t *t, int32_t p, offset_map_t *map) {
      * next `inflight` reports are the dropped ones; a task's transactional
      * producer is purged and drained before it goes (mtxn_task_stop). */
     if (!m->txn) t->stale[p] += mp->inflight;
-    backflow_forget(m->back, m->consumer, t->name, p);
+    backflow_forget(m->back, mirror_shard_of(m, t)->consumer, t->name, p);
     m->dropped_records += mp->records;
     m->dropped_bytes += mp->bytes;
     t->prior_records[p] += mp->records;
@@ -66,12 +66,9 @@ static void on_tasks_stop(void *opaque, const int *tasks, int n, bool lost) {
             if (task_in(tasks, n, m->topics_v[i]->task[p]) && m->topics_v[i]->parts[p].started)
                 rd_kafka_topic_partition_list_add(l, m->topics_v[i]->name, p);
     if (l->cnt) {
-        rd_kafka_error_t *e = rd_kafka_incremental_unassign(m->consumer, l);
-        if (e) {
-            log_warn("workers: unassigning %d source partition(s) failed: %s", l->cnt,
-                     rd_kafka_error_string(e));
-            rd_kafka_error_destroy(e);
-        }
+        char err[512];
+        if (mirror_shard_assign(m, l, false, err, sizeof err))
+            log_warn("workers: unassigning %d source partition(s) failed: %s", l->cnt, err);
     }
     int64_t left = 0;
     if (m->txn) {
@@ -94,20 +91,20 @@ static void on_tasks_stop(void *opaque, const int *tasks, int n, bool lost) {
         while ((left = tasks_inflight(m, tasks, n)) > 0 && clock_mono_ms() < deadline &&
                !kclient_fatal() && atomic_load(m->stop) < 2) {
             m->now_ms = clock_wall_ms();
-            rd_kafka_poll(m->producer, 50);
+            mirror_shard_poll(m, 50);
         }
         if (m->unknown_parts) mirror_place_unknown_tails(m);
         m->map_failed_now = false;
         mirror_map_flush(m);
         mirror_drain(m, 5000, true);
-        if (left || m->map_failed_now || rd_kafka_outq_len(m->producer) > 0)
+        if (left || m->map_failed_now || mirror_shard_outq(m) > 0)
             log_warn("workers: %d task(s) handed over with %" PRId64 " record(s) still in flight "
                      "or the last map update unconfirmed: the next owner pairs them by content "
                      "or copies them again (counted as duplicates)",
                      n, left);
     } else if (!mworkers_owned(m->workers)) {
         /* Nothing is ours any more: what is still queued is not sent. */
-        rd_kafka_purge(m->producer, RD_KAFKA_PURGE_F_QUEUE);
+        mirror_shard_purge(m, RD_KAFKA_PURGE_F_QUEUE);
     }
     int parts = 0;
     for (size_t i = 0; i < m->ntopics; i++) {
@@ -118,7 +115,7 @@ static void on_tasks_stop(void *opaque, const int *tasks, int n, bool lost) {
                 part_reset(m, t, p, NULL);
             }
     }
-    rd_kafka_poll(m->producer, 0); /* purged records: stale */
+    mirror_shard_poll(m, 0); /* purged records: stale */
     rd_kafka_topic_partition_list_destroy(l);
     log_info("workers: stopped %d task(s) (%d partition(s))%s", n, parts,
              lost ? "; lost: nothing more is written for them" : ", maps persisted");

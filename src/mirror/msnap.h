@@ -69,6 +69,7 @@ typedef struct msnap {
      * tasks gained and lost, and records that landed for tasks it had stopped
      * (duplicates: the next owner copied them from the persisted map). */
     int tasks_total, tasks_owned;
+    int client_pairs; /* source consumer + target producer pairs copying (mirror_shard.c) */
     char worker_id[256];
     int64_t task_rebalances, tasks_gained, tasks_lost, duplicates_written;
     /* Exactly-once mode (mirror/mtxn.h; docs/EXACTLY_ONCE.md): */

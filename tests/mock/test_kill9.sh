@@ -4,6 +4,8 @@
 # --stop-at-end run leaves every produced record on the target, in order,
 # with no more duplicates than kmig reported as possibly re-sent
 # ("N records may be re-sent" at the restarts).
+# KMIG_KILL9_CONFIG: an extra line for the flow's file; KMIG_KILL9_PAIRS: the
+# client pairs the final run must report at least (test_shards.sh sets both).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/mocklib.sh"
 
@@ -14,7 +16,8 @@ mock_start tgt --brokers 3 --topic orders:4 --topic audit:1 --topic kmig-offset-
 TGT=$MOCK_BOOTSTRAP
 cfg=$T/mm2.properties
 # Flush the offset map often, so that kills land both before and after flushes.
-mm2_config "$cfg" "$SRC" "$TGT" "orders, audit" identity "kmig.offset.map.flush.interval.ms = 300"
+mm2_config "$cfg" "$SRC" "$TGT" "orders, audit" identity "kmig.offset.map.flush.interval.ms = 300" \
+    ${KMIG_KILL9_CONFIG:+"$KMIG_KILL9_CONFIG"}
 
 # Producers at a steady rate for the whole test (stopped below). With a
 # record per batch, 4 partitions hold well under the mock's limits.
@@ -53,8 +56,12 @@ if [ -z "$n_orders" ] || [ -z "$n_audit" ]; then fail "no produced= line from th
 echo "produced $n_orders orders and $n_audit audit records"
 
 rc=0
-timeout 120 "$KMIG" mirror --config "$cfg" --stop-at-end --progress 0 >"$T/mirror-final.log" 2>&1 || rc=$?
+timeout 120 "$KMIG" mirror --config "$cfg" --stop-at-end --progress 0 \
+    --summary-json "$T/final.json" >"$T/mirror-final.log" 2>&1 || rc=$?
 [ "$rc" = 0 ] || fail "final kmig mirror --stop-at-end exited $rc: $(tail -20 "$T/mirror-final.log")"
+pairs=$(jq -r .client_pairs "$T/final.json")
+[ "$pairs" -ge "${KMIG_KILL9_PAIRS:-1}" ] ||
+    fail "the final run copied through $pairs client pair(s), not ${KMIG_KILL9_PAIRS:-1}+"
 
 resent=$(resent_total "$T"/mirror-*.log)
 echo "kmig reported $resent records that may be re-sent"
