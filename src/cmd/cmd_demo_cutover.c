@@ -105,20 +105,15 @@ demo_at_t demo_owner_at(demo_t *d, const char *group) {
  * the reverse flow's copies: the demo's quiet period is the time between
  * two boards. */
 static int status(demo_t *d, const char *when) {
-    int64_t se[NTOPICS][4], te[NTOPICS][4], se2[NTOPICS][4], te2[NTOPICS][4];
+    int64_t se[NTOPICS][4], te[NTOPICS][4];
     /* both flows caught up first: the reverse flow's copies on the source are
      * then in its map (not taken for a producer's writes), and the forward
      * flow skipped them (its map covers the source's ends) */
     if (demo_wait_back_copied(d) || demo_wait_copied(d)) return -1;
-    map_set_t *maps = demo_load_maps(d, se, te);
-    if (!maps) return -1;
     /* the reverse flow's copies on the source are not writes of a producer
      * there: source offsets the reverse map names as its copies do not count */
-    map_set_t *rev = demo_load_back_maps(d, se2, te2);
-    if (!rev) {
-        map_set_destroy(maps);
-        return -1;
-    }
+    map_set_t *maps, *rev;
+    if (demo_load_both_maps(d, &maps, &rev, se, te)) return -1;
     cutover_board_t *b = cutover_board_new();
     for (int t = 0; t < NTOPICS; t++) {
         cutover_topic_facts_t *f = cutover_board_topic(b, demo_topic_name[t], true);
@@ -406,14 +401,9 @@ static int checks(demo_t *d, json_t *out) {
     /* every copied record through the map; the target's other records are exactly the
      * ones the moved producers wrote there, each copied back once by the reverse flow
      * (verified through its own map), and the source's other records are those copies */
-    int64_t se[NTOPICS][4], te[NTOPICS][4], se2[NTOPICS][4], te2[NTOPICS][4];
-    map_set_t *maps = demo_load_maps(d, se, te);
-    if (!maps) return -1;
-    map_set_t *rev = demo_load_back_maps(d, se2, te2);
-    if (!rev) {
-        map_set_destroy(maps);
-        return -1;
-    }
+    int64_t se[NTOPICS][4], te[NTOPICS][4];
+    map_set_t *maps, *rev;
+    if (demo_load_both_maps(d, &maps, &rev, se, te)) return -1;
     json_t *jt = json_array();
     json_object_set_new(out, "topics", jt);
     int rc = -1;

@@ -275,6 +275,18 @@ map_set_t *demo_load_back_maps(demo_t *d, int64_t src_end[NTOPICS][4],
     return load_flow_maps(d, true, src_end, tgt_end);
 }
 
+int demo_load_both_maps(demo_t *d, map_set_t **maps, map_set_t **rev, int64_t src_end[NTOPICS][4],
+                        int64_t tgt_end[NTOPICS][4]) {
+    int64_t se2[NTOPICS][4], te2[NTOPICS][4];
+    if (!(*maps = demo_load_maps(d, src_end, tgt_end))) return -1;
+    if (!(*rev = demo_load_back_maps(d, se2, te2))) {
+        map_set_destroy(*maps);
+        *maps = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 bool demo_covered(map_set_t *maps, int t, int p, int64_t end) {
     map_entry_t *e = map_set_get(maps, demo_topic_name[t], p);
     int64_t next = e && e->map ? offset_map_src_next(e->map) : -1;

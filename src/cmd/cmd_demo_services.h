@@ -93,6 +93,11 @@ map_set_t *demo_load_maps(demo_t *d, int64_t src_end[NTOPICS][4], int64_t tgt_en
  * NULL with d->err. */
 map_set_t *demo_load_back_maps(demo_t *d, int64_t src_end[NTOPICS][4],
                                int64_t tgt_end[NTOPICS][4]);
+/* Both: the forward map (demo_load_maps, its ends in src_end and tgt_end) and
+ * the reverse one (demo_load_back_maps). Returns 0, or -1 with d->err and
+ * nothing to free. */
+int demo_load_both_maps(demo_t *d, map_set_t **maps, map_set_t **rev, int64_t src_end[NTOPICS][4],
+                        int64_t tgt_end[NTOPICS][4]);
 /* Waits until the reverse flow's map covers every target end: every record
  * written on the target went back (or is a forward copy it skipped). */
 int demo_wait_back_copied(demo_t *d);
