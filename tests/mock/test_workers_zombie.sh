@@ -10,29 +10,12 @@
 . "$(dirname "$0")/mocklib.sh"
 no_leak_check
 
-mock_start src --brokers 3 --topic orders:4
-SRC=$MOCK_BOOTSTRAP
-mock_start tgt --brokers 3 --topic orders:4 --topic kmig-offset-map.src.internal:1 \
-    --topic kmig-tasks.src.internal:2
-TGT=$MOCK_BOOTSTRAP
-cfg=$T/mm2.properties
-mm2_config "$cfg" "$SRC" "$TGT" "orders" identity "kmig.offset.map.flush.interval.ms = 300" \
-    "tasks.max = 2" "emit.checkpoints.enabled = false" "emit.heartbeats.enabled = false"
+workers_setup 4 2
 
-run_bg "$T/produce.out" "$TESTKIT" produce --bootstrap "$SRC" --topic orders \
-    --partitions 4 --count 10000000 --rate 400 --idempotent
-prod=$BG_PID
-
-copied() { "$TESTKIT" count --bootstrap "$TGT" --topic orders | sed -n 's/^total=//p'; }
-owned() {
-    local port
-    port=$(cat "$T/port-$1" 2>/dev/null) || return 0
-    curl -sf "http://127.0.0.1:$port/metrics" | sed -n 's/^kmig_tasks_owned{.*} \([0-9]*\)$/\1/p'
-}
+owned() { tasks_owned "$T/port-$1"; } # worker a or b
 
 for w in a b; do
-    run_bg "$T/worker-$w.log" "$KMIG" mirror --config "$cfg" --progress 0 --http 127.0.0.1:0 \
-        --http-port-file "$T/port-$w" --summary-json "$T/summary-$w.json"
+    worker_start "$w"
     eval "pid_$w=$BG_PID"
 done
 wait_for '[ "$(owned a)" = 1 ] && [ "$(owned b)" = 1 ]' 60 0.3 ||
