@@ -33,6 +33,9 @@
 #                           port in $T/port-NAME, summary $T/summary-NAME.json
 #   tasks_owned PORT_FILE   kmig_tasks_owned of the worker whose port file is
 #                           given (empty: no answer)
+#   workers_stop_producer   stop workers_setup's producer; what it wrote in n
+#   workers_final_run       a last `kmig mirror --stop-at-end` copies the rest
+#                           (log $T/final.log, summary $T/summary-final.json)
 #   proc_exited PID         true once PID has ended (also if not yet reaped)
 #
 # Mock facts that shape the tests (see tests/tools/testkit_mockd.c):
@@ -163,4 +166,18 @@ tasks_owned() {
     local port
     port=$(cat "$1" 2>/dev/null) || return 0
     curl -sf "http://127.0.0.1:$port/metrics" | sed -n 's/^kmig_tasks_owned{.*} \([0-9]*\)$/\1/p'
+}
+
+workers_stop_producer() {
+    kill_bg "$prod" TERM
+    expect_eq 0 "$BG_RC" "producer exit status"
+    n=$(sed -n 's/^produced=//p' "$T/produce.out")
+    [ -n "$n" ] || fail "no produced= line from the producer"
+}
+
+workers_final_run() {
+    local rc=0
+    timeout 120 "$KMIG" mirror --config "$cfg" --stop-at-end --progress 0 \
+        --summary-json "$T/summary-final.json" >"$T/final.log" 2>&1 || rc=$?
+    [ "$rc" = 0 ] || fail "final --stop-at-end run exited $rc: $(tail -20 "$T/final.log")"
 }

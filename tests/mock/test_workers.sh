@@ -43,10 +43,7 @@ echo "tasks moved $(((${EPOCHREALTIME/./} - t0) / 1000)) ms after kill -9"
 before=$(copied)
 wait_for "[ \$(copied) -gt $((before + 400)) ]" 60 0.2 || fail "nothing copied after the kill"
 
-kill_bg "$prod" TERM
-expect_eq 0 "$BG_RC" "producer exit status"
-n=$(sed -n 's/^produced=//p' "$T/produce.out")
-[ -n "$n" ] || fail "no produced= line from the producer"
+workers_stop_producer
 for w in 0 2; do
     t0=${EPOCHREALTIME/./}
     kill_bg "${pids[$w]}" TERM
@@ -68,10 +65,7 @@ expect_eq 0 "$BG_RC" "--workers 2 exit status after SIGTERM"
 jq -e '(.workers | length) == 2 and all(.workers[]; .exit_code == 0 and .summary != null)' \
     "$T/tree.json" >/dev/null || fail "tree summary: $(cat "$T/tree.json")"
 
-rc=0
-timeout 120 "$KMIG" mirror --config "$cfg" --stop-at-end --progress 0 \
-    --summary-json "$T/summary-final.json" >"$T/final.log" 2>&1 || rc=$?
-[ "$rc" = 0 ] || fail "final --stop-at-end run exited $rc: $(tail -20 "$T/final.log")"
+workers_final_run
 
 resent=$(resent_total "$T"/worker-*.log "$T/tree.log" "$T/final.log")
 dupw=$(cat "$T"/summary-*.json | jq -s '[.[].workers.duplicates_written // 0] | add')

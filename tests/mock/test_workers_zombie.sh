@@ -35,10 +35,7 @@ wait_for '[ "$(owned a)" = 1 ] && [ "$(owned b)" = 1 ]' 90 0.3 ||
 before=$(copied)
 wait_for "[ \$(copied) -gt $((before + 400)) ]" 60 0.2 || fail "nothing copied after the pause"
 
-kill_bg "$prod" TERM
-expect_eq 0 "$BG_RC" "producer exit status"
-n=$(sed -n 's/^produced=//p' "$T/produce.out")
-[ -n "$n" ] || fail "no produced= line"
+workers_stop_producer
 for w in a b; do
     kill_bg "$(eval "echo \$pid_$w")" TERM
     expect_eq 0 "$BG_RC" "worker $w exit status after SIGTERM"
@@ -47,10 +44,7 @@ jq -e '.workers.tasks_lost > 0' "$T/summary-a.json" >/dev/null ||
     fail "the paused worker reports no lost task: $(jq -c .workers "$T/summary-a.json")"
 echo "worker a: $(jq -c .workers "$T/summary-a.json")"
 
-rc=0
-timeout 120 "$KMIG" mirror --config "$cfg" --stop-at-end --progress 0 \
-    --summary-json "$T/summary-final.json" >"$T/final.log" 2>&1 || rc=$?
-[ "$rc" = 0 ] || fail "final --stop-at-end run exited $rc: $(tail -20 "$T/final.log")"
+workers_final_run
 resent=$(resent_total "$T"/worker-*.log "$T/final.log")
 dupw=$(jq -s '[.[].workers.duplicates_written // 0] | add' "$T"/summary-*.json)
 echo "produced $n; reported $resent re-sends and $dupw duplicates written"
