@@ -28,6 +28,29 @@ static void req_defaults(const aws_fetch_ctx_t *x, awshttp_req_t *r) {
     r->timeout_ms = x->timeout_ms;
 }
 
+/* GETs the credentials at hr's URL (`where` in messages) and parses them
+ * with `parse` (the container's and IMDS's JSON). Returns 0, or -1 with err. */
+static int get_creds(const aws_fetch_ctx_t *x, awshttp_req_t *hr, const char *where,
+                     int (*parse)(const char *, size_t, aws_creds_t *, char *, size_t),
+                     aws_creds_t *out, char *err, size_t errsz) {
+    char why[400];
+    awshttp_resp_t resp;
+    req_defaults(x, hr);
+    if (awshttp_do(hr, &resp, why, sizeof why) != AWSHTTP_OK) {
+        snprintf(err, errsz, "%s", why);
+        return -1;
+    }
+    int rc = -1;
+    if (resp.status != 200)
+        snprintf(err, errsz, "GET %s: HTTP %ld", where, resp.status);
+    else if (parse(resp.body.s ? resp.body.s : "", resp.body.len, out, why, sizeof why))
+        snprintf(err, errsz, "GET %s: %s", where, why);
+    else
+        rc = 0;
+    awshttp_resp_clear(&resp);
+    return rc;
+}
+
 /* Trims trailing whitespace (token files end with a newline). */
 static void rtrim(sbuf_t *b) {
     while (b->len && isspace((unsigned char)b->s[b->len - 1])) b->s[--b->len] = '\0';
@@ -205,20 +228,7 @@ int aws_fetch_container(const aws_fetch_ctx_t *x, aws_creds_t *out, char *err, s
         headers[nh++] = authh.s;
     }
     awshttp_req_t hr = {.method = "GET", .url = url.s, .headers = headers, .n_headers = nh};
-    req_defaults(x, &hr);
-    awshttp_resp_t resp;
-    if (awshttp_do(&hr, &resp, why, sizeof why) != AWSHTTP_OK) {
-        snprintf(err, errsz, "%s", why);
-        goto out;
-    }
-    if (resp.status != 200)
-        snprintf(err, errsz, "GET %s: HTTP %ld", where, resp.status);
-    else if (aws_creds_parse_ecs(resp.body.s ? resp.body.s : "", resp.body.len, out, why,
-                                 sizeof why))
-        snprintf(err, errsz, "GET %s: %s", where, why);
-    else
-        rc = 0;
-    awshttp_resp_clear(&resp);
+    rc = get_creds(x, &hr, where, aws_creds_parse_ecs, out, err, errsz);
 out:
     sbuf_free(&url);
     fileio_wipe(&tok);
@@ -289,18 +299,7 @@ int aws_fetch_imds(const aws_fetch_ctx_t *x, aws_creds_t *out, char *err, size_t
     /* 3. the role's credentials */
     snprintf(url, sizeof url, "%s/latest/meta-data/iam/security-credentials/%s", base, role);
     hr = (awshttp_req_t){.method = "GET", .url = url, .headers = gh, .n_headers = 1};
-    req_defaults(x, &hr);
-    if (awshttp_do(&hr, &resp, why, sizeof why) != AWSHTTP_OK) {
-        snprintf(err, errsz, "%s", why);
-        goto out;
-    }
-    if (resp.status != 200)
-        snprintf(err, errsz, "GET %s: HTTP %ld", url, resp.status);
-    else if (aws_creds_parse_imds(resp.body.s ? resp.body.s : "", resp.body.len, out, why,
-                                  sizeof why))
-        snprintf(err, errsz, "GET %s: %s", url, why);
-    else
-        rc = 0;
+    rc = get_creds(x, &hr, url, aws_creds_parse_imds, out, err, errsz);
 out:
     awshttp_resp_clear(&resp);
     fileio_wipe(&tokh);

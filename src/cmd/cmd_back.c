@@ -1,6 +1,7 @@
 /* Loading the forward map for the group commands of a reverse flow (see
  * cmd_back.h): the forward flow's map topic is read on the reverse flow's
- * source with the source's consumer and admin settings. */
+ * source with the source's consumer and admin settings (the same read serves
+ * `kmig verify`'s look at the opposite flow's map). */
 #include "cmd/cmd_back.h"
 
 #include <stdio.h>
@@ -43,22 +44,40 @@ static int moved_one(void *opaque, const rd_kafka_message_t *m, char *err, size_
     return 0;
 }
 
-int cmd_back_load(cmd_back_t *b, const cmd_flow_t *cf, map_set_t *own, int timeout_ms, char *err,
-                  size_t errsz) {
-    memset(b, 0, sizeof *b);
-    map_store_topic_name(b->topic, sizeof b->topic, cf->flow->target);
+int cmd_back_read_opposite(const cmd_flow_t *cf, const char *reader_name, int timeout_ms,
+                           map_set_t *opp, bool *exists, rd_kafka_t **reader, char *err,
+                           size_t errsz) {
     kv_list_t sc = {0}, sa = {0};
     rd_kafka_t *cons = NULL, *adm = NULL;
     int rc = -1;
     if (mm2_client_settings(cf->mm2, cf->flow->source, MM2_CLIENT_CONSUMER, &sc, err, errsz) ||
         mm2_client_settings(cf->mm2, cf->flow->source, MM2_CLIENT_ADMIN, &sa, err, errsz))
         goto out;
-    kclient_opts_t co = {.type = RD_KAFKA_CONSUMER, .name = "source-forward-map-reader",
-                         .settings = &sc};
+    kclient_opts_t co = {.type = RD_KAFKA_CONSUMER, .name = reader_name, .settings = &sc};
     kclient_opts_t ao = {.type = RD_KAFKA_PRODUCER, .name = "source-admin", .settings = &sa};
     if (!(cons = kclient_new(&co, err, errsz)) || !(adm = kclient_new(&ao, err, errsz))) goto out;
+    rc = backflow_load_opposite(adm, cons, cf->flow, timeout_ms, opp, exists, err, errsz);
+    if (!rc && reader) {
+        *reader = cons;
+        cons = NULL;
+    }
+out:
+    if (cons) rd_kafka_destroy(cons);
+    if (adm) rd_kafka_destroy(adm);
+    kv_list_clear(&sc);
+    kv_list_clear(&sa);
+    return rc;
+}
+
+int cmd_back_load(cmd_back_t *b, const cmd_flow_t *cf, map_set_t *own, int timeout_ms, char *err,
+                  size_t errsz) {
+    memset(b, 0, sizeof *b);
+    map_store_topic_name(b->topic, sizeof b->topic, cf->flow->target);
+    rd_kafka_t *cons = NULL;
+    int rc = -1;
     b->fwd = map_set_new();
-    if (backflow_load_opposite(adm, cons, cf->flow, timeout_ms, b->fwd, &b->active, err, errsz))
+    if (cmd_back_read_opposite(cf, "source-forward-map-reader", timeout_ms, b->fwd, &b->active,
+                               &cons, err, errsz))
         goto out;
     b->pair = (backmap_pair_t){b->fwd, own};
     if (b->active) {
@@ -74,9 +93,6 @@ int cmd_back_load(cmd_back_t *b, const cmd_flow_t *cf, map_set_t *own, int timeo
     rc = 0;
 out:
     if (cons) rd_kafka_destroy(cons);
-    if (adm) rd_kafka_destroy(adm);
-    kv_list_clear(&sc);
-    kv_list_clear(&sa);
     return rc;
 }
 

@@ -10,6 +10,8 @@
  * copied, so that the callers read its ends and list it like the others. */
 #include <stdbool.h>
 
+#include <librdkafka/rdkafka.h>
+
 #include "cmd/cmd_common.h"
 #include "mirror/groups.h"
 #include "offsets/backmap.h"
@@ -35,6 +37,16 @@ typedef struct cmd_back {
 int cmd_back_load(cmd_back_t *b, const cmd_flow_t *cf, map_set_t *own, int timeout_ms, char *err,
                   size_t errsz);
 void cmd_back_clear(cmd_back_t *b);
+
+/* Reads the opposite flow's maps (the way back: the topic
+ * "kmig-offset-map.<target>.internal" on the flow's source) into opp with the
+ * source's consumer and admin settings, the consumer named reader_name;
+ * *exists false when there is no opposite flow. With `reader`, the consumer
+ * is handed to the caller on success (it destroys it). Returns 0, or -1 with
+ * err. Used by cmd_back_load and `kmig verify`. */
+int cmd_back_read_opposite(const cmd_flow_t *cf, const char *reader_name, int timeout_ms,
+                           map_set_t *opp, bool *exists, rd_kafka_t **reader, char *err,
+                           size_t errsz);
 
 /* Tells the reverse flow's groups which commits on A are the positions kmig
  * moved the groups from (groups_note_synced): those may be replaced, never

@@ -2,7 +2,8 @@
  * (docs/CUTOVER.md). `plan` orders the services of a manifest and prints the
  * runbook (cutover/cutover_plan.h); `status` reads both clusters and says
  * which service is ready to move (cmd_cutover_status.c). This file parses the
- * subcommand and the plan's options. */
+ * subcommand and the plan's options, and opens the clients `status` and
+ * `group` read both clusters with (cutover_clients_open). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 #include "cutover/cutover_manifest.h"
 #include "cutover/cutover_plan.h"
 #include "cutover/cutover_render.h"
+#include "kafka/kclient.h"
+#include "kafka/map_store.h"
 #include "mirror/name_filter.h"
 
 static void cutover_usage(FILE *out) {
@@ -43,6 +46,38 @@ bool cutover_topic_selected(const char *topic, void *arg) {
     const cutover_selection_t *s = arg;
     return !name_filter_topic_is_internal(topic, s->separator) &&
            name_filter_match(s->filter, topic);
+}
+
+int cutover_clients_open(cutover_clients_t *c, const char *cmd, const cmd_flow_t *cf, char *err,
+                         size_t errsz) {
+    *err = '\0';
+    if (mm2_client_settings(cf->mm2, cf->flow->source, MM2_CLIENT_ADMIN, &c->sadm, err, errsz) ||
+        mm2_client_settings(cf->mm2, cf->flow->target, MM2_CLIENT_ADMIN, &c->tadm, err, errsz) ||
+        mm2_client_settings(cf->mm2, cf->flow->target, MM2_CLIENT_CONSUMER, &c->tcons, err, errsz))
+        return KMIG_EXIT_USAGE;
+    c->timeout = cf->flow->admin_timeout_ms;
+    int rc = cmd_check_clusters(cmd, cf->mm2, cf->flow->source, cf->flow->target, c->timeout);
+    if (rc) return rc;
+    kclient_opts_t ro = {.type = RD_KAFKA_CONSUMER, .name = "map-reader", .settings = &c->tcons,
+                         .required = map_store_reader_required()};
+    kclient_opts_t ao = {.type = RD_KAFKA_PRODUCER, .name = "source-admin", .settings = &c->sadm};
+    if (!(c->reader = kclient_new(&ro, err, errsz)) ||
+        !(c->sadmin = kclient_new(&ao, err, errsz)) ||
+        !(c->g = groups_new(cf->mm2, cf->flow, err, errsz)) ||
+        groups_load_checkpoints(c->g, err, errsz))
+        return KMIG_EXIT_FAIL;
+    groups_set_emit(c->g, false);
+    return KMIG_EXIT_OK;
+}
+
+void cutover_clients_clear(cutover_clients_t *c) {
+    groups_destroy(c->g);
+    if (c->reader) rd_kafka_destroy(c->reader);
+    if (c->sadmin) rd_kafka_destroy(c->sadmin);
+    kv_list_clear(&c->sadm);
+    kv_list_clear(&c->tadm);
+    kv_list_clear(&c->tcons);
+    memset(c, 0, sizeof *c);
 }
 
 static int cutover_plan_cmd(int argc, char **argv) {

@@ -24,7 +24,6 @@
 #include "core/log.h"
 #include "core/sbuf.h"
 #include "kafka/kadmin.h"
-#include "kafka/kclient.h"
 #include "kafka/kgroups.h"
 #include "kafka/map_store.h"
 #include "mirror/groups.h"
@@ -33,10 +32,7 @@
 
 typedef struct gctx {
     cmd_flow_t cf;
-    rd_kafka_t *reader, *sadmin;
-    groups_t *g;
-    kv_list_t sadm, tadm, tcons;
-    int timeout;
+    cutover_clients_t cl;
     const char *group;
     bool back; /* --back: the flow must be the way back of its opposite flow */
     /* the last members read on each cluster (members()): protocol and how */
@@ -65,8 +61,8 @@ static void group_usage(FILE *out) {
  * protocol, kgroups_presence()), -1 with err when unknown. The protocol and
  * the judgement are kept in c->src_pr / c->tgt_pr. */
 static int members(gctx_t *c, const kv_list_t *settings, char *err, size_t errsz) {
-    group_presence_t *pr = settings == &c->sadm ? &c->src_pr : &c->tgt_pr;
-    kgroups_presence("cutover-describe", settings, c->group, c->timeout, pr);
+    group_presence_t *pr = settings == &c->cl.sadm ? &c->src_pr : &c->tgt_pr;
+    kgroups_presence("cutover-describe", settings, c->group, c->cl.timeout, pr);
     if (pr->members < 0) snprintf(err, errsz, "%s", pr->reason);
     return pr->members;
 }
@@ -85,7 +81,7 @@ static void members_phrase(char *buf, size_t size, const group_presence_t *pr) {
  * members there: refused, not moved. */
 static void commit_refused_reason(gctx_t *c, const group_row_t *r, char *reason, size_t size) {
     char err[512];
-    members(c, &c->tadm, err, sizeof err); /* the protocol, for the reason */
+    members(c, &c->cl.tadm, err, sizeof err); /* the protocol, for the reason */
     snprintf(reason, size,
              "the target refused the commit of %s[%d]: the group has active members on the "
              "target (protocol %s; Kafka accepts offsets from outside only while a group has "
@@ -106,11 +102,11 @@ static int pass(gctx_t *c, bool write, group_rows_t *rows, char *err, size_t err
     rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new(16),
                                     *ttp = rd_kafka_topic_partition_list_new(16);
     map_store_topic_name(map_topic, sizeof map_topic, c->cf.flow->source);
-    if (map_store_load(c->reader, map_topic, c->timeout + 20000, map_set_add_seg, maps, &records,
-                       err, errsz) ||
-        cmd_back_load(&back, &c->cf, maps, c->timeout, err, errsz))
+    if (map_store_load(c->cl.reader, map_topic, c->cl.timeout + 20000, map_set_add_seg, maps,
+                       &records, err, errsz) ||
+        cmd_back_load(&back, &c->cf, maps, c->cl.timeout, err, errsz))
         goto out;
-    cmd_back_seed(&back, c->g);
+    cmd_back_seed(&back, c->cl.g);
     n = map_set_count(maps);
     parts = xcalloc(n, sizeof *parts);
     endv = xcalloc(n, 2 * sizeof *endv);
@@ -120,8 +116,8 @@ static int pass(gctx_t *c, bool write, group_rows_t *rows, char *err, size_t err
         rd_kafka_topic_partition_list_add(tp, e->topic, e->partition);
         rd_kafka_topic_partition_list_add(ttp, e->target, e->partition);
     }
-    if (n && (kadmin_end_offsets(c->sadmin, tp, c->timeout + 10000, err, errsz) ||
-              kadmin_end_offsets(c->reader, ttp, c->timeout + 10000, err, errsz)))
+    if (n && (kadmin_end_offsets(c->cl.sadmin, tp, c->cl.timeout + 10000, err, errsz) ||
+              kadmin_end_offsets(c->cl.reader, ttp, c->cl.timeout + 10000, err, errsz)))
         goto out;
     for (int i = 0; i < tp->cnt; i++) {
         parts[i].source_end = tp->elems[i].err ? -1 : tp->elems[i].offset;
@@ -134,7 +130,7 @@ static int pass(gctx_t *c, bool write, group_rows_t *rows, char *err, size_t err
     char *names[] = {(char *)c->group, NULL};
     groups_translate_fn tr = back.active ? backmap_pair_translate : map_set_translate;
     void *opaque = back.active ? (void *)&back.pair : maps;
-    if (groups_pass(c->g, names, parts, n, tr, opaque, NULL, write, rows) && !write) {
+    if (groups_pass(c->cl.g, names, parts, n, tr, opaque, NULL, write, rows) && !write) {
         snprintf(err, errsz, "the group's offsets could not be read");
         for (size_t i = 0; i < rows->n; i++)
             if (rows->v[i].error) snprintf(err, errsz, "%s", rows->v[i].error);
@@ -170,7 +166,7 @@ static bool back_check(gctx_t *c, char *reason, size_t size) {
     map_set_t *own = map_set_new();
     cmd_back_t b = {0};
     bool ok = false;
-    if (cmd_back_load(&b, &c->cf, own, c->timeout, err, sizeof err))
+    if (cmd_back_load(&b, &c->cf, own, c->cl.timeout, err, sizeof err))
         snprintf(reason, size, "--back: the forward map cannot be read on %s: %s",
                  c->cf.flow->source, err);
     else if (!b.active)
@@ -294,39 +290,23 @@ int cutover_group_cmd(int argc, char **argv) {
     x.src_pr.members = x.tgt_pr.members = -1; /* not read yet */
     group_rows_t rows = {0};
     int rc = KMIG_EXIT_USAGE;
-    if (cmd_flow_load(&x.cf, config, src, tgt, NULL, 0, err, sizeof err) ||
-        mm2_client_settings(x.cf.mm2, x.cf.flow->source, MM2_CLIENT_ADMIN, &x.sadm, err,
-                            sizeof err) ||
-        mm2_client_settings(x.cf.mm2, x.cf.flow->target, MM2_CLIENT_ADMIN, &x.tadm, err,
-                            sizeof err) ||
-        mm2_client_settings(x.cf.mm2, x.cf.flow->target, MM2_CLIENT_CONSUMER, &x.tcons, err,
-                            sizeof err))
-        goto fail;
-    x.timeout = x.cf.flow->admin_timeout_ms;
-    if ((rc = cmd_check_clusters("kmig cutover group", x.cf.mm2, x.cf.flow->source,
-                                 x.cf.flow->target, x.timeout)))
+    if (cmd_flow_load(&x.cf, config, src, tgt, NULL, 0, err, sizeof err)) goto fail;
+    if ((rc = cutover_clients_open(&x.cl, "kmig cutover group", &x.cf, err, sizeof err))) {
+        if (*err) goto fail;
         goto out;
+    }
     rc = KMIG_EXIT_FAIL;
-    kclient_opts_t ro = {.type = RD_KAFKA_CONSUMER, .name = "map-reader", .settings = &x.tcons,
-                         .required = map_store_reader_required()};
-    kclient_opts_t ao = {.type = RD_KAFKA_PRODUCER, .name = "source-admin", .settings = &x.sadm};
-    if (!(x.reader = kclient_new(&ro, err, sizeof err)) ||
-        !(x.sadmin = kclient_new(&ao, err, sizeof err)) ||
-        !(x.g = groups_new(x.cf.mm2, x.cf.flow, err, sizeof err)) ||
-        groups_load_checkpoints(x.g, err, sizeof err))
-        goto fail;
-    groups_set_emit(x.g, false);
     time_t deadline = time(NULL) + (time_t)timeout;
     const char *state = "waiting";
     if (!back_check(&x, reason, sizeof reason)) state = "refused";
     while (strcmp(state, "refused")) {
         group_rows_clear(&rows);
-        int sm = members(&x, &x.sadm, err, sizeof err);
+        int sm = members(&x, &x.cl.sadm, err, sizeof err);
         if (sm < 0) {
             snprintf(reason, sizeof reason, "members on the source unknown: %s", err);
             goto wait;
         }
-        int tm = members(&x, &x.tadm, err, sizeof err);
+        int tm = members(&x, &x.cl.tadm, err, sizeof err);
         if (tm < 0) {
             snprintf(reason, sizeof reason, "members on the target unknown: %s", err);
             goto wait;
@@ -411,7 +391,7 @@ int cutover_group_cmd(int argc, char **argv) {
         }
         state = "committed";
         snprintf(reason, sizeof reason, "exact offsets committed on the target and read back");
-        if (members(&x, &x.sadm, err, sizeof err) != 0)
+        if (members(&x, &x.cl.sadm, err, sizeof err) != 0)
             snprintf(reason, sizeof reason,
                      "committed, but a member joined on the source meanwhile (or members are "
                      "unknown): run again once it is stopped");
@@ -430,12 +410,7 @@ fail:
     fprintf(stderr, "kmig cutover group: %s\n", err);
 out:
     group_rows_clear(&rows);
-    groups_destroy(x.g);
-    if (x.reader) rd_kafka_destroy(x.reader);
-    if (x.sadmin) rd_kafka_destroy(x.sadmin);
-    kv_list_clear(&x.sadm);
-    kv_list_clear(&x.tadm);
-    kv_list_clear(&x.tcons);
+    cutover_clients_clear(&x.cl);
     cmd_flow_clear(&x.cf);
     return rc;
 }

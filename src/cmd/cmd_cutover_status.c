@@ -24,7 +24,6 @@
 #include "core/strmap.h"
 #include "cutover/cutover_status.h"
 #include "kafka/kadmin.h"
-#include "kafka/kclient.h"
 #include "kafka/kgroups.h"
 #include "kafka/map_store.h"
 #include "mirror/groups.h"
@@ -72,10 +71,7 @@ typedef struct ctx {
     cmd_flow_t cf;
     cutover_selection_t sel;
     cutover_manifest_t *m;
-    rd_kafka_t *sadmin, *reader;
-    groups_t *g;
-    kv_list_t sadm, tadm, tcons;
-    int timeout;
+    cutover_clients_t cl;
     /* the previous read of the source ends, for --watch: "topic:partition" -> end */
     strmap_t *prev;
 } ctx_t;
@@ -109,7 +105,7 @@ static rd_kafka_topic_partition_list_t *source_parts(const ktopics_t *kt, status
 static int read_topics(ctx_t *c, status_t *s, map_set_t *maps, strmap_t *ends_out,
                        int64_t **endv_out, bool first, int quiet, char *err, size_t errsz) {
     ktopics_t kt = {0};
-    if (kadmin_list_topics(c->sadmin, c->timeout, &kt, err, errsz)) return -1;
+    if (kadmin_list_topics(c->cl.sadmin, c->cl.timeout, &kt, err, errsz)) return -1;
     for (size_t i = 0; i < kt.n; i++)
         if (!kt.v[i].error && cutover_topic_selected(kt.v[i].name, &c->sel))
             add_topic(s, kt.v[i].name, true);
@@ -127,10 +123,10 @@ static int read_topics(ctx_t *c, status_t *s, map_set_t *maps, strmap_t *ends_ou
     char ea[512] = "", eb[512] = "";
     int ra = 0;
     if (first || !c->prev) {
-        ra = kadmin_end_offsets(c->sadmin, a, c->timeout + 10000, ea, sizeof ea);
+        ra = kadmin_end_offsets(c->cl.sadmin, a, c->cl.timeout + 10000, ea, sizeof ea);
         for (int i = 0; i < quiet * 10 && !stop_watch; i++) usleep(100000);
     }
-    int rb = kadmin_end_offsets(c->sadmin, b, c->timeout + 10000, eb, sizeof eb);
+    int rb = kadmin_end_offsets(c->cl.sadmin, b, c->cl.timeout + 10000, eb, sizeof eb);
     /* map entries' target ends */
     rd_kafka_topic_partition_list_t *tt = rd_kafka_topic_partition_list_new(16);
     for (int i = 0; i < b->cnt; i++) {
@@ -139,7 +135,8 @@ static int read_topics(ctx_t *c, status_t *s, map_set_t *maps, strmap_t *ends_ou
                                           b->elems[i].partition);
     }
     char et[512] = "";
-    int rt = tt->cnt ? kadmin_end_offsets(c->reader, tt, c->timeout + 10000, et, sizeof et) : 0;
+    int rt =
+        tt->cnt ? kadmin_end_offsets(c->cl.reader, tt, c->cl.timeout + 10000, et, sizeof et) : 0;
     int64_t *endv = xcalloc((size_t)b->cnt + 1, 2 * sizeof *endv);
     for (size_t i = 0; i < s->ntopics; i++) {
         cutover_topic_facts_t *t = &s->topics[i];
@@ -233,7 +230,7 @@ static int read_topics(ctx_t *c, status_t *s, map_set_t *maps, strmap_t *ends_ou
 static int members_of(ctx_t *c, const char *alias, const kv_list_t *settings, const char *group,
                       status_t *s, const char **reason, const char **protocol, bool *uncounted) {
     group_presence_t pr;
-    kgroups_presence("cutover-describe", settings, group, c->timeout, &pr);
+    kgroups_presence("cutover-describe", settings, group, c->cl.timeout, &pr);
     *protocol = group_protocol_name(pr.protocol);
     *uncounted = pr.members > 0 && !pr.counted;
     if (pr.members < 0) {
@@ -270,13 +267,13 @@ static void read_groups(ctx_t *c, status_t *s, map_set_t *maps, strmap_t *ends) 
         parts[i] = (groups_partition_t){e->topic, e->target, e->partition, ev ? ev[0] : -1, -1};
     }
     group_rows_t rows = {0};
-    groups_pass(c->g, names, parts, n, map_set_translate, maps, NULL, false, &rows);
+    groups_pass(c->cl.g, names, parts, n, map_set_translate, maps, NULL, false, &rows);
     for (size_t i = 0; i < nn; i++) {
         cutover_group_facts_t *g = &s->groups[s->ngroups++];
         g->group = own(s, names[i]);
-        g->source_members = members_of(c, c->cf.flow->source, &c->sadm, names[i], s, &g->reason,
+        g->source_members = members_of(c, c->cf.flow->source, &c->cl.sadm, names[i], s, &g->reason,
                                        &g->source_protocol, &g->source_uncounted);
-        g->target_members = members_of(c, c->cf.flow->target, &c->tadm, names[i], s, &g->reason,
+        g->target_members = members_of(c, c->cf.flow->target, &c->cl.tadm, names[i], s, &g->reason,
                                        &g->target_protocol, &g->target_uncounted);
         g->translated = g->committed = CUTOVER_YES;
         size_t nrows = 0;
@@ -434,8 +431,8 @@ static int refresh(ctx_t *c, status_t *s, bool first, int quiet, char *err, size
     char map_topic[300];
     int rc = -1;
     map_store_topic_name(map_topic, sizeof map_topic, c->cf.flow->source);
-    if (map_store_load(c->reader, map_topic, c->timeout + 20000, map_set_add_seg, maps, &records,
-                       err, errsz) ||
+    if (map_store_load(c->cl.reader, map_topic, c->cl.timeout + 20000, map_set_add_seg, maps,
+                       &records, err, errsz) ||
         read_topics(c, s, maps, ends, &endv, first, quiet, err, errsz))
         goto out;
     qsort(s->topics, s->ntopics, sizeof *s->topics, topic_cmp);
@@ -515,29 +512,14 @@ int cutover_status_cmd(int argc, char **argv) {
     if (cmd_flow_load(&x.cf, config, src, tgt, NULL, 0, err, sizeof err) ||
         !(x.sel.filter = name_filter_new(x.cf.flow->topics, x.cf.flow->topics_exclude, err,
                                          sizeof err)) ||
-        (services && !(x.m = cutover_manifest_load(services, err, sizeof err))) ||
-        mm2_client_settings(x.cf.mm2, x.cf.flow->source, MM2_CLIENT_ADMIN, &x.sadm, err,
-                            sizeof err) ||
-        mm2_client_settings(x.cf.mm2, x.cf.flow->target, MM2_CLIENT_ADMIN, &x.tadm, err,
-                            sizeof err) ||
-        mm2_client_settings(x.cf.mm2, x.cf.flow->target, MM2_CLIENT_CONSUMER, &x.tcons, err,
-                            sizeof err))
+        (services && !(x.m = cutover_manifest_load(services, err, sizeof err))))
         goto fail;
     x.sel.separator = x.cf.flow->separator;
-    x.timeout = x.cf.flow->admin_timeout_ms;
-    if ((rc = cmd_check_clusters("kmig cutover status", x.cf.mm2, x.cf.flow->source,
-                                 x.cf.flow->target, x.timeout)))
+    if ((rc = cutover_clients_open(&x.cl, "kmig cutover status", &x.cf, err, sizeof err))) {
+        if (*err) goto fail;
         goto out;
+    }
     rc = KMIG_EXIT_FAIL;
-    kclient_opts_t ro = {.type = RD_KAFKA_CONSUMER, .name = "map-reader", .settings = &x.tcons,
-                         .required = map_store_reader_required()};
-    kclient_opts_t ao = {.type = RD_KAFKA_PRODUCER, .name = "source-admin", .settings = &x.sadm};
-    if (!(x.reader = kclient_new(&ro, err, sizeof err)) ||
-        !(x.sadmin = kclient_new(&ao, err, sizeof err)) ||
-        !(x.g = groups_new(x.cf.mm2, x.cf.flow, err, sizeof err)) ||
-        groups_load_checkpoints(x.g, err, sizeof err))
-        goto fail;
-    groups_set_emit(x.g, false); /* status writes nothing */
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     if (watch) {
@@ -560,13 +542,8 @@ fail:
     fprintf(stderr, "kmig cutover status: %s\n", err);
 out:
     status_clear(&s, x.m ? x.m->n : 0);
-    groups_destroy(x.g);
-    if (x.reader) rd_kafka_destroy(x.reader);
-    if (x.sadmin) rd_kafka_destroy(x.sadmin);
+    cutover_clients_clear(&x.cl);
     free_prev(x.prev);
-    kv_list_clear(&x.sadm);
-    kv_list_clear(&x.tadm);
-    kv_list_clear(&x.tcons);
     cutover_manifest_destroy(x.m);
     name_filter_destroy(x.sel.filter);
     cmd_flow_clear(&x.cf);

@@ -17,6 +17,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/cmd_common.h"
+#include "cmd/cmd_demo_cluster.h"
 #include "cmd/cmd_demo_cutover.h"
 #include "core/exitcode.h"
 #include "core/log.h"
@@ -41,31 +42,6 @@ static const demo_topic_t demo_topics[] = {
 #define DEMO_NTOPICS (sizeof demo_topics / sizeof demo_topics[0])
 
 static const char *const demo_groups[] = {"billing", "analytics", "fraud-check"};
-
-typedef struct demo_cluster {
-    rd_kafka_t *handle;
-    rd_kafka_mock_cluster_t *mock;
-    const char *bootstrap;
-} demo_cluster_t;
-
-static int demo_cluster_start(demo_cluster_t *c, char *err, size_t errsz) {
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "log_level", "3", NULL, 0);
-    c->handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, errsz);
-    if (!c->handle) return -1;
-    c->mock = rd_kafka_mock_cluster_new(c->handle, 3);
-    if (!c->mock) {
-        snprintf(err, errsz, "cannot start a mock cluster");
-        return -1;
-    }
-    c->bootstrap = rd_kafka_mock_cluster_bootstraps(c->mock);
-    return 0;
-}
-
-static void demo_cluster_stop(demo_cluster_t *c) {
-    if (c->mock) rd_kafka_mock_cluster_destroy(c->mock);
-    if (c->handle) rd_kafka_destroy(c->handle);
-}
 
 static rd_kafka_t *demo_client(rd_kafka_type_t type, const char *bootstrap, const char *group,
                                char *err, size_t errsz) {
@@ -364,7 +340,7 @@ int cmd_demo(int argc, char **argv) {
         return demo_cutover_run(json);
     }
     char err[1024], path[64] = "";
-    demo_cluster_t src = {0}, tgt = {0};
+    dcluster_t src = {0}, tgt = {0};
     cmd_flow_t cf = {0};
     mirror_t *m = NULL;
     map_set_t *maps = map_set_new();
@@ -373,7 +349,8 @@ int cmd_demo(int argc, char **argv) {
     int64_t seeded = 0;
 
     printf("kmig demo: a migration between two in-process mock Kafka clusters\n");
-    if (demo_cluster_start(&src, err, sizeof err) || demo_cluster_start(&tgt, err, sizeof err))
+    if (demo_cluster_start(&src, 3, err, sizeof err) ||
+        demo_cluster_start(&tgt, 3, err, sizeof err))
         goto out;
     printf("  source cluster 'old' at %s, target cluster 'new' at %s (3 brokers each)\n",
            src.bootstrap, tgt.bootstrap);

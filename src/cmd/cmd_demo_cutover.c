@@ -105,20 +105,15 @@ demo_at_t demo_owner_at(demo_t *d, const char *group) {
  * the reverse flow's copies: the demo's quiet period is the time between
  * two boards. */
 static int status(demo_t *d, const char *when) {
-    int64_t se[NTOPICS][4], te[NTOPICS][4], se2[NTOPICS][4], te2[NTOPICS][4];
+    int64_t se[NTOPICS][4], te[NTOPICS][4];
     /* both flows caught up first: the reverse flow's copies on the source are
      * then in its map (not taken for a producer's writes), and the forward
      * flow skipped them (its map covers the source's ends) */
     if (demo_wait_back_copied(d) || demo_wait_copied(d)) return -1;
-    map_set_t *maps = demo_load_maps(d, se, te);
-    if (!maps) return -1;
     /* the reverse flow's copies on the source are not writes of a producer
      * there: source offsets the reverse map names as its copies do not count */
-    map_set_t *rev = demo_load_back_maps(d, se2, te2);
-    if (!rev) {
-        map_set_destroy(maps);
-        return -1;
-    }
+    map_set_t *maps, *rev;
+    if (demo_load_both_maps(d, &maps, &rev, se, te)) return -1;
     cutover_board_t *b = cutover_board_new();
     for (int t = 0; t < NTOPICS; t++) {
         cutover_topic_facts_t *f = cutover_board_topic(b, demo_topic_name[t], true);
@@ -236,14 +231,45 @@ static int traffic(demo_t *d, int orders) {
     return demo_wait_copied(d);
 }
 
+/* A service started on the target (`note` follows the action's words): live
+ * traffic, the board, and the service is "moved". */
+static int start_on_target(demo_t *d, const char *name, demo_at_t *at, const char *note) {
+    char when[64];
+    *at = AT_TARGET;
+    demo_action(d, "%s started on the target%s", name, note);
+    snprintf(when, sizeof when, "with %s on the target", name);
+    if (traffic(d, 40) || status(d, when)) return -1;
+    expect_state(d, name, "moved");
+    return 0;
+}
+
+/* A consumer service moved as the plan says: stopped on the source for
+ * `quiet` orders of traffic (it and also_in_sync, unless NULL, still in sync),
+ * its group moved as `kmig cutover group` does (ready), then started on the
+ * target (start_on_target). */
+static int move_consumer(demo_t *d, const char *name, demo_at_t *at, int quiet,
+                         const char *also_in_sync, const char *started_note) {
+    char when[64];
+    *at = AT_STOPPED;
+    demo_action(d, "%s stopped on the source", name);
+    snprintf(when, sizeof when, "with %s stopped", name);
+    if (traffic(d, quiet) || status(d, when)) return -1;
+    expect_state(d, name, "in-sync");
+    if (also_in_sync) expect_state(d, also_in_sync, "in-sync");
+    snprintf(when, sizeof when, "after cutover group %s", name);
+    if (demo_move_group_step(d, name) || traffic(d, 20) || status(d, when)) return -1;
+    expect_state(d, name, "ready");
+    return start_on_target(d, name, at, started_note);
+}
+
 static bool plan_selected(const char *topic, void *arg) {
     (void)arg;
     return !strcmp(topic, "orders") || !strcmp(topic, "invoices");
 }
 
 static int setup(demo_t *d) {
-    if (demo_cluster_start(&d->src, d->err, sizeof d->err) ||
-        demo_cluster_start(&d->tgt, d->err, sizeof d->err))
+    if (demo_cluster_start(&d->src, 1, d->err, sizeof d->err) ||
+        demo_cluster_start(&d->tgt, 1, d->err, sizeof d->err))
         return -1;
     char map_topic[300];
     map_store_topic_name(map_topic, sizeof map_topic, "old");
@@ -375,14 +401,9 @@ static int checks(demo_t *d, json_t *out) {
     /* every copied record through the map; the target's other records are exactly the
      * ones the moved producers wrote there, each copied back once by the reverse flow
      * (verified through its own map), and the source's other records are those copies */
-    int64_t se[NTOPICS][4], te[NTOPICS][4], se2[NTOPICS][4], te2[NTOPICS][4];
-    map_set_t *maps = demo_load_maps(d, se, te);
-    if (!maps) return -1;
-    map_set_t *rev = demo_load_back_maps(d, se2, te2);
-    if (!rev) {
-        map_set_destroy(maps);
-        return -1;
-    }
+    int64_t se[NTOPICS][4], te[NTOPICS][4];
+    map_set_t *maps, *rev;
+    if (demo_load_both_maps(d, &maps, &rev, se, te)) return -1;
     json_t *jt = json_array();
     json_object_set_new(out, "topics", jt);
     int rc = -1;
@@ -496,33 +517,11 @@ static int walkthrough(demo_t *d) {
     expect_state(d, "shop", "in-sync");
 
     step(d, "move mailer (plan step 1, consumer only)");
-    d->mailer = AT_STOPPED;
-    demo_action(d, "mailer stopped on the source");
-    if (traffic(d, 20) || status(d, "with mailer stopped")) return -1;
-    expect_state(d, "mailer", "in-sync");
-    expect_state(d, "shop", "in-sync");
-    if (demo_move_group_step(d, "mailer") || traffic(d, 20) ||
-        status(d, "after cutover group mailer"))
-        return -1;
-    expect_state(d, "mailer", "ready");
-    d->mailer = AT_TARGET;
-    demo_action(d, "mailer started on the target");
-    if (traffic(d, 40) || status(d, "with mailer on the target")) return -1;
-    expect_state(d, "mailer", "moved");
+    if (move_consumer(d, "mailer", &d->mailer, 20, "shop", "")) return -1;
 
     step(d, "move billing (plan step 2, consumes and produces)");
-    d->billing = AT_STOPPED;
-    demo_action(d, "billing stopped on the source");
-    if (traffic(d, 30) || status(d, "with billing stopped")) return -1;
-    expect_state(d, "billing", "in-sync");
-    if (demo_move_group_step(d, "billing") || traffic(d, 20) ||
-        status(d, "after cutover group billing"))
+    if (move_consumer(d, "billing", &d->billing, 30, NULL, ": it writes invoices there now"))
         return -1;
-    expect_state(d, "billing", "ready");
-    d->billing = AT_TARGET;
-    demo_action(d, "billing started on the target: it writes invoices there now");
-    if (traffic(d, 40) || status(d, "with billing on the target")) return -1;
-    expect_state(d, "billing", "moved");
     expect_state(d, "mailer", "moved");
 
     step(d, "the way back: mailer returns to the source, exactly (through both maps)");
@@ -535,11 +534,8 @@ static int walkthrough(demo_t *d) {
     step(d, "mailer moves forward again");
     d->mailer = AT_STOPPED;
     demo_action(d, "mailer stopped on the source");
-    if (demo_forward_again(d, "mailer", T_INVOICES)) return -1;
-    d->mailer = AT_TARGET;
-    demo_action(d, "mailer started on the target");
-    if (traffic(d, 40) || status(d, "with mailer on the target")) return -1;
-    expect_state(d, "mailer", "moved");
+    if (demo_forward_again(d, "mailer", T_INVOICES) || start_on_target(d, "mailer", &d->mailer, ""))
+        return -1;
 
     step(d, "move shop (plan step 3, producer only)");
     if (traffic(d, 20)) return -1;

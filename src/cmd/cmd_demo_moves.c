@@ -161,18 +161,16 @@ int demo_committed_on(demo_t *d, demo_at_t at, const char *group, int topic, int
  * reverse flow has read the target to the group's position. Never backwards
  * on the source. */
 int demo_way_back(demo_t *d, const char *group, int topic) {
-    int64_t se[NTOPICS][4], te[NTOPICS][4], se2[NTOPICS][4], te2[NTOPICS][4];
+    int64_t se[NTOPICS][4], te[NTOPICS][4];
     int64_t tcommit[4], scommit[4], back[4];
     if (group[0] == 'm') d->mailer = AT_STOPPED;
     else d->billing = AT_STOPPED;
     demo_action(d, "%s stopped on the target", group);
     if (demo_wait_copied(d) || demo_wait_back_copied(d)) return -1;
     demo_action(d, "both flows copied everything: the reverse flow read the target to its end");
-    map_set_t *fwd = demo_load_maps(d, se, te);
-    if (!fwd) return -1;
-    map_set_t *rev = demo_load_back_maps(d, se2, te2);
+    map_set_t *fwd, *rev;
+    if (demo_load_both_maps(d, &fwd, &rev, se, te)) return -1;
     int rc = -1;
-    if (!rev) goto out;
     backmap_pair_t pair = {fwd, rev};
     if (demo_committed_on(d, AT_TARGET, group, topic, tcommit) ||
         demo_committed_on(d, AT_SOURCE, group, topic, scommit))

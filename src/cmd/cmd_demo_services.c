@@ -26,25 +26,7 @@ const char *demo_at_name(demo_at_t a) {
     return a == AT_SOURCE ? "the source (old)" : a == AT_TARGET ? "the target (new)" : "stopped";
 }
 
-/* --- clusters and clients ------------------------------------------------ */
-
-int demo_cluster_start(dcluster_t *c, char *err, size_t errsz) {
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "log_level", "3", NULL, 0);
-    c->handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, errsz);
-    if (!c->handle) return -1;
-    if (!(c->mock = rd_kafka_mock_cluster_new(c->handle, 1))) {
-        snprintf(err, errsz, "cannot start a mock cluster");
-        return -1;
-    }
-    c->bootstrap = rd_kafka_mock_cluster_bootstraps(c->mock);
-    return 0;
-}
-
-void demo_cluster_stop(dcluster_t *c) {
-    if (c->mock) rd_kafka_mock_cluster_destroy(c->mock);
-    if (c->handle) rd_kafka_destroy(c->handle);
-}
+/* --- clients --------------------------------------------------------------- */
 
 const char *demo_boot(demo_t *d, demo_at_t at) {
     return at == AT_TARGET ? d->tgt.bootstrap : d->src.bootstrap;
@@ -256,15 +238,19 @@ int demo_ends(demo_t *d, rd_kafka_t *rk, int64_t out[NTOPICS][4]) {
     return rc;
 }
 
-/* The offset map as kept on the target, with each entry's ends set (for
- * map_set_translate, as `kmig cutover group` does). NULL with d->err. */
-map_set_t *demo_load_maps(demo_t *d, int64_t src_end[NTOPICS][4], int64_t tgt_end[NTOPICS][4]) {
+/* The map of one of the two flows with each entry's ends set (for
+ * map_set_translate, as `kmig cutover group` does): the forward flow's as kept
+ * on the target, or (`back`) the reverse flow's as kept on the source, keyed
+ * by the target's topics, its ends swapped (source_end: the target's).
+ * src_end and tgt_end get both clusters' ends. NULL with d->err. */
+static map_set_t *load_flow_maps(demo_t *d, bool back, int64_t src_end[NTOPICS][4],
+                                 int64_t tgt_end[NTOPICS][4]) {
     map_set_t *maps = map_set_new();
     char topic[300];
     size_t records;
-    map_store_topic_name(topic, sizeof topic, d->cf.flow->source);
-    if (map_store_load(d->tgt_reader, topic, 10000, map_set_add_seg, maps, &records, d->err,
-                       sizeof d->err) ||
+    map_store_topic_name(topic, sizeof topic, back ? d->rcf.flow->source : d->cf.flow->source);
+    if (map_store_load(back ? d->src_reader : d->tgt_reader, topic, 10000, map_set_add_seg, maps,
+                       &records, d->err, sizeof d->err) ||
         demo_ends(d, d->src_reader, src_end) || demo_ends(d, d->tgt_reader, tgt_end)) {
         map_set_destroy(maps);
         return NULL;
@@ -273,53 +259,32 @@ map_set_t *demo_load_maps(demo_t *d, int64_t src_end[NTOPICS][4], int64_t tgt_en
         for (int p = 0; p < demo_topic_parts[t]; p++) {
             map_entry_t *e = map_set_get(maps, demo_topic_name[t], p);
             if (e) {
-                e->source_end = src_end[t][p];
-                e->target_end = tgt_end[t][p];
+                e->source_end = back ? tgt_end[t][p] : src_end[t][p];
+                e->target_end = back ? src_end[t][p] : tgt_end[t][p];
             }
         }
     return maps;
+}
+
+map_set_t *demo_load_maps(demo_t *d, int64_t src_end[NTOPICS][4], int64_t tgt_end[NTOPICS][4]) {
+    return load_flow_maps(d, false, src_end, tgt_end);
 }
 
 map_set_t *demo_load_back_maps(demo_t *d, int64_t src_end[NTOPICS][4],
                                int64_t tgt_end[NTOPICS][4]) {
-    map_set_t *maps = map_set_new();
-    char topic[300];
-    size_t records;
-    map_store_topic_name(topic, sizeof topic, d->rcf.flow->source);
-    if (map_store_load(d->src_reader, topic, 10000, map_set_add_seg, maps, &records, d->err,
-                       sizeof d->err) ||
-        demo_ends(d, d->src_reader, src_end) || demo_ends(d, d->tgt_reader, tgt_end)) {
-        map_set_destroy(maps);
-        return NULL;
-    }
-    for (int t = 0; t < NTOPICS; t++)
-        for (int p = 0; p < demo_topic_parts[t]; p++) {
-            map_entry_t *e = map_set_get(maps, demo_topic_name[t], p);
-            if (e) {
-                e->source_end = tgt_end[t][p];
-                e->target_end = src_end[t][p];
-            }
-        }
-    return maps;
+    return load_flow_maps(d, true, src_end, tgt_end);
 }
 
-int demo_wait_back_copied(demo_t *d) {
-    for (int waited = 0;; waited += 100) {
-        int64_t se[NTOPICS][4], te[NTOPICS][4];
-        map_set_t *maps = demo_load_back_maps(d, se, te);
-        if (!maps) return -1;
-        bool all = true;
-        for (int t = 0; t < NTOPICS; t++)
-            for (int p = 0; p < demo_topic_parts[t]; p++) all &= demo_covered(maps, t, p, te[t][p]);
-        map_set_destroy(maps);
-        if (all) return 0;
-        if (waited >= WAIT_MS) {
-            snprintf(d->err, sizeof d->err, "the reverse flow did not copy everything within %d s",
-                     WAIT_MS / 1000);
-            return -1;
-        }
-        usleep(100000);
+int demo_load_both_maps(demo_t *d, map_set_t **maps, map_set_t **rev, int64_t src_end[NTOPICS][4],
+                        int64_t tgt_end[NTOPICS][4]) {
+    int64_t se2[NTOPICS][4], te2[NTOPICS][4];
+    if (!(*maps = demo_load_maps(d, src_end, tgt_end))) return -1;
+    if (!(*rev = demo_load_back_maps(d, se2, te2))) {
+        map_set_destroy(*maps);
+        *maps = NULL;
+        return -1;
     }
+    return 0;
 }
 
 bool demo_covered(map_set_t *maps, int t, int p, int64_t end) {
@@ -328,25 +293,36 @@ bool demo_covered(map_set_t *maps, int t, int p, int64_t end) {
     return next < 0 ? end == 0 : next >= end;
 }
 
-/* Waits until the map on the target covers every source end: the mirror has
- * copied everything written so far. */
-int demo_wait_copied(demo_t *d) {
+/* Waits until a flow's map covers every end of its source: the forward flow's
+ * every source end, or (`back`) the reverse flow's every target end. */
+static int wait_flow_copied(demo_t *d, bool back) {
     for (int waited = 0;; waited += 100) {
         int64_t se[NTOPICS][4], te[NTOPICS][4];
-        map_set_t *maps = demo_load_maps(d, se, te);
+        map_set_t *maps = load_flow_maps(d, back, se, te);
         if (!maps) return -1;
         bool all = true;
         for (int t = 0; t < NTOPICS; t++)
-            for (int p = 0; p < demo_topic_parts[t]; p++) all &= demo_covered(maps, t, p, se[t][p]);
+            for (int p = 0; p < demo_topic_parts[t]; p++)
+                all &= demo_covered(maps, t, p, back ? te[t][p] : se[t][p]);
         map_set_destroy(maps);
         if (all) return 0;
         if (waited >= WAIT_MS) {
-            snprintf(d->err, sizeof d->err, "the mirror did not copy everything within %d s",
-                     WAIT_MS / 1000);
+            snprintf(d->err, sizeof d->err, "%s did not copy everything within %d s",
+                     back ? "the reverse flow" : "the mirror", WAIT_MS / 1000);
             return -1;
         }
         usleep(100000);
     }
+}
+
+int demo_wait_back_copied(demo_t *d) {
+    return wait_flow_copied(d, true);
+}
+
+/* Waits until the map on the target covers every source end: the mirror has
+ * copied everything written so far. */
+int demo_wait_copied(demo_t *d) {
+    return wait_flow_copied(d, false);
 }
 
 /* One pass of the groups sync over both topics for `group` (dry unless

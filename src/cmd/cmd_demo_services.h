@@ -19,6 +19,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "cmd/cmd_common.h"
+#include "cmd/cmd_demo_cluster.h"
 #include "cutover/cutover_manifest.h"
 #include "cutover/cutover_plan.h"
 #include "mirror/groups.h"
@@ -34,12 +35,6 @@ extern const int demo_topic_parts[NTOPICS];
 
 typedef enum { AT_STOPPED = 0, AT_SOURCE = 1, AT_TARGET = 2 } demo_at_t;
 const char *demo_at_name(demo_at_t a);
-
-typedef struct dcluster {
-    rd_kafka_t *handle;
-    rd_kafka_mock_cluster_t *mock;
-    const char *bootstrap;
-} dcluster_t;
 
 typedef struct demo {
     FILE *out; /* the walkthrough's text: stdout, or stderr with --json */
@@ -76,11 +71,9 @@ void demo_failure(demo_t *d, const char *fmt, ...) __attribute__((format(printf,
 /* Where the service owning `group` runs. */
 demo_at_t demo_owner_at(demo_t *d, const char *group);
 
-/* Clusters, clients, services and map reads (cmd_demo_services.c); each
- * returns -1 with d->err on failure. */
+/* Clients, services and map reads (cmd_demo_services.c; the clusters:
+ * cmd_demo_cluster.h); each returns -1 with d->err on failure. */
 typedef int (*on_record_fn)(demo_t *d, int index, void *arg);
-int demo_cluster_start(dcluster_t *c, char *err, size_t errsz);
-void demo_cluster_stop(dcluster_t *c);
 const char *demo_boot(demo_t *d, demo_at_t at);
 rd_kafka_t *demo_client(rd_kafka_type_t type, const char *bootstrap, const char *group,
                         char *err, size_t errsz);
@@ -100,6 +93,11 @@ map_set_t *demo_load_maps(demo_t *d, int64_t src_end[NTOPICS][4], int64_t tgt_en
  * NULL with d->err. */
 map_set_t *demo_load_back_maps(demo_t *d, int64_t src_end[NTOPICS][4],
                                int64_t tgt_end[NTOPICS][4]);
+/* Both: the forward map (demo_load_maps, its ends in src_end and tgt_end) and
+ * the reverse one (demo_load_back_maps). Returns 0, or -1 with d->err and
+ * nothing to free. */
+int demo_load_both_maps(demo_t *d, map_set_t **maps, map_set_t **rev, int64_t src_end[NTOPICS][4],
+                        int64_t tgt_end[NTOPICS][4]);
 /* Waits until the reverse flow's map covers every target end: every record
  * written on the target went back (or is a forward copy it skipped). */
 int demo_wait_back_copied(demo_t *d);

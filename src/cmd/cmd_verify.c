@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_back.h"
 #include "cmd/cmd_common.h"
 #include "core/clock.h"
 #include "core/exitcode.h"
@@ -35,7 +36,6 @@
 #include "kafka/kgroups.h"
 #include "kafka/kread.h"
 #include "kafka/map_store.h"
-#include "mirror/backflow.h"
 #include "mirror/groups.h"
 #include "mirror/name_filter.h"
 #include "offsets/map_set.h"
@@ -123,30 +123,6 @@ static void *worker(void *arg) {
     if (t) rd_kafka_destroy(t);
     if (s) rd_kafka_destroy(s);
     return NULL;
-}
-
-/* The opposite flow's maps (the way back: the topic
- * "kmig-offset-map.<target>.internal" on the source), read once; *exists
- * false when there is no opposite flow. Returns 0, or -1 with err. */
-static int load_opposite(const cmd_flow_t *cf, int timeout_ms, map_set_t *opp, bool *exists,
-                         char *err, size_t errsz) {
-    kv_list_t sc = {0}, sa = {0};
-    rd_kafka_t *cons = NULL, *adm = NULL;
-    int rc = -1;
-    if (mm2_client_settings(cf->mm2, cf->flow->source, MM2_CLIENT_CONSUMER, &sc, err, errsz) ||
-        mm2_client_settings(cf->mm2, cf->flow->source, MM2_CLIENT_ADMIN, &sa, err, errsz))
-        goto out;
-    kclient_opts_t co = {.type = RD_KAFKA_CONSUMER, .name = "opposite-map-reader",
-                         .settings = &sc};
-    kclient_opts_t ao = {.type = RD_KAFKA_PRODUCER, .name = "source-admin", .settings = &sa};
-    if (!(cons = kclient_new(&co, err, errsz)) || !(adm = kclient_new(&ao, err, errsz))) goto out;
-    rc = backflow_load_opposite(adm, cons, cf->flow, timeout_ms, opp, exists, err, errsz);
-out:
-    if (cons) rd_kafka_destroy(cons);
-    if (adm) rd_kafka_destroy(adm);
-    kv_list_clear(&sc);
-    kv_list_clear(&sa);
-    return rc;
 }
 
 /* ok, behind, ahead, not-translatable, error. */
@@ -413,7 +389,9 @@ int cmd_verify(int argc, char **argv) {
     if (map_set_conflicts(maps))
         log_warn("%s: %zu map segments contradict earlier ones and were ignored", map_topic,
                  map_set_conflicts(maps));
-    if (load_opposite(&cf, pool.timeout_ms, opp, &have_opp, err, sizeof err)) goto fail;
+    if (cmd_back_read_opposite(&cf, "opposite-map-reader", pool.timeout_ms, opp, &have_opp, NULL,
+                               err, sizeof err))
+        goto fail;
     /* The flow's own topics (its topics / topics.exclude): the map topic is
      * shared by every flow from this source alias, and may hold topics the
      * flow no longer selects. A --topic is verified as named. */

@@ -14,8 +14,8 @@
 
 #include "metrics/prom.h"
 
-static void histogram(sbuf_t *out, const char *name, const char **labels, size_t nl,
-                      const lathist_t *h) {
+void latency_report_histogram(sbuf_t *out, const char *name, const char **labels, size_t nl,
+                              const lathist_t *h) {
     const char *l[16];
     char le[32], bname[128], sname[128], cname[128];
     snprintf(bname, sizeof bname, "%s_bucket", name);
@@ -46,14 +46,16 @@ void latency_report_metrics(sbuf_t *out, const msnap_t *s, const char *source, c
                 "topic, since the start (records copied during a catch-up are old).");
     for (size_t i = 0; s && i < s->ntlat; i++) {
         const char *labels[] = {"source", source, "target", target, "topic", s->tlat[i].topic};
-        histogram(out, "kmig_replication_latency_seconds", labels, 6, &s->tlat[i].h);
+        latency_report_histogram(out, "kmig_replication_latency_seconds", labels, 6,
+                                 &s->tlat[i].h);
     }
     const char *fl[] = {"source", source, "target", target};
     prom_family(out, "kmig_heartbeat_latency_seconds", "histogram",
                 "Time from a heartbeat's write on the source to its acknowledgement on the "
                 "target, for this flow's heartbeats, since the start.");
     lathist_t empty = {0};
-    histogram(out, "kmig_heartbeat_latency_seconds", fl, 4, s ? &s->hb_latency : &empty);
+    latency_report_histogram(out, "kmig_heartbeat_latency_seconds", fl, 4,
+                             s ? &s->hb_latency : &empty);
     const char *fl0[] = {"source", source, "target", target, NULL};
     prom_family(out, "kmig_heartbeat_last_latency_seconds", "gauge",
                 "Latency of the latest heartbeat that reached the target (-1: none yet).");

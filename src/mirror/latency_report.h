@@ -12,6 +12,11 @@
 #include "core/sbuf.h"
 #include "mirror/msnap.h"
 
+/* One Prometheus histogram's samples (NAME_bucket per bound with `le`, NAME_sum
+ * in seconds, NAME_count) of h; labels are nl strings, name/value pairs, at
+ * most 12. Also used by mtxn_report.c. */
+void latency_report_histogram(sbuf_t *out, const char *name, const char **labels, size_t nl,
+                              const lathist_t *h);
 void latency_report_metrics(sbuf_t *out, const msnap_t *s, const char *source, const char *target);
 /* " p50 12ms p99 40ms" for one topic's records, "" when none was timed. */
 void latency_report_topic(char *buf, size_t bufsz, const msnap_t *s, const char *topic);

@@ -2,10 +2,8 @@
  * them: metrics and the run summary's members, from a snapshot. */
 #include "mirror/mtxn_report.h"
 
-#include <stdio.h>
-#include <string.h>
-
 #include "metrics/prom.h"
+#include "mirror/latency_report.h"
 
 const char *mtxn_report_mode(const msnap_t *s) {
     return s && s->exactly_once ? "exactly-once" : "at-least-once";
@@ -40,21 +38,7 @@ void mtxn_report_metrics(sbuf_t *out, const msnap_t *s, const char *src, const c
                 "written, the commit acknowledged.");
     lathist_t empty = {0};
     const lathist_t *h = s ? &s->txn_ms : &empty;
-    const char *l[] = {"source", src, "target", tgt, "le", NULL, NULL};
-    char le[32];
-    l[5] = le;
-    int64_t cum = 0;
-    const int64_t *b = lathist_bounds_ms();
-    for (size_t i = 0; i <= LATHIST_NBOUNDS; i++) {
-        cum += h->counts[i];
-        if (i < LATHIST_NBOUNDS)
-            snprintf(le, sizeof le, "%g", (double)b[i] / 1000.0);
-        else
-            snprintf(le, sizeof le, "+Inf");
-        prom_sample_i64(out, "kmig_transaction_commit_seconds_bucket", l, cum);
-    }
-    prom_sample(out, "kmig_transaction_commit_seconds_sum", fl, (double)h->sum_ms / 1000.0);
-    prom_sample_i64(out, "kmig_transaction_commit_seconds_count", fl, h->n);
+    latency_report_histogram(out, name, fl, 4, h);
 }
 
 void mtxn_report_json(json_t *root, const msnap_t *s) {

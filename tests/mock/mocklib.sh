@@ -20,6 +20,22 @@
 #   mm2_config FILE SRC_BOOTSTRAP TGT_BOOTSTRAP TOPICS [identity|default] [LINE...]
 #                           write a kmig/MM2 properties file (clusters src, tgt)
 #   resent_total LOG...     sum of kmig's "N records may be re-sent" counts
+#   copied                  records on the target $TGT's orders topic
+#   workers_setup PARTITIONS TASKS
+#                           the workers tests' start: clusters src and tgt (3
+#                           brokers each, orders:PARTITIONS; the target also
+#                           has the map topic and the tasks topic of TASKS
+#                           partitions), $cfg for TASKS tasks, and a producer
+#                           writing orders at 400/s in the background (its
+#                           output $T/produce.out); sets SRC TGT cfg prod (pid)
+#   worker_start NAME       a `kmig mirror --config $cfg` worker in the
+#                           background (BG_PID): log $T/worker-NAME.log, HTTP
+#                           port in $T/port-NAME, summary $T/summary-NAME.json
+#   tasks_owned PORT_FILE   kmig_tasks_owned of the worker whose port file is
+#                           given (empty: no answer)
+#   workers_stop_producer   stop workers_setup's producer; what it wrote in n
+#   workers_final_run       a last `kmig mirror --stop-at-end` copies the rest
+#                           (log $T/final.log, summary $T/summary-final.json)
 #   proc_exited PID         true once PID has ended (also if not yet reaped)
 #
 # Mock facts that shape the tests (see tests/tools/testkit_mockd.c):
@@ -122,3 +138,46 @@ resent_total() {
     echo "$n"
 }
 
+copied() {
+    "$TESTKIT" count --bootstrap "$TGT" --topic orders | sed -n 's/^total=//p'
+}
+
+workers_setup() {
+    local parts=$1 tasks=$2
+    mock_start src --brokers 3 --topic "orders:$parts"
+    SRC=$MOCK_BOOTSTRAP
+    mock_start tgt --brokers 3 --topic "orders:$parts" --topic kmig-offset-map.src.internal:1 \
+        --topic "kmig-tasks.src.internal:$tasks"
+    TGT=$MOCK_BOOTSTRAP
+    cfg=$T/mm2.properties
+    mm2_config "$cfg" "$SRC" "$TGT" "orders" identity "kmig.offset.map.flush.interval.ms = 300" \
+        "tasks.max = $tasks" "emit.checkpoints.enabled = false" "emit.heartbeats.enabled = false"
+    run_bg "$T/produce.out" "$TESTKIT" produce --bootstrap "$SRC" --topic orders \
+        --partitions "$parts" --count 10000000 --rate 400 --idempotent
+    prod=$BG_PID
+}
+
+worker_start() {
+    run_bg "$T/worker-$1.log" "$KMIG" mirror --config "$cfg" --progress 0 --http 127.0.0.1:0 \
+        --http-port-file "$T/port-$1" --summary-json "$T/summary-$1.json"
+}
+
+tasks_owned() {
+    local port
+    port=$(cat "$1" 2>/dev/null) || return 0
+    curl -sf "http://127.0.0.1:$port/metrics" | sed -n 's/^kmig_tasks_owned{.*} \([0-9]*\)$/\1/p'
+}
+
+workers_stop_producer() {
+    kill_bg "$prod" TERM
+    expect_eq 0 "$BG_RC" "producer exit status"
+    n=$(sed -n 's/^produced=//p' "$T/produce.out")
+    [ -n "$n" ] || fail "no produced= line from the producer"
+}
+
+workers_final_run() {
+    local rc=0
+    timeout 120 "$KMIG" mirror --config "$cfg" --stop-at-end --progress 0 \
+        --summary-json "$T/summary-final.json" >"$T/final.log" 2>&1 || rc=$?
+    [ "$rc" = 0 ] || fail "final --stop-at-end run exited $rc: $(tail -20 "$T/final.log")"
+}

@@ -51,7 +51,6 @@ run_bg "$T/m2.log" "$KMIG" mirror --config "$cfg" --progress 0 --summary-json "$
     --http 127.0.0.1:0 --http-port-file "$T/port"
 kmig=$BG_PID
 wait_for "[ -s '$T/port' ]" 30 0.1 || fail "no http port: $(tail -20 "$T/m2.log")"
-copied() { "$TESTKIT" count --bootstrap "$TGT" --topic orders | sed -n 's/^total=//p'; }
 wait_for "[ \$(copied) -gt $((N + 200)) ]" 60 0.2 || fail "run 2 copied nothing: $(tail -20 "$T/m2.log")"
 mock_cmd tgt errors "$PRODUCE" "$MSG_TOO_LARGE" 1
 wait_for "grep -q 'sent again' '$T/m2.log'" 30 0.2 ||

@@ -12,29 +12,12 @@
 . "$(dirname "$0")/mocklib.sh"
 no_leak_check # one worker is killed with -9
 
-mock_start src --brokers 3 --topic orders:8
-SRC=$MOCK_BOOTSTRAP
-mock_start tgt --brokers 3 --topic orders:8 --topic kmig-offset-map.src.internal:1 \
-    --topic kmig-tasks.src.internal:4
-TGT=$MOCK_BOOTSTRAP
-cfg=$T/mm2.properties
-mm2_config "$cfg" "$SRC" "$TGT" "orders" identity "kmig.offset.map.flush.interval.ms = 300" \
-    "tasks.max = 4" "emit.checkpoints.enabled = false" "emit.heartbeats.enabled = false"
+workers_setup 8 4
 
-run_bg "$T/produce.out" "$TESTKIT" produce --bootstrap "$SRC" --topic orders \
-    --partitions 8 --count 10000000 --rate 400 --idempotent
-prod=$BG_PID
-
-copied() { "$TESTKIT" count --bootstrap "$TGT" --topic orders | sed -n 's/^total=//p'; }
-owned() { # tasks owned by the worker whose port file is $1 (empty: no answer)
-    local port
-    port=$(cat "$1" 2>/dev/null) || return 0
-    curl -sf "http://127.0.0.1:$port/metrics" | sed -n 's/^kmig_tasks_owned{.*} \([0-9]*\)$/\1/p'
-}
 sum_owned() { # sum over the port files given; fails unless each answers with > 0
     local f n s=0
     for f in "$@"; do
-        n=$(owned "$f")
+        n=$(tasks_owned "$f")
         [ -n "$n" ] && [ "$n" -gt 0 ] || return 1
         s=$((s + n))
     done
@@ -43,13 +26,12 @@ sum_owned() { # sum over the port files given; fails unless each answers with > 
 
 pids=()
 for w in 0 1 2; do
-    run_bg "$T/worker-$w.log" "$KMIG" mirror --config "$cfg" --progress 0 --http 127.0.0.1:0 \
-        --http-port-file "$T/port-$w" --summary-json "$T/summary-$w.json"
+    worker_start "$w"
     pids+=("$BG_PID")
 done
 wait_for "[ \"\$(sum_owned $T/port-0 $T/port-1 $T/port-2)\" = 4 ]" 60 0.3 ||
-    fail "three workers do not share the 4 tasks: $(for w in 0 1 2; do echo "w$w: $(owned $T/port-$w)"; done; tail -5 $T/worker-*.log)"
-echo "three workers own $(owned $T/port-0) + $(owned $T/port-1) + $(owned $T/port-2) tasks"
+    fail "three workers do not share the 4 tasks: $(for w in 0 1 2; do echo "w$w: $(tasks_owned $T/port-$w)"; done; tail -5 $T/worker-*.log)"
+echo "three workers own $(tasks_owned $T/port-0) + $(tasks_owned $T/port-1) + $(tasks_owned $T/port-2) tasks"
 before=$(copied)
 wait_for "[ \$(copied) -gt $((before + 400)) ]" 60 0.2 || fail "nothing copied"
 
@@ -61,10 +43,7 @@ echo "tasks moved $(((${EPOCHREALTIME/./} - t0) / 1000)) ms after kill -9"
 before=$(copied)
 wait_for "[ \$(copied) -gt $((before + 400)) ]" 60 0.2 || fail "nothing copied after the kill"
 
-kill_bg "$prod" TERM
-expect_eq 0 "$BG_RC" "producer exit status"
-n=$(sed -n 's/^produced=//p' "$T/produce.out")
-[ -n "$n" ] || fail "no produced= line from the producer"
+workers_stop_producer
 for w in 0 2; do
     t0=${EPOCHREALTIME/./}
     kill_bg "${pids[$w]}" TERM
@@ -86,10 +65,7 @@ expect_eq 0 "$BG_RC" "--workers 2 exit status after SIGTERM"
 jq -e '(.workers | length) == 2 and all(.workers[]; .exit_code == 0 and .summary != null)' \
     "$T/tree.json" >/dev/null || fail "tree summary: $(cat "$T/tree.json")"
 
-rc=0
-timeout 120 "$KMIG" mirror --config "$cfg" --stop-at-end --progress 0 \
-    --summary-json "$T/summary-final.json" >"$T/final.log" 2>&1 || rc=$?
-[ "$rc" = 0 ] || fail "final --stop-at-end run exited $rc: $(tail -20 "$T/final.log")"
+workers_final_run
 
 resent=$(resent_total "$T"/worker-*.log "$T/tree.log" "$T/final.log")
 dupw=$(cat "$T"/summary-*.json | jq -s '[.[].workers.duplicates_written // 0] | add')

@@ -10,29 +10,12 @@
 . "$(dirname "$0")/mocklib.sh"
 no_leak_check
 
-mock_start src --brokers 3 --topic orders:4
-SRC=$MOCK_BOOTSTRAP
-mock_start tgt --brokers 3 --topic orders:4 --topic kmig-offset-map.src.internal:1 \
-    --topic kmig-tasks.src.internal:2
-TGT=$MOCK_BOOTSTRAP
-cfg=$T/mm2.properties
-mm2_config "$cfg" "$SRC" "$TGT" "orders" identity "kmig.offset.map.flush.interval.ms = 300" \
-    "tasks.max = 2" "emit.checkpoints.enabled = false" "emit.heartbeats.enabled = false"
+workers_setup 4 2
 
-run_bg "$T/produce.out" "$TESTKIT" produce --bootstrap "$SRC" --topic orders \
-    --partitions 4 --count 10000000 --rate 400 --idempotent
-prod=$BG_PID
-
-copied() { "$TESTKIT" count --bootstrap "$TGT" --topic orders | sed -n 's/^total=//p'; }
-owned() {
-    local port
-    port=$(cat "$T/port-$1" 2>/dev/null) || return 0
-    curl -sf "http://127.0.0.1:$port/metrics" | sed -n 's/^kmig_tasks_owned{.*} \([0-9]*\)$/\1/p'
-}
+owned() { tasks_owned "$T/port-$1"; } # worker a or b
 
 for w in a b; do
-    run_bg "$T/worker-$w.log" "$KMIG" mirror --config "$cfg" --progress 0 --http 127.0.0.1:0 \
-        --http-port-file "$T/port-$w" --summary-json "$T/summary-$w.json"
+    worker_start "$w"
     eval "pid_$w=$BG_PID"
 done
 wait_for '[ "$(owned a)" = 1 ] && [ "$(owned b)" = 1 ]' 60 0.3 ||
@@ -52,10 +35,7 @@ wait_for '[ "$(owned a)" = 1 ] && [ "$(owned b)" = 1 ]' 90 0.3 ||
 before=$(copied)
 wait_for "[ \$(copied) -gt $((before + 400)) ]" 60 0.2 || fail "nothing copied after the pause"
 
-kill_bg "$prod" TERM
-expect_eq 0 "$BG_RC" "producer exit status"
-n=$(sed -n 's/^produced=//p' "$T/produce.out")
-[ -n "$n" ] || fail "no produced= line"
+workers_stop_producer
 for w in a b; do
     kill_bg "$(eval "echo \$pid_$w")" TERM
     expect_eq 0 "$BG_RC" "worker $w exit status after SIGTERM"
@@ -64,10 +44,7 @@ jq -e '.workers.tasks_lost > 0' "$T/summary-a.json" >/dev/null ||
     fail "the paused worker reports no lost task: $(jq -c .workers "$T/summary-a.json")"
 echo "worker a: $(jq -c .workers "$T/summary-a.json")"
 
-rc=0
-timeout 120 "$KMIG" mirror --config "$cfg" --stop-at-end --progress 0 \
-    --summary-json "$T/summary-final.json" >"$T/final.log" 2>&1 || rc=$?
-[ "$rc" = 0 ] || fail "final --stop-at-end run exited $rc: $(tail -20 "$T/final.log")"
+workers_final_run
 resent=$(resent_total "$T"/worker-*.log "$T/final.log")
 dupw=$(jq -s '[.[].workers.duplicates_written // 0] | add' "$T"/summary-*.json)
 echo "produced $n; reported $resent re-sends and $dupw duplicates written"
