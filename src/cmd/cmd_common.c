@@ -22,11 +22,12 @@ int cmd_set_log_level(const char *cmd, const char *name) {
     return 0;
 }
 
-int cmd_parse_set(char *arg, cmd_override_t *out) {
-    char *eq = strchr(arg, '=');
-    if (!eq || eq == arg) return -1;
-    *eq = '\0';
-    out->key = arg;
+int cmd_parse_set(const char *arg, cmd_override_t *out) {
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof out->keybuf) return -1;
+    memcpy(out->keybuf, arg, (size_t)(eq - arg));
+    out->keybuf[eq - arg] = '\0';
+    out->key = out->keybuf; /* (argv unchanged: --workers passes it on) */
     out->value = eq + 1;
     out->origin = "--set";
     out->scoped = 0;

@@ -21,6 +21,7 @@ typedef struct cmd_flow {
 typedef struct cmd_override {
     const char *key, *value, *origin;
     int scoped;
+    char keybuf[256]; /* --set's key (key points here); argv stays as given */
 } cmd_override_t;
 
 /* Loads `path`, picks the flow (src/tgt if given, else the one enabled flow),
@@ -34,8 +35,9 @@ void cmd_flow_clear(cmd_flow_t *cf);
  * on stderr and returns -1. */
 int cmd_set_log_level(const char *cmd, const char *name);
 
-/* Parses "key=value" from --set into a new override (pointers into arg). */
-int cmd_parse_set(char *arg, cmd_override_t *out);
+/* Parses "key=value" from --set into a new override (its key copied, its
+ * value pointing into arg; arg is left as it is). */
+int cmd_parse_set(const char *arg, cmd_override_t *out);
 
 /* Reads the inventory of cluster `alias` with its admin settings from the
  * file: o's admin, group_admin, reader and client fields are filled here

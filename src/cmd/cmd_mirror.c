@@ -122,8 +122,14 @@ int cmd_mirror(int argc, char **argv) {
         case 'c': config = optarg; break;
         case 's': src = optarg; break;
         case 't': tgt = optarg; break;
-        case 'T': ov[nov++] = (cmd_override_t){"topics", optarg, "--topics", 1}; break;
-        case 'X': ov[nov++] = (cmd_override_t){"topics.exclude", optarg, "--topics-exclude", 1}; break;
+        case 'T':
+            ov[nov++] = (cmd_override_t){
+                .key = "topics", .value = optarg, .origin = "--topics", .scoped = 1};
+            break;
+        case 'X':
+            ov[nov++] = (cmd_override_t){.key = "topics.exclude", .value = optarg,
+                                         .origin = "--topics-exclude", .scoped = 1};
+            break;
         case 'S':
             if (cmd_parse_set(optarg, &ov[nov])) {
                 fprintf(stderr, "kmig mirror: --set wants KEY=VALUE, got '%s'\n", optarg);
@@ -133,7 +139,8 @@ int cmd_mirror(int argc, char **argv) {
             break;
         case 'e': stop_at_end = true; break;
         case 'L':
-            ov[nov++] = (cmd_override_t){"kmig.on.data.loss", "continue", "--continue-on-data-loss", 1};
+            ov[nov++] = (cmd_override_t){.key = "kmig.on.data.loss", .value = "continue",
+                                         .origin = "--continue-on-data-loss", .scoped = 1};
             break;
         case 'm': metrics = optarg; break;
         case 'P': port_file = optarg; break;

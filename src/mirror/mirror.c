@@ -257,6 +257,25 @@ static void heartbeat_seen(mirror_t *m, const rd_kafka_message_t *src) {
     m->hb_last_ms = lat;
 }
 
+/* A record delivered for a task this process no longer copies: not mapped
+ * here (the task's next owner copies from the persisted map). A copy that
+ * landed is a duplicate, counted; so is one whose request failed, since it
+ * may have landed all the same (only a record purged from the queue was
+ * never sent). */
+static void stale_delivery(mirror_t *m, mtopic_t *t, const rd_kafka_message_t *dm) {
+    if (dm->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE) {
+        m->stale_landed++;
+        m->resend_estimate++;
+    }
+    if (!dm->err) { /* copied all the same: the counters say so */
+        t->prior_records[dm->partition]++;
+        t->prior_bytes[dm->partition] += (int64_t)(dm->len + dm->key_len);
+        m->dropped_records++;
+        m->dropped_bytes += (int64_t)(dm->len + dm->key_len);
+    }
+    rd_kafka_message_destroy(dm->_private);
+}
+
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
     mirror_t *m = opaque;
     if (dm->rkt == m->map_rkt || rd_kafka_topic_opaque(dm->rkt) == mtxn_map_opaque()) {
@@ -266,24 +285,18 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *dm, void *opaque) {
     rd_kafka_message_t *src = dm->_private;
     mtopic_t *t = rd_kafka_topic_opaque(dm->rkt);
     mpart_t *p = &t->parts[dm->partition];
-    if (t->stale[dm->partition] > 0) {
-        /* Produced before its task was stopped: not mapped here (the task's
-         * next owner copies from the persisted map). A copy that landed is a
-         * duplicate, counted; so is one whose request failed, since it may
-         * have landed all the same (only a record purged from the queue was
-         * never sent). */
+    if (t->stale[dm->partition] > 0) { /* produced before its task was stopped */
         t->stale[dm->partition]--;
-        if (dm->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE) {
-            m->stale_landed++;
-            m->resend_estimate++;
-        }
-        if (!dm->err) { /* copied all the same: the counters say so */
-            t->prior_records[dm->partition]++;
-            t->prior_bytes[dm->partition] += (int64_t)(dm->len + dm->key_len);
-            m->dropped_records++;
-            m->dropped_bytes += (int64_t)(dm->len + dm->key_len);
-        }
-        rd_kafka_message_destroy(src);
+        stale_delivery(m, t, dm);
+        return;
+    }
+    if (!m->txn && mworkers_paused(m->workers)) {
+        /* Acknowledged after a pause past the group's patience, before the
+         * loop dropped the tasks (mirror_pause_check): another worker may
+         * have copied the record since. (Sent after the pause, by the
+         * producer's thread, which woke with this one.) */
+        if (p->inflight > 0) p->inflight--;
+        stale_delivery(m, t, dm);
         return;
     }
     if (m->txn && mirror_txn_delivery(m, rk, t, dm)) {
@@ -496,6 +509,7 @@ static bool shutdown_flush(mirror_t *m) {
     if (m->txn) return mirror_txn_shutdown(m);
     mirror_drain(m, atomic_load(m->stop) > 1 ? 0 : 1500, true);
     mirror_shard_purge(m, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    mirror_shard_poll(m, 0);
     if (m->unknown_parts) mirror_place_unknown_tails(m);
     m->map_failed_now = false;
     mirror_map_flush(m);
@@ -505,6 +519,7 @@ static bool shutdown_flush(mirror_t *m) {
                   "records of the last %d seconds by content, or re-sends them (counted)",
                   m->flow->offset_map_flush_ms / 1000 + 1);
         mirror_shard_purge(m, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        mirror_shard_poll(m, 0);
         return false;
     }
     return true;

@@ -226,7 +226,9 @@ int mirror_shard_pick(mirror_t *m, int32_t partitions);
 /* Serves every producer's delivery reports (the first waits timeout_ms). */
 void mirror_shard_poll(mirror_t *m, int timeout_ms);
 int mirror_shard_outq(mirror_t *m); /* messages queued or in flight, all producers */
-void mirror_shard_purge(mirror_t *m, int flags); /* every producer, then polled */
+/* Every producer (their delivery reports come with the next poll: a caller
+ * that drops tasks counts them as stale first). */
+void mirror_shard_purge(mirror_t *m, int flags);
 /* Reads a batch from the consumers' queues (kread_batch's contract). */
 ssize_t mirror_shard_read(mirror_t *m, int timeout_ms, rd_kafka_message_t **msgs, size_t size);
 /* Incrementally assigns (or unassigns) the partitions of l, each through its

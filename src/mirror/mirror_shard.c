@@ -123,10 +123,7 @@ int mirror_shard_outq(mirror_t *m) {
 }
 
 void mirror_shard_purge(mirror_t *m, int flags) {
-    for (int i = 0; i < m->nshards; i++) {
-        rd_kafka_purge(m->shards[i].producer, flags);
-        rd_kafka_poll(m->shards[i].producer, 0);
-    }
+    for (int i = 0; i < m->nshards; i++) rd_kafka_purge(m->shards[i].producer, flags);
 }
 
 ssize_t mirror_shard_read(mirror_t *m, int timeout_ms, rd_kafka_message_t **msgs, size_t size) {

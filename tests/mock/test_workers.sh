@@ -75,3 +75,17 @@ echo "produced $n; workers reported $resent re-sends and $dupw duplicates writte
 out=$("$TESTKIT" check --bootstrap "$TGT" --topic orders --partitions 8 --count "$n" \
     --size 1000 --max-dups "$allowed") || fail "orders: $out"
 echo "$out"
+
+# A target that cannot create the tasks topic (the mock has no CreateTopics;
+# another group id names another tasks topic): each of --workers 2 would copy
+# every task, so both refuse (exit 2, as for any internal topic kmig cannot
+# create) and the target gets nothing more.
+rc=0
+timeout 60 "$KMIG" mirror --config "$cfg" --progress 0 --workers 2 --stop-at-end \
+    --set kmig.workers.group.id=kmig-notasks --summary-json "$T/notasks.json" \
+    >"$T/notasks.log" 2>&1 || rc=$?
+expect_eq 2 "$rc" "--workers 2 without a tasks topic: exit status"
+jq -e '(.workers | length) == 2 and all(.workers[]; .exit_code == 2 and
+        any(.summary.errors[]; test("--workers 2 needs it")))' "$T/notasks.json" >/dev/null ||
+    fail "--workers 2 without a tasks topic: $(cat "$T/notasks.json"; tail -5 "$T/notasks.log")"
+echo "--workers 2 without a tasks topic: both workers refused"
