@@ -57,13 +57,19 @@ static int shard_new(mirror_t *m, int n, char *err, size_t errsz) {
     char v[32];
     snprintf(v, sizeof v, "%lld", mtune_prefetch_messages(share));
     kv_list_add(&creq, "queued.min.messages", v, "kmig (client shards)", false);
-    /* Fetches stay at a quarter of the queue (mirror_connect). */
+    /* Fetches stay at a quarter of the queue (mirror_connect), a whole
+     * fetch no smaller than the largest record (librdkafka refuses less). */
+    long long msg_max = bound(&m->src_consumer, &c->cdef, "message.max.bytes");
+    if (msg_max <= 0) msg_max = 1000000;
     static const char *const fetch_keys[] = {"fetch.max.bytes", "max.partition.fetch.bytes"};
-    for (size_t i = 0; i < 2; i++)
-        if (bound(&m->src_consumer, &c->cdef, fetch_keys[i]) > share * 1024 / 4) {
-            snprintf(v, sizeof v, "%lld", share * 1024 / 4);
+    for (size_t i = 0; i < 2; i++) {
+        long long cap = share * 1024 / 4;
+        if (i == 0 && cap < msg_max) cap = msg_max;
+        if (bound(&m->src_consumer, &c->cdef, fetch_keys[i]) > cap) {
+            snprintf(v, sizeof v, "%lld", cap);
             kv_list_add(&creq, fetch_keys[i], v, "kmig (client shards)", false);
         }
+    }
     add_share(&preq, "queue.buffering.max.kbytes",
               bound(&m->tgt_producer, &c->pdef, "queue.buffering.max.kbytes"), 1024, n);
     add_share(&preq, "queue.buffering.max.messages",
