@@ -507,6 +507,9 @@ void mirror_drain(mirror_t *m, int64_t budget_ms, bool urgent) {
  * Returns true when the map is persisted. */
 static bool shutdown_flush(mirror_t *m) {
     if (m->txn) return mirror_txn_shutdown(m);
+    /* Stopping right after a pause past the group's patience: the tasks go
+     * first, as lost (their in-flight records counted as duplicates). */
+    mirror_pause_check(m);
     mirror_drain(m, atomic_load(m->stop) > 1 ? 0 : 1500, true);
     mirror_shard_purge(m, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     mirror_shard_poll(m, 0);

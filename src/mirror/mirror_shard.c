@@ -12,8 +12,9 @@
  * serving whole topics (the least loaded pair takes a new topic), so the
  * cost grows with the partition count. Shard 0 is the pair mirror_connect
  * made; it also writes the offset map. The others share the memory bounds:
- * each gets 1/N of the prefetch and producer queue bounds (so the whole stays
- * under twice the configured ones).
+ * each gets 1/N of the prefetch and producer queue bounds, but not less than
+ * 1 MB and 1,000 records (so the whole stays under the configured bounds
+ * plus N-1 such shares: at 24,000 partitions, 12 pairs, about 30 MB).
  *
  * Not sharded: exactly once (its producers are per task, mtxn.c).
  *

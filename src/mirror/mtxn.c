@@ -208,8 +208,9 @@ static int begin(mtxn_set_t *s, int k, char *err, size_t errsz) {
 
 /* The tasks' producers share the one producer's memory of the default mode:
  * each gets its share of the producer queue's bounds (bytes and records, not
- * below 1 MB and 1,000 records), so memory stays bounded whatever tasks.max
- * is; a bound the file sets applies to each producer as written. */
+ * below 1 MB and 1,000 records): the bound grows with tasks.max only past
+ * the configured bound / 1 MB tasks (12 at the default); a bound the file
+ * sets applies to each producer as written. */
 static void task_defaults(const mtxn_set_t *s, kv_list_t *def) {
     static const struct {
         const char *key;

@@ -51,13 +51,14 @@ struct mworkers {
      * may still revoke them; afterwards what it still assigns is started. */
     bool suspended;
     int64_t resume_check_ms;
-    int fences;              /* tasks fenced since fence_window_ms (mworkers_fenced) */
-    int64_t fence_window_ms;
+    int *fences;             /* per task: fenced since fence_window_ms (mworkers_fenced) */
+    int64_t *fence_window_ms;
     /* The ticker: the longest gap between its ticks since the last poll. */
     pthread_t ticker;
     bool ticker_on;
     atomic_int stop_ticker;
     atomic_llong max_gap_ms;
+    atomic_llong max_gap_from_ms; /* when that gap began (mono ms) */
     atomic_llong last_tick_ms; /* when the ticker last ran (mono ms) */
     int64_t pause_seen_ms;     /* when a pause was last acted on */
     /* The checker: other members' fingerprints (see the top). */
@@ -103,8 +104,11 @@ static void *ticker_main(void *arg) {
     while (!atomic_load(&w->stop_ticker)) {
         clock_sleep_ms(TICK_MS);
         int64_t now = clock_mono_ms(), gap = now - last;
+        if (gap > atomic_load(&w->max_gap_ms)) {
+            atomic_store(&w->max_gap_from_ms, last);
+            atomic_store(&w->max_gap_ms, gap);
+        }
         last = now;
-        if (gap > atomic_load(&w->max_gap_ms)) atomic_store(&w->max_gap_ms, gap);
         atomic_store(&w->last_tick_ms, now);
     }
     return NULL;
@@ -281,8 +285,11 @@ mworkers_t *mworkers_new(const mm2_flow_t *f, const kv_list_t *tgt_consumer, rd_
     w->hooks = *hooks;
     w->ntasks = f->tasks > 0 ? f->tasks : 1;
     w->owned = xcalloc((size_t)w->ntasks, sizeof *w->owned);
+    w->fences = xcalloc((size_t)w->ntasks, sizeof *w->fences);
+    w->fence_window_ms = xcalloc((size_t)w->ntasks, sizeof *w->fence_window_ms);
     atomic_init(&w->stop_ticker, 0);
     atomic_init(&w->max_gap_ms, 0);
+    atomic_init(&w->max_gap_from_ms, 0);
     atomic_init(&w->last_tick_ms, clock_mono_ms());
     atomic_init(&w->stop_checker, 0);
     atomic_init(&w->checkable, 0);
@@ -364,7 +371,11 @@ static int64_t pause_limit(const mworkers_t *w) {
  * pause the copy loop may run before the ticker does). */
 static int64_t pause_gap(mworkers_t *w, bool take) {
     int64_t gap = take ? atomic_exchange(&w->max_gap_ms, 0) : atomic_load(&w->max_gap_ms);
-    int64_t since = clock_mono_ms() - atomic_load(&w->last_tick_ms);
+    int64_t tick = atomic_load(&w->last_tick_ms);
+    /* A gap that began before the pause last acted on is that pause, seen
+     * by the ticker only after it was acted on. */
+    if (w->pause_seen_ms && atomic_load(&w->max_gap_from_ms) < w->pause_seen_ms) gap = 0;
+    int64_t since = w->pause_seen_ms && tick < w->pause_seen_ms ? 0 : clock_mono_ms() - tick;
     return since > gap ? since : gap;
 }
 
@@ -402,17 +413,17 @@ static void check_pause(mworkers_t *w) {
 int mworkers_fenced(mworkers_t *w, int task, char *err, size_t errsz) {
     if (!w || task < 0 || task >= w->ntasks || !w->owned[task]) return 0;
     int64_t now = clock_mono_ms();
-    if (now - w->fence_window_ms > 300000) {
-        w->fence_window_ms = now;
-        w->fences = 0;
+    if (now - w->fence_window_ms[task] > 300000) {
+        w->fence_window_ms[task] = now;
+        w->fences[task] = 0;
     }
-    if (++w->fences > 3) {
+    if (++w->fences[task] > 3) {
         snprintf(err, errsz,
                  "task %d was fenced %d times in 5 minutes while the group %s gave it to this "
                  "process: another kmig process outside this group writes the flow with the "
                  "same transactional ids (a second workers group? check "
                  "kmig.workers.group.id)",
-                 task, w->fences, w->group);
+                 task, w->fences[task], w->group);
         return -1;
     }
     w->owned[task] = false;
@@ -537,5 +548,7 @@ void mworkers_destroy(mworkers_t *w) {
     if (w->checker_on) pthread_join(w->checker, NULL);
     pthread_mutex_destroy(&w->lock);
     free(w->owned);
+    free(w->fences);
+    free(w->fence_window_ms);
     free(w);
 }
