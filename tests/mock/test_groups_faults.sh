@@ -103,7 +103,7 @@ wait_for "[ \$(ckpts) -ge $((before + 2)) ]" 30 ||
     fail "lost checkpoints were not written again ($(ckpts) records, $before before)"
 wait_for "grep -q 'were not stored' $T/mirror-g3.log" 30 || fail "no report of lost checkpoints"
 metric='kmig_group_partitions{source="src",target="tgt",group="g3",status="up-to-date"} 2'
-wait_for "curl -s http://127.0.0.1:$mport/metrics | grep -qF '$metric'" 20 ||
+wait_for "curl -s http://127.0.0.1:$mport/metrics | grep -cF '$metric'" 20 ||
     fail "no '$metric' in: $(curl -s "http://127.0.0.1:$mport/metrics" | grep kmig_group_partitions)"
 kill_bg "$pid" TERM
 expect_eq 0 "$BG_RC" "kmig mirror exit status"

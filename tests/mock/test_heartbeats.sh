@@ -39,13 +39,17 @@ wait_for "[ \$(count $TGT orders) -ge 2000 ]" 30 || fail "orders not copied"
     --max-records 1 --print-records >"$T/hb.out" 2>&1 || true
 echo "heartbeat record: $(grep -m1 '^record' "$T/hb.out")"
 
-metric() { curl -s "http://127.0.0.1:$port/metrics" | awk -v n="$1" '$1 ~ "^"n {print $2; exit}'; }
+# (Pages are read whole first: a reader that stops early (awk's exit, grep -q)
+# leaves curl a SIGPIPE, which fails the pipe under pipefail.)
+metric() {
+    local page
+    page=$(curl -s "http://127.0.0.1:$port/metrics")
+    awk -v n="$1" '$1 ~ "^"n {print $2; exit}' <<<"$page"
+}
 wait_for "[ \"\$(metric 'kmig_heartbeat_latency_seconds_count')\" -gt 0 ]" 30 ||
     fail "no heartbeat latency in /metrics: $(curl -s "http://127.0.0.1:$port/metrics" | grep heartbeat)"
 n=$(metric 'kmig_replication_latency_seconds_count\{.*topic="orders"')
 [ "${n:-0}" -ge 2000 ] || fail "replication latency count for orders: '$n'"
-# (The page is read whole first: grep -q stops at the first match, and the
-# SIGPIPE curl would then get fails the pipe under pipefail.)
 page=$(curl -s "http://127.0.0.1:$port/metrics")
 grep -q 'kmig_replication_latency_seconds_bucket{.*topic="orders",le="+Inf"} ' <<<"$page" ||
     fail "no +Inf bucket for orders"
