@@ -24,13 +24,20 @@
  *
  * Ownership: aws_creds_profiles_t and aws_creds_t own their strings. A plan
  * borrows every string from the profiles it was resolved from: the profiles
- * must outlive it. */
+ * must outlive it.
+ *
+ * One header, three files (each section below names its own): aws_creds.c
+ * (profiles, plans), aws_creds_parse.c (credentials and the answers that
+ * carry them), aws_creds_chain.c (the environment, the default chain, the
+ * requests); aws_creds_priv.h holds the helpers they share. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "auth/sigv4.h"
 #include "core/sbuf.h"
+
+/* --- profiles (aws_creds.c) --- */
 
 /* Profile keys kmig knows; others are ignored. */
 typedef enum aws_creds_key {
@@ -77,7 +84,7 @@ const aws_creds_profile_t *aws_creds_profile_find(const aws_creds_profiles_t *ps
 const char *aws_creds_profile_get(const aws_creds_profile_t *p, aws_creds_key_t key);
 void aws_creds_profiles_clear(aws_creds_profiles_t *ps); /* wipes and frees */
 
-/* --- resolution into a plan --- */
+/* --- resolution into a plan (aws_creds.c) --- */
 
 typedef enum aws_creds_step_kind {
     AWS_STEP_STATIC,            /* keys from the profile */
@@ -125,7 +132,7 @@ void aws_creds_plan_clear(aws_creds_plan_t *plan);
 void aws_creds_plan_describe(const aws_creds_plan_t *plan, sbuf_t *out);
 const char *aws_creds_step_kind_name(aws_creds_step_kind_t k); /* "static", "assume-role", ... */
 
-/* --- credentials and the answers that carry them --- */
+/* --- credentials and the answers that carry them (aws_creds_parse.c) --- */
 
 typedef struct aws_creds {
     char *access_key_id;
@@ -172,7 +179,7 @@ int aws_creds_parse_imds(const char *json, size_t len, aws_creds_t *out, char *e
  * "Z" or a +hh:mm / -hhmm offset -> ms since the epoch. Returns 0 or -1. */
 int aws_creds_iso8601_ms(const char *s, int64_t *ms);
 
-/* --- the environment and the requests the impure layer will make --- */
+/* --- the environment and the requests the impure layer will make (aws_creds_chain.c) --- */
 
 /* What the AWS_* environment variables say (borrowed from the getter). */
 typedef struct aws_creds_env {

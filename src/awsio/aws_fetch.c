@@ -1,6 +1,6 @@
 /* Fetchers of AWS credentials from each kind of source: the requests of
  * STS, the container endpoint and IMDSv2, and credential_process, with their
- * answers parsed by the pure src/auth/aws_creds.c. The chain that decides
+ * answers parsed by the pure src/auth/aws_creds_parse.c. The chain that decides
  * which to call, and the caching, are in aws_provider.c. */
 #include "awsio/aws_fetch.h"
 

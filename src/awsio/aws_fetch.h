@@ -3,7 +3,7 @@
 /* The credential fetchers, one per kind of source: STS (AssumeRole signed
  * with SigV4, AssumeRoleWithWebIdentity), the ECS/EKS container endpoint, EC2
  * IMDSv2 and credential_process. Each makes its requests (awshttp.h,
- * awsproc.h) and parses the answer with src/auth/aws_creds.c. Impure.
+ * awsproc.h) and parses the answer with src/auth/aws_creds_parse.c. Impure.
  *
  * Endpoints (docs/SECURITY.md 1.2), read through the context's getenv:
  * STS at AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else

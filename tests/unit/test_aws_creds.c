@@ -1,4 +1,4 @@
-/* Unit tests of src/auth/aws_creds.c: the shared credentials/config files,
+/* Unit tests of src/auth/aws_creds*.c: the shared credentials/config files,
  * profile resolution into plans, and the credential answers (process, STS,
  * ECS, IMDS), each with malformed inputs that must be refused without a
  * crash and without a secret in the message. Files under data/aws/. The
