@@ -207,11 +207,34 @@ out:
 
 /* Creates or checks one internal topic; names the key and the ACL to fix
  * when it cannot. */
+/* An answer a broker that is restarting or electing gives: asked again. */
+static bool transient(const char *err) {
+    static const char *const words[] = {"transport failure", "timed out", "coordinator load",
+                                        "not available", "not controller", "all brokers down"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcasestr(err, words[i])) return true;
+    return false;
+}
+
 static int internal_topic(mirror_t *m, const char *topic, const char *what, const char *rf_key,
                           int rf) {
     char err[1024];
-    if (!kadmin_ensure_compacted(m->tadmin, topic, rf, m->flow->admin_timeout_ms, err, sizeof err))
-        return 0;
+    /* A target restarting now answers with transport failures or timeouts
+     * for a while: asked again for up to 60 s before the run stops. */
+    int64_t deadline = clock_mono_ms() + 60000;
+    bool told = false;
+    while (kadmin_ensure_compacted(m->tadmin, topic, rf, m->flow->admin_timeout_ms, err,
+                                   sizeof err)) {
+        if (atomic_load(m->stop)) return 1; /* stopping: not a failure */
+        if (!transient(err) || clock_mono_ms() >= deadline) goto failed;
+        if (!told)
+            log_warn("the %s topic %s on the target %s: %s; asking again for up to 60 s", what,
+                     topic, m->flow->target, err);
+        told = true;
+        clock_sleep_ms(1000);
+    }
+    return 0;
+failed:;
     const char *hint;
     if (strcasestr(err, "replication factor") || strcasestr(err, "REPLICATION_FACTOR"))
         hint = "set %s (now %d) to at most the number of target brokers";
@@ -231,19 +254,20 @@ static int internal_topic(mirror_t *m, const char *topic, const char *what, cons
     return -1;
 }
 
+/* 0, -1 (failed: reported), or 1 (stopping). */
 static int internal_topics(mirror_t *m) {
     const mm2_flow_t *f = m->flow;
-    if (internal_topic(m, m->map_topic, "offset map", "offset-syncs.topic.replication.factor",
-                       f->offset_map_replication_factor))
-        return -1;
+    int rc = internal_topic(m, m->map_topic, "offset map",
+                            "offset-syncs.topic.replication.factor",
+                            f->offset_map_replication_factor);
+    if (rc) return rc;
     if (f->emit_checkpoints || f->sync_group_offsets) {
         char ckpt[300];
         groups_checkpoint_topic(ckpt, sizeof ckpt, f->source);
-        if (internal_topic(m, ckpt, "checkpoints", "checkpoints.topic.replication.factor",
-                           f->checkpoints_replication_factor))
-            return -1;
+        rc = internal_topic(m, ckpt, "checkpoints", "checkpoints.topic.replication.factor",
+                            f->checkpoints_replication_factor);
     }
-    return 0;
+    return rc;
 }
 
 /* ------------------------------------------------------- the copy loop */
@@ -638,7 +662,9 @@ int mirror_run(mirror_t *m) {
     if (m->txn && mirror_txn_check(m)) return run_exit(m, KMIG_EXIT_USAGE, "exactly-once");
     /* Before any handle names the map topic: a broker with auto-creation on
      * would otherwise create it uncompacted. */
-    if (internal_topics(m)) return run_exit(m, KMIG_EXIT_USAGE, "internal-topics");
+    int irc = internal_topics(m);
+    if (irc > 0) return run_exit(m, KMIG_EXIT_OK, "stopped");
+    if (irc) return run_exit(m, KMIG_EXIT_USAGE, "internal-topics");
     m->map_rkt = rd_kafka_topic_new(m->producer, m->map_topic, NULL);
     /* Joined before the map is read; tasks start when the group gives them
      * (on_tasks_start), or here for a process alone (no workers' group). */

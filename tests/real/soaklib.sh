@@ -110,7 +110,12 @@ soak_kmig_stop() {
         KPID=""
         return 0
     fi
-    local age t0 deadline waited
+    local age t0 deadline waited young
+    # A run started a moment ago (by soak_kmig_check) gets a second first: a
+    # signal before the program's main() runs (the loader, ASan's start-up)
+    # takes its default action in any program.
+    young=$((1000000 - (${EPOCHREALTIME/./} - KSTART)))
+    [ "$young" -le 0 ] || sleep "0.$(printf '%06d' "$young")"
     age=$(soak_kmig_age)
     t0=${EPOCHREALTIME/./}
     deadline=$((t0 + ${SOAK_TERM_GRACE:-30} * 1000000))
